@@ -1,0 +1,3 @@
+"""pyguard: find and repair breakage of Debian's system Python."""
+
+__version__ = "0.1.0"

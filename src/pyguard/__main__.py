@@ -1,0 +1,5 @@
+import sys
+
+from pyguard.cli import main
+
+sys.exit(main())

@@ -1,0 +1,55 @@
+"""Does each Debian stdlib still carry its PEP 668 EXTERNALLY-MANAGED marker as shipped?"""
+
+from __future__ import annotations
+
+import hashlib
+import stat
+from typing import Iterator
+
+from ..facts import Facts
+from ..findings import Hit
+
+MARKER = "EXTERNALLY-MANAGED"
+
+
+def pep668_marker(facts: Facts) -> Iterator[Hit]:
+    fs, dpkg = facts.fs, facts.dpkg
+    for interpreter in facts.interpreters:
+        marker = f"{interpreter.stdlib}/{MARKER}"
+        owners = dpkg.owners(marker)
+        if not owners:
+            continue  # this release's Python predates PEP 668 or was not built by Debian
+        package = owners[0]
+        state = _state(facts, marker, package)
+        if state is None:
+            continue
+        diversion = dpkg.diversions.get(marker)
+        yield Hit(
+            subject=marker,
+            evidence={"version": interpreter.version, "package": package, "state": state,
+                      "diverted": marker if diversion else ""},
+            paths=(marker,),
+        )
+
+
+def _state(facts: Facts, marker: str, package: str):
+    fs = facts.fs
+    st = fs.lstat(marker)
+    if st is None:
+        stdlib = marker.rsplit("/", 1)[0]
+        moved = [n for n in fs.listdir(stdlib) if n.startswith(MARKER) and n != MARKER]
+        diversion = facts.dpkg.diversions.get(marker)
+        if diversion:
+            return f"dpkg-divert moved it to {diversion.divert_to}"
+        if moved:
+            return f"it was renamed to {', '.join(moved)}"
+        return "it is missing"
+    if not stat.S_ISREG(st.st_mode):
+        return "it is no longer a regular file"
+    if st.st_size == 0:
+        return "it is empty"
+    shipped = facts.dpkg.md5sums(package).get(marker)
+    data = fs.read_bytes(marker, limit=1 << 20)
+    if shipped and data is not None and hashlib.md5(data).hexdigest() != shipped:
+        return "its text differs from what Debian shipped"
+    return None

@@ -1,0 +1,69 @@
+"""Command line: argparse subcommands as add_X/run_X pairs; each imports what it needs when run."""
+
+from __future__ import annotations
+
+import sys
+from typing import List, Optional
+
+EXIT_USAGE = 3
+
+
+class UsageError(Exception):
+    pass
+
+
+def _parser():
+    import argparse
+
+    class Parser(argparse.ArgumentParser):
+        def error(self, message: str):  # argparse exits 2, which means "errors found" here
+            raise UsageError(f"{self.prog}: {message}")
+
+    parser = Parser(prog="pyguard", description="Find and repair breakage of Debian's system Python.")
+    from . import __version__
+    parser.add_argument("--version", action="version", version=f"pyguard {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    commands.required = True
+    from .commands import doctor, explain
+    doctor.add_doctor(commands)
+    explain.add_explain(commands)
+    explain.add_rules(commands)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = _parser().parse_args(argv)
+        return args.run(args)
+    except UsageError as exc:
+        return _fail(argv, "usage", str(exc))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _fail(argv: List[str], code: str, message: str) -> int:
+    """Report pyguard's own failure; in JSON mode as a valid envelope."""
+    if _wants_json(argv):
+        from .engine import Problem
+        from .render.json import dumps, envelope
+        sys.stdout.write(dumps(envelope(None, None, "", _root(argv), [Problem(code, message)])))
+    else:
+        sys.stderr.write(message + "\n")
+    return EXIT_USAGE
+
+
+def _wants_json(argv: List[str]) -> bool:
+    return any(a == "--format=json" or (a == "json" and i and argv[i - 1] == "--format")
+               for i, a in enumerate(argv))
+
+
+def _root(argv: List[str]) -> str:
+    for i, a in enumerate(argv):
+        if a.startswith("--root="):
+            return a.split("=", 1)[1]
+        if a == "--root" and i + 1 < len(argv):
+            return argv[i + 1]
+    return "/"

@@ -1,0 +1,1 @@
+"""One module per subcommand: add_X(subparsers) declares it, run_X(args) runs it."""

@@ -1,0 +1,43 @@
+"""pyguard explain RULE and pyguard rules: the rule catalogue, read from rules/."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_explain(commands) -> None:
+    parser = commands.add_parser("explain", help="print a rule's full explanation")
+    parser.add_argument("rule", metavar="RULE")
+    parser.set_defaults(run=run_explain)
+
+
+def add_rules(commands) -> None:
+    parser = commands.add_parser("rules", help="list the rules doctor checks")
+    parser.set_defaults(run=run_rules)
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    from ..rules import SECTIONS, load_rules
+
+    rules = load_rules()
+    rule = rules.get(args.rule)
+    if rule is None:
+        sys.stderr.write(f"pyguard explain: no rule {args.rule!r}; `pyguard rules` lists them\n")
+        return 3
+    out = [f"{rule.id} ({rule.severity})", ""]
+    for field, heading in SECTIONS:
+        out += [heading, *("  " + line if line else "" for line in rule.sections[field].split("\n")), ""]
+    sys.stdout.write("\n".join(out))
+    return 0
+
+
+def run_rules(args: argparse.Namespace) -> int:
+    from ..rules import load_rules
+
+    rules = load_rules()
+    width = max(len(r) for r in rules)
+    for rule in rules.values():
+        summary = rule.sections["What"].split(". ")[0].replace("\n", " ").rstrip(".")
+        sys.stdout.write(f"{rule.id:<{width}}  {rule.severity:<7}  {summary}\n")
+    return 0

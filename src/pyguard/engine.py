@@ -1,0 +1,92 @@
+"""Run each rule's check over the facts and turn hits into findings."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Callable, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+from .facts import Facts
+from .findings import Finding, Hit, severity_rank
+from .rootfs import Note
+from .rules import Rule
+
+Check = Callable[[Facts], Iterable[Hit]]
+CHECKS_PACKAGE = "pyguard.checks"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """pyguard could not do part of its job (as opposed to a finding about the system)."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Report:
+    root: str
+    findings: Tuple[Finding, ...]
+    errors: Tuple[Problem, ...]
+    notes: Tuple[Note, ...]
+
+    @property
+    def status(self) -> str:
+        severities = {f.severity for f in self.findings}
+        for level in ("error", "warning"):
+            if level in severities:
+                return level
+        return "ok"
+
+    @property
+    def exit_code(self) -> int:
+        if self.errors:
+            return 3
+        return {"error": 2, "warning": 1, "ok": 0}[self.status]
+
+
+def resolve_check(rule: Rule) -> Check:
+    module_name, _, function = rule.check.rpartition(".")
+    module = importlib.import_module(f"{CHECKS_PACKAGE}.{module_name}")
+    return getattr(module, function)
+
+
+def findings_for(rule: Rule, hits: Iterable[Hit]) -> List[Finding]:
+    out = []
+    for hit in hits:
+        undeclared = set(hit.evidence) - set(rule.evidence)
+        if undeclared:
+            raise ValueError(f"check {rule.check} reported undeclared evidence "
+                             f"{sorted(undeclared)} for rule {rule.id}")
+        out.append(Finding(
+            rule=rule.id,
+            severity=rule.severity,
+            title=rule.fill_title(hit.evidence),
+            detail=rule.fill_detail(hit.evidence),
+            subject=hit.subject,
+            paths=hit.paths,
+            repair=rule.fill_repair(hit.evidence),
+            evidence=dict(hit.evidence),
+        ))
+    return out
+
+
+def run(facts: Facts, rules: Mapping[str, Rule], only: Optional[Sequence[str]] = None) -> Report:
+    """Every rule's findings, most severe first, then in rule order (the order repairs run)."""
+    findings: List[Finding] = []
+    errors: List[Problem] = []
+    if not facts.dpkg.present:
+        errors.append(Problem("not-debian", f"{facts.fs.root} has no /var/lib/dpkg/status: "
+                              "is it the root of a Debian or Ubuntu system?"))
+    else:
+        for position, rule in enumerate(rules.values()):
+            if only and rule.id not in only:
+                continue
+            try:
+                hits = list(resolve_check(rule)(facts))
+                findings += findings_for(rule, hits)
+            except Exception as exc:  # one broken check must not hide the others' findings
+                errors.append(Problem("check-failed", f"{rule.id}: {type(exc).__name__}: {exc}"))
+    order = {rule_id: i for i, rule_id in enumerate(rules)}
+    findings.sort(key=lambda f: (severity_rank(f.severity), order[f.rule], f.subject))
+    return Report(facts.fs.root, tuple(findings), tuple(errors), tuple(facts.fs.notes))

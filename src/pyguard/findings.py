@@ -1,0 +1,49 @@
+"""What checks report and what the engine makes of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Tuple, Union
+
+EvidenceValue = Union[str, Tuple[str, ...]]
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A check's report: this subject breaks the rule, and here is the evidence.
+
+    The check does not name its rule: the rule file names the check, so a rule's identity,
+    severity and prose stay in that one file.
+    """
+
+    subject: str
+    """What is broken, short and stable across runs (a path, a package, a project name)."""
+    evidence: Mapping[str, EvidenceValue] = field(default_factory=dict)
+    """Values the rule's title, detail and repair templates are filled from."""
+    paths: Tuple[str, ...] = ()
+    """Paths inside the root that show the problem."""
+
+
+@dataclass(frozen=True)
+class RepairStep:
+    command: str
+    """One shell command, run as root inside the examined system."""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    title: str
+    detail: str
+    subject: str
+    paths: Tuple[str, ...]
+    repair: Tuple[RepairStep, ...]
+    evidence: Mapping[str, EvidenceValue]
+
+
+def severity_rank(severity: str) -> int:
+    return SEVERITIES.index(severity)

@@ -1,0 +1,52 @@
+"""The stable JSON envelope (schema pyguard/1) that monitoring and other tools read."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, Optional, Sequence
+
+from .. import __version__
+from ..engine import Problem, Report
+from ..facts.host import HostInfo
+
+SCHEMA = "pyguard/1"
+
+
+def envelope(report: Optional[Report], host: Optional[HostInfo], default_python: str,
+             root: str, errors: Sequence[Problem] = ()) -> Dict[str, Any]:
+    findings = report.findings if report else ()
+    all_errors = list(report.errors if report else ()) + list(errors)
+    status = report.status if report else "ok"
+    exit_code = 3 if all_errors else (report.exit_code if report else 0)
+    return {
+        "schema": SCHEMA,
+        "tool": {"name": "pyguard", "version": __version__},
+        "root": root,
+        "host": {
+            "distro": host.distro if host else "",
+            "version": host.version if host else "",
+            "codename": host.codename if host else "",
+            "default_python": f"python{default_python}" if default_python else "",
+        },
+        "status": status,
+        "exit_code": exit_code,
+        "findings": [
+            {
+                "rule": f.rule,
+                "severity": f.severity,
+                "title": f.title,
+                "detail": f.detail,
+                "subject": f.subject,
+                "paths": list(f.paths),
+                "repair": [{"command": step.command, "note": step.note} for step in f.repair],
+            }
+            for f in findings
+        ],
+        "errors": [{"code": e.code, "message": e.message} for e in all_errors],
+        "notes": [{"code": n.code, "path": n.path, "message": n.message}
+                  for n in (report.notes if report else ())],
+    }
+
+
+def dumps(data: Dict[str, Any]) -> str:
+    return json.dumps(data, indent=2) + "\n"

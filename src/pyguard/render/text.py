@@ -1,0 +1,94 @@
+"""Doctor's report for a person: grouped by severity, each finding with its why and repair."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from typing import Callable, List
+
+from ..engine import Report
+from ..facts.host import HostInfo
+from ..findings import Finding
+
+Style = Callable[[str, str], str]
+"""style(text, name) -> text marked up for display; the plain style returns text unchanged."""
+
+HEADINGS = {"error": "Errors", "warning": "Warnings", "info": "Advice"}
+
+
+def plain(text: str, name: str) -> str:
+    return text
+
+
+@dataclass(frozen=True)
+class Context:
+    """How the person will run the repairs: as root or with sudo, on / or inside --root DIR."""
+
+    root: str
+    as_root: bool
+
+
+def repair_command(command: str, context: Context) -> str:
+    """A repair as the person types it: with chroot for --root, with sudo when not root."""
+    if context.root != "/":
+        command = f"chroot {shlex.quote(context.root)} /bin/sh -c {shlex.quote(command)}"
+    return command if context.as_root else f"sudo {command}"
+
+
+def describe_host(host: HostInfo, default_python: str) -> str:
+    name = {"debian": "Debian", "ubuntu": "Ubuntu"}.get(host.distro, host.distro or "unknown system")
+    release = " ".join(p for p in (host.version, f"({host.codename})" if host.codename else "") if p)
+    python = f"default Python {default_python}" if default_python else "no Debian default Python"
+    return f"{name} {release}".strip() + f", {python}"
+
+
+def render(report: Report, host: HostInfo, default_python: str, context: Context,
+           rules_checked: int, style: Style = plain) -> str:
+    where = f"{report.root} ({describe_host(host, default_python)})"
+    lines: List[str] = []
+    counted = [f for f in report.findings if f.severity != "info"]
+    if not counted and not report.errors:
+        lines.append(style(f"pyguard: {where} is healthy; {rules_checked} rules checked.", "ok"))
+    else:
+        summary = _count(report)
+        lines.append(style(f"pyguard doctor: {summary} on {where}", "heading"))
+        if context.root != "/":
+            lines.append(f"Run the repairs below as root; they work inside {context.root} with chroot.")
+    for severity in ("error", "warning", "info"):
+        group = [f for f in report.findings if f.severity == severity]
+        if not group:
+            continue
+        lines += ["", style(HEADINGS[severity], severity)]
+        for finding in group:
+            lines += _finding(finding, context, style)
+    if report.errors:
+        lines += ["", style("pyguard could not finish:", "error")]
+        lines += [f"  {e.code}: {e.message}" for e in report.errors]
+    if report.notes:
+        lines += ["", "Not checked (could not read):"]
+        lines += [f"  {n.path}: {n.message}" for n in report.notes]
+    return "\n".join(lines) + "\n"
+
+
+def _count(report: Report) -> str:
+    parts = []
+    for severity, word in (("error", "error"), ("warning", "warning"), ("info", "piece of advice")):
+        n = sum(1 for f in report.findings if f.severity == severity)
+        if n:
+            plural = "pieces of advice" if word == "piece of advice" else word + "s"
+            parts.append(f"{n} {word if n == 1 else plural}")
+    return ", ".join(parts) or "no findings"
+
+
+def _finding(finding: Finding, context: Context, style: Style) -> List[str]:
+    label = style(finding.severity.upper(), finding.severity)
+    lines = ["", f"{label} {style(finding.title, 'title')}  [{finding.rule}]"]
+    lines += ["  " + line for line in finding.detail.splitlines()]
+    if finding.repair:
+        lines.append("  Repair:")
+        for number, step in enumerate(finding.repair, 1):
+            lines.append(f"    {number}. {style(repair_command(step.command, context), 'command')}")
+            if step.note:
+                lines.append(f"       {style('# ' + step.note, 'note')}")
+    lines.append(f"  More: pyguard explain {finding.rule}")
+    return lines

@@ -1,0 +1,303 @@
+"""A read-only view of a root filesystem that no symlink can escape.
+
+pyguard examines systems it must not trust: a rescue disk mounted at /mnt, or the host itself.
+Every path the checks see is a path *inside* the examined root ("/usr/bin/python3"). Symlinks are
+resolved by hand, one component at a time, the way the examined system itself would resolve them
+after a chroot: an absolute target restarts at the root, ".." never climbs above it. The host path
+that is finally opened has no symlink left in it, and is opened with O_NOFOLLOW.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from dataclasses import dataclass
+from typing import Iterator, List, Optional, Tuple
+
+MAX_SYMLINKS = 40  # as Linux's own limit for one lookup
+DEFAULT_READ_LIMIT = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something pyguard could not read; reported, never raised."""
+
+    code: str
+    path: str
+    message: str
+
+
+@dataclass(frozen=True)
+class LinkStep:
+    """One symlink on the way from a path to what it finally names."""
+
+    path: str
+    """The symlink, as a path inside the root."""
+    target: str
+    """What the link says, verbatim (readlink)."""
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A path followed link by link to its end."""
+
+    steps: Tuple[LinkStep, ...]
+    final: str
+    """The path inside the root where the chain ends."""
+    kind: str
+    """What is at `final`: file, dir, missing, loop, other, unreadable."""
+
+
+class SymlinkLoop(Exception):
+    pass
+
+
+def _split(path: str) -> List[str]:
+    return [part for part in path.split("/") if part and part != "."]
+
+
+def _join(parts: List[str]) -> str:
+    return "/" + "/".join(parts)
+
+
+class RootFS:
+    """Read files of the system below `root`, never outside it."""
+
+    def __init__(self, root: str = "/") -> None:
+        self.root = os.path.realpath(root)
+        self.notes: List[Note] = []
+        self._noted: set = set()
+
+    # -- path resolution ---------------------------------------------------------------------
+
+    def host_path(self, inside: str) -> str:
+        """The host path of an already resolved inside path (no symlinks in it)."""
+        if self.root == "/":
+            return _join(_split(inside))
+        return self.root + _join(_split(inside))
+
+    def _resolve_parts(self, path: str, follow_last: bool) -> List[str]:
+        """Resolve `path` inside the root, returning its symlink-free components.
+
+        Components that do not exist are kept as they are: the result then names a missing path.
+        """
+        pending = _split(path)
+        pending.reverse()
+        done: List[str] = []
+        links = 0
+        while pending:
+            part = pending.pop()
+            if part == "..":
+                if done:
+                    done.pop()
+                continue
+            candidate = done + [part]
+            is_last = not pending
+            if is_last and not follow_last:
+                done = candidate
+                break
+            try:
+                st = os.lstat(self.host_path(_join(candidate)))
+            except OSError:
+                done = candidate
+                continue
+            if stat.S_ISLNK(st.st_mode):
+                links += 1
+                if links > MAX_SYMLINKS:
+                    raise SymlinkLoop(path)
+                target = os.readlink(self.host_path(_join(candidate)))
+                if target.startswith("/"):
+                    done = []
+                parts = _split(target)
+                parts.reverse()
+                pending.extend(parts)
+            else:
+                done = candidate
+        return done
+
+    def resolve(self, path: str, follow_last: bool = True) -> Optional[str]:
+        """The inside path that `path` names once symlinks are followed; None on a loop."""
+        try:
+            return _join(self._resolve_parts(path, follow_last))
+        except SymlinkLoop:
+            self.note("symlink-loop", path, "too many levels of symbolic links")
+            return None
+
+    def chain(self, path: str) -> Chain:
+        """Follow `path` one symlink at a time, recording each step (for /usr/bin/python3)."""
+        steps: List[LinkStep] = []
+        seen = set()
+        current = path
+        while True:
+            parent = self.resolve(current, follow_last=False)
+            if parent is None:
+                return Chain(tuple(steps), current, "loop")
+            current = parent
+            if current in seen or len(steps) > MAX_SYMLINKS:
+                return Chain(tuple(steps), current, "loop")
+            seen.add(current)
+            try:
+                st = os.lstat(self.host_path(current))
+            except FileNotFoundError:
+                return Chain(tuple(steps), current, "missing")
+            except NotADirectoryError:
+                return Chain(tuple(steps), current, "missing")
+            except OSError as exc:
+                self.note("unreadable", current, exc.strerror or str(exc))
+                return Chain(tuple(steps), current, "unreadable")
+            if not stat.S_ISLNK(st.st_mode):
+                return Chain(tuple(steps), current, _kind(st.st_mode))
+            target = os.readlink(self.host_path(current))
+            steps.append(LinkStep(current, target))
+            base = current.rsplit("/", 1)[0] or "/"
+            current = target if target.startswith("/") else base.rstrip("/") + "/" + target
+            current = _join(_normalise(_split(current)))
+
+    # -- metadata ----------------------------------------------------------------------------
+
+    def lstat(self, path: str) -> Optional[os.stat_result]:
+        """Status of `path` itself (a symlink is not followed); None when absent."""
+        return self._stat(path, follow_last=False)
+
+    def stat(self, path: str) -> Optional[os.stat_result]:
+        """Status of what `path` names, symlinks followed inside the root; None when absent."""
+        return self._stat(path, follow_last=True)
+
+    def _stat(self, path: str, follow_last: bool) -> Optional[os.stat_result]:
+        resolved = self.resolve(path, follow_last)
+        if resolved is None:
+            return None
+        try:
+            return os.lstat(self.host_path(resolved))
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as exc:
+            self.note("unreadable", path, exc.strerror or str(exc))
+            return None
+
+    def exists(self, path: str) -> bool:
+        return self.stat(path) is not None
+
+    def is_file(self, path: str) -> bool:
+        st = self.stat(path)
+        return st is not None and stat.S_ISREG(st.st_mode)
+
+    def is_dir(self, path: str) -> bool:
+        st = self.stat(path)
+        return st is not None and stat.S_ISDIR(st.st_mode)
+
+    def is_symlink(self, path: str) -> bool:
+        st = self.lstat(path)
+        return st is not None and stat.S_ISLNK(st.st_mode)
+
+    def readlink(self, path: str) -> Optional[str]:
+        resolved = self.resolve(path, follow_last=False)
+        if resolved is None:
+            return None
+        try:
+            return os.readlink(self.host_path(resolved))
+        except OSError:
+            return None
+
+    # -- contents ----------------------------------------------------------------------------
+
+    def listdir(self, path: str) -> List[str]:
+        """Sorted entry names of a directory; empty when it is absent or unreadable."""
+        resolved = self.resolve(path)
+        if resolved is None:
+            return []
+        try:
+            return sorted(os.listdir(self.host_path(resolved)))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        except OSError as exc:
+            self.note("unreadable", path, exc.strerror or str(exc))
+            return []
+
+    def walk(self, path: str, max_depth: int = 64) -> Iterator[str]:
+        """Every path below `path` (not following symlinked directories), depth-first."""
+        for name in self.listdir(path):
+            child = path.rstrip("/") + "/" + name
+            yield child
+            st = self.lstat(child)
+            if st is not None and stat.S_ISDIR(st.st_mode) and max_depth > 0:
+                yield from self.walk(child, max_depth - 1)
+
+    def read_bytes(self, path: str, limit: int = DEFAULT_READ_LIMIT) -> Optional[bytes]:
+        """The contents of a regular file, or None (absent, not a file, unreadable).
+
+        A file larger than `limit` is noted and not read: nothing pyguard reads is that large
+        on a healthy system, and reading a multi-gigabyte file by mistake must not hang it.
+        """
+        resolved = self.resolve(path)
+        if resolved is None:
+            return None
+        host = self.host_path(resolved)
+        try:
+            fd = os.open(host, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:  # replaced by a symlink since we resolved it
+                self.note("unreadable", path, "changed while being read")
+            else:
+                self.note("unreadable", path, exc.strerror or str(exc))
+            return None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                return None
+            if st.st_size > limit:
+                self.note("too-large", path, f"{st.st_size} bytes, more than the {limit} read")
+                return None
+            chunks = []
+            remaining = limit + 1
+            while remaining > 0:
+                chunk = os.read(fd, min(remaining, 1 << 20))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                remaining -= len(chunk)
+            data = b"".join(chunks)
+            if len(data) > limit:
+                self.note("too-large", path, f"grew past {limit} bytes while being read")
+                return None
+            return data
+        except OSError as exc:
+            self.note("unreadable", path, exc.strerror or str(exc))
+            return None
+        finally:
+            os.close(fd)
+
+    def read_text(self, path: str, limit: int = DEFAULT_READ_LIMIT) -> Optional[str]:
+        """A text file decoded as UTF-8; undecodable bytes survive as surrogate escapes."""
+        data = self.read_bytes(path, limit)
+        return None if data is None else data.decode("utf-8", "surrogateescape")
+
+    # -- notes -------------------------------------------------------------------------------
+
+    def note(self, code: str, path: str, message: str) -> None:
+        key = (code, path)
+        if key not in self._noted:
+            self._noted.add(key)
+            self.notes.append(Note(code, path, message))
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "dir"
+    return "other"
+
+
+def _normalise(parts: List[str]) -> List[str]:
+    out: List[str] = []
+    for part in parts:
+        if part == "..":
+            if out:
+                out.pop()
+        else:
+            out.append(part)
+    return out

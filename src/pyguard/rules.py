@@ -1,0 +1,181 @@
+"""Rule files: one deb822 file per rule in rules/, named after the rule's id.
+
+A rule file holds everything a person reads about the rule (title, explanation, repair) and
+names the check that finds it. Templates take `{key}` from the finding's evidence; in repair
+commands values are shell-quoted, `{key:relative}` drops the leading slash of paths, and a
+command line whose keys have no value is left out (an optional step).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import string
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterable, List, Mapping, Optional, Tuple
+
+from .findings import SEVERITIES, EvidenceValue, RepairStep
+
+REQUIRED = ("Rule", "Severity", "Order", "Check", "Title", "Detail", "What", "Why", "Example",
+            "Repair", "Repair-Safety", "References")
+OPTIONAL = ("Evidence",)
+SECTIONS = (("What", "What it checks"), ("Why", "Why it matters on Debian"),
+            ("Example", "Example"), ("Repair", "Repair"), ("Repair-Safety", "Repair safety"),
+            ("References", "References"))
+SUFFIX = ".rule"
+
+
+class RuleError(Exception):
+    """A rule file that cannot be used; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class RepairTemplate:
+    command: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    order: int
+    check: str
+    """module.function inside pyguard.checks."""
+    title: str
+    detail: str
+    evidence: Tuple[str, ...]
+    repair: Tuple[RepairTemplate, ...]
+    sections: Mapping[str, str]
+    source: str
+
+    def fill_title(self, evidence: Mapping[str, EvidenceValue]) -> str:
+        return _fill(self.title, evidence, _prose)
+
+    def fill_detail(self, evidence: Mapping[str, EvidenceValue]) -> str:
+        return _fill(self.detail, evidence, _prose)
+
+    def fill_repair(self, evidence: Mapping[str, EvidenceValue]) -> Tuple[RepairStep, ...]:
+        steps = []
+        for template in self.repair:
+            if any(not evidence.get(key) for key in _keys(template.command)):
+                continue
+            steps.append(RepairStep(_fill(template.command, evidence, _shell),
+                                    _fill(template.note, evidence, _prose)))
+        return tuple(steps)
+
+
+def rule_dirs() -> List[Path]:
+    """Where rule files live: PYGUARD_RULES, a checkout's rules/, an installed package's."""
+    override = os.environ.get("PYGUARD_RULES")
+    if override:
+        return [Path(p) for p in override.split(os.pathsep) if p]
+    here = Path(__file__).resolve().parent
+    candidates = [here.parent.parent / "rules", here / "rules", Path("/usr/share/pyguard/rules")]
+    return [next(p for p in candidates if p.is_dir())] if any(c.is_dir() for c in candidates) else []
+
+
+def load_rules(dirs: Optional[Iterable[Path]] = None) -> Dict[str, Rule]:
+    """Every rule by id, in the order doctor runs and prints them."""
+    rules: Dict[str, Rule] = {}
+    for directory in rule_dirs() if dirs is None else dirs:
+        for path in sorted(Path(directory).glob("*" + SUFFIX)):
+            rule = parse_rule(path.read_text(encoding="utf-8"), str(path))
+            if rule.id != path.name[: -len(SUFFIX)]:
+                raise RuleError(f"{path}: Rule: {rule.id} does not match the file name")
+            rules[rule.id] = rule
+    if not rules:
+        raise RuleError("no rule files found (looked in: "
+                        + ", ".join(str(d) for d in (dirs or rule_dirs())) + ")")
+    return dict(sorted(rules.items(), key=lambda item: (item[1].order, item[0])))
+
+
+def parse_rule(text: str, source: str) -> Rule:
+    from debian.deb822 import Deb822
+
+    fields = Deb822(text.splitlines())
+    missing = [name for name in REQUIRED if not fields.get(name, "").strip()]
+    if missing:
+        raise RuleError(f"{source}: missing field(s): {', '.join(missing)}")
+    unknown = [name for name in fields if name not in REQUIRED + OPTIONAL]
+    if unknown:
+        raise RuleError(f"{source}: unknown field(s): {', '.join(unknown)}")
+    severity = fields["Severity"].strip()
+    if severity not in SEVERITIES:
+        raise RuleError(f"{source}: Severity must be one of {', '.join(SEVERITIES)}")
+    if not fields["Order"].strip().isdigit():
+        raise RuleError(f"{source}: Order must be a number")
+    evidence = tuple(k for k in fields.get("Evidence", "").replace(",", " ").split() if k)
+    sections = {name: _unfold(fields[name]) for name, _ in SECTIONS}
+    repair = tuple(_repair_line(line) for line in _unfold(fields["Repair"]).split("\n")
+                   if line.strip() and line.startswith("$ "))
+    if not repair:
+        raise RuleError(f"{source}: Repair has no command line (lines starting with '$ ')")
+    rule = Rule(
+        id=fields["Rule"].strip(),
+        severity=severity,
+        order=int(fields["Order"]),
+        check=fields["Check"].strip(),
+        title=fields["Title"].strip(),
+        detail=_unfold(fields["Detail"]),
+        evidence=evidence,
+        repair=repair,
+        sections=sections,
+        source=source,
+    )
+    used = set(_keys(rule.title)) | set(_keys(rule.detail))
+    for template in repair:
+        used |= set(_keys(template.command)) | set(_keys(template.note))
+    undeclared = sorted(used - set(evidence))
+    if undeclared:
+        raise RuleError(f"{source}: templates use undeclared evidence: {', '.join(undeclared)}")
+    return rule
+
+
+def _unfold(value: str) -> str:
+    """deb822 multi-line value to text: one leading space off, ' .' lines are blank lines."""
+    lines = value.split("\n")
+    out = [lines[0].strip()] if lines[0].strip() else []
+    for line in lines[1:]:
+        line = line[1:] if line.startswith(" ") else line
+        out.append("" if line == "." else line)
+    return "\n".join(out).strip("\n")
+
+
+def _repair_line(line: str) -> RepairTemplate:
+    """`$ command  # note`: the note is a shell comment, so the line can be pasted as it is."""
+    command, _, note = line[2:].partition("  # ")
+    return RepairTemplate(command.strip(), note.strip())
+
+
+def _keys(template: str) -> List[str]:
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+
+
+def _prose(value: EvidenceValue, spec: str) -> str:
+    values = (value,) if isinstance(value, str) else value
+    return ", ".join(_display(v, spec) for v in values)
+
+
+def _shell(value: EvidenceValue, spec: str) -> str:
+    values = (value,) if isinstance(value, str) else value
+    return " ".join(shlex.quote(_display(v, spec)) if spec != "raw" else v for v in values)
+
+
+def _display(value: str, spec: str) -> str:
+    if spec == "relative":
+        return value.lstrip("/")
+    return value
+
+
+class _Formatter(string.Formatter):
+    def __init__(self, render) -> None:
+        self.render = render
+
+    def format_field(self, value, format_spec):  # type: ignore[override]
+        return self.render(value, format_spec)
+
+
+def _fill(template: str, evidence: Mapping[str, EvidenceValue], render) -> str:
+    return _Formatter(render).vformat(template, (), {k: evidence.get(k, "") for k in _keys(template)})

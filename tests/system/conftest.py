@@ -1,0 +1,90 @@
+"""Fixtures for system tests: real Debian roots, pyguard run against them, pinned wheels.
+
+Everything under tests/system is marked `system` here, and skipped with the reason when this
+machine cannot build real roots (not root, no mmdebstrap, no mirror). tests/conftest.py turns
+those skips into failures when CI=true.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Dict, Iterator, List, Optional
+
+import pytest
+
+from . import realroot
+from .realroot import RealRoot
+
+SYSTEM_DIR = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
+    """Mark every test under tests/system as `system`; skip them all if they cannot run."""
+    ours = [item for item in items if SYSTEM_DIR in Path(str(item.path)).resolve().parents]
+    if not ours:
+        return
+    reason: Optional[str] = realroot.system_skip_reason()
+    for item in ours:
+        item.add_marker(pytest.mark.system)
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def cached_roots() -> Callable[[str], Path]:
+    """Pristine root per release, looked up (and built if needed) once per session."""
+    seen: Dict[str, Path] = {}
+
+    def get(release: str) -> Path:
+        if release not in seen:
+            seen[release] = realroot.cached_root(release)
+        return seen[release]
+
+    return get
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_leaked_mounts() -> Iterator[None]:
+    """After the session, none of our overlays may still be mounted."""
+    yield
+    leaked = [m for base in ("/tmp", "/var/tmp") for m in realroot.mounts_under(base)
+              if Path(m).relative_to(base).parts[0].startswith(realroot.OVERLAY_PREFIX)]
+    assert leaked == [], f"mounts left behind by system tests: {leaked}"
+
+
+@pytest.fixture
+def real_root(cached_roots: Callable[[str], Path]) -> Iterator[Callable[[str], RealRoot]]:
+    """Factory: `real_root("bookworm")` gives a fresh overlay, unmounted when the test ends."""
+    made: List[RealRoot] = []
+
+    def make(release: str) -> RealRoot:
+        root = RealRoot(release, cached_roots(release))
+        made.append(root)
+        return root
+
+    yield make
+    errors = []
+    for root in reversed(made):
+        try:
+            root.close()
+        except RuntimeError as exc:
+            errors.append(str(exc))
+    assert errors == [], f"cleaning up overlays failed: {errors}"
+
+
+@pytest.fixture(scope="session")
+def pinned_wheels() -> Callable[[RealRoot], str]:
+    """`pinned_wheels(root)` copies the pinned wheels for the root's Python into /root/wheels.
+
+    Returns the inside dir, for `pip install --no-index --find-links /root/wheels ...`.
+    Wheels are downloaded once per Python version into /var/cache/pyguard-test-wheels.
+    """
+    dirs: Dict[str, Path] = {}
+
+    def put(root: RealRoot, inside: str = "/root/wheels") -> str:
+        version = realroot.default_python(root).removeprefix("python")
+        if version not in dirs:
+            dirs[version] = realroot.download_wheels(version)
+        return realroot.copy_wheels(root, dirs[version], inside)
+
+    return put

@@ -1,0 +1,497 @@
+"""Real Debian roots for system tests: cached pristine trees, one overlay per test.
+
+pyguard's unit tests use fake roots made in ``tmp_path``; they can only say what we think Debian
+looks like. System tests need the real thing: a root that mmdebstrap made from the mirror, which
+the test breaks the way users do (rm EXTERNALLY-MANAGED, pip as root, ln -sf python3 ...) and
+then heals with pyguard's own repair commands, run inside the root with chroot.
+
+Building a root takes half a minute, so each release is built once and cached outside the repo.
+Every test gets a fresh overlayfs on top of the cache, so whatever it breaks lands in a throwaway
+upper dir and the cache stays pristine.
+
+Nothing here touches the host's own Python, /usr, /etc or dpkg state: all writes go to the cache
+dir, the wheel cache or temporary directories, and every mount is undone when the test ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+MIRROR = "http://deb.debian.org/debian"
+RELEASES: Tuple[str, ...] = ("bookworm", "trixie")
+
+PACKAGES: Tuple[str, ...] = (
+    "python3",
+    "python3-apt",
+    "python3-pip",
+    "python3-venv",
+    "python3-requests",
+    "python3-yaml",
+    "python3-gi",
+    "python3-six",
+    "lsb-release",
+    "python3-debian",
+    "python3-psutil",
+    "python3-rich",
+    "python3-distro",
+)
+
+# --skip=cleanup/apt/*: keep the package lists and the .debs, so repairs such as
+# `apt-get install --reinstall python3-minimal` work offline inside the root.
+MMDEBSTRAP_OPTIONS: Tuple[str, ...] = (
+    "--variant=minbase",
+    "--skip=cleanup/apt/lists",
+    "--skip=cleanup/apt/cache",
+)
+
+DEFAULT_ROOTS_DIR = "/var/cache/pyguard-test-roots"
+ROOTS_DIR_ENV = "PYGUARD_TEST_ROOTS"
+DEFAULT_WHEELS_DIR = "/var/cache/pyguard-test-wheels"
+MAX_ROOT_AGE = 7 * 24 * 3600  # the mirror moves on; a week-old root tests last week's Debian
+BUILD_TIMEOUT = 1800
+
+# The environment a root's own tools see: nothing of the host's (pyenv, PIP_*, PYTHONPATH)
+# may leak into the examined system.
+CHROOT_ENV: Dict[str, str] = {
+    "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "HOME": "/root",
+    "LC_ALL": "C.UTF-8",
+    "DEBIAN_FRONTEND": "noninteractive",
+}
+
+# Temp dirs of overlays start with this, so leak checks can tell ours from others' mounts.
+OVERLAY_PREFIX = "pyguard-root-"
+
+# Pinned wheels for `pip install --no-index` inside roots. charset-normalizer has compiled
+# wheels, so the cache holds one set per interpreter version the roots ship.
+WHEEL_PINS: Tuple[str, ...] = (
+    "requests==2.32.3",
+    "urllib3==2.2.3",
+    "idna==3.10",
+    "certifi==2024.8.30",
+    "charset-normalizer==3.4.0",
+    "six==1.17.0",
+    "attrs==24.2.0",
+)
+WHEEL_PYTHON_VERSIONS: Tuple[str, ...] = ("3.11", "3.13")  # bookworm, trixie
+WHEEL_PLATFORM = "manylinux2014_x86_64"
+PYPI_INDEX = "https://pypi.org/simple"
+
+
+# --------------------------------------------------------------------------- cached roots
+
+
+def roots_dir() -> Path:
+    """Where pristine roots are cached; outside the repo so `git clean` keeps them."""
+    return Path(os.environ.get(ROOTS_DIR_ENV) or DEFAULT_ROOTS_DIR)
+
+
+def root_key(
+    release: str,
+    packages: Sequence[str] = PACKAGES,
+    options: Sequence[str] = MMDEBSTRAP_OPTIONS,
+    mirror: str = MIRROR,
+) -> str:
+    """Name of a cached root: changing the package list or the options builds a new one."""
+    recipe = json.dumps(
+        {"packages": sorted(packages), "options": list(options), "mirror": mirror},
+        sort_keys=True,
+    )
+    return f"{release}-{hashlib.sha256(recipe.encode()).hexdigest()[:12]}"
+
+
+def mmdebstrap_command(
+    release: str,
+    target: Path,
+    packages: Sequence[str] = PACKAGES,
+    options: Sequence[str] = MMDEBSTRAP_OPTIONS,
+    mirror: str = MIRROR,
+) -> List[str]:
+    """The one mmdebstrap invocation a cached root comes from."""
+    return ["mmdebstrap", *options, "--include=" + ",".join(packages), release, str(target), mirror]
+
+
+def _is_fresh(path: Path, max_age: float) -> bool:
+    # The root's top directory is stamped (os.utime) when built; overlays never write to the
+    # lower dir, so its mtime stays the build time.
+    try:
+        return time.time() - path.stat().st_mtime < max_age
+    except FileNotFoundError:
+        return False
+
+
+@contextlib.contextmanager
+def _locked(lock_path: Path) -> Iterator[None]:
+    """Exclusive fcntl lock: two pytest processes never build the same root at once."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _overlay_lowerdirs() -> List[str]:
+    """Lower dirs of every overlay mounted now, from /proc/self/mountinfo."""
+    lowers: List[str] = []
+    with open("/proc/self/mountinfo") as info:
+        for line in info:
+            _, _, after = line.partition(" - ")
+            fields = after.split()
+            if len(fields) >= 3 and fields[0] == "overlay":
+                for opt in fields[2].split(","):
+                    if opt.startswith("lowerdir="):
+                        lowers.extend(opt[len("lowerdir="):].split(":"))
+    return lowers
+
+
+def _remove_retired(cache: Path) -> None:
+    """Delete replaced roots, except those another process still uses as a lower dir."""
+    in_use = set(_overlay_lowerdirs())
+    for old in cache.glob(".retired-*"):
+        if str(old) not in in_use:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def cached_root(
+    release: str,
+    packages: Sequence[str] = PACKAGES,
+    options: Sequence[str] = MMDEBSTRAP_OPTIONS,
+    mirror: str = MIRROR,
+    max_age: float = MAX_ROOT_AGE,
+) -> Path:
+    """Path of a pristine Debian root for `release`, building it first if missing or stale.
+
+    The build goes to a temp dir beside the cache entry and is renamed into place, so a crash
+    never leaves a half-built root under the real name. A stale root is renamed away, not
+    deleted, because another pytest process may have an overlay on it right now.
+    """
+    cache = roots_dir()
+    key = root_key(release, packages, options, mirror)
+    final = cache / key
+    with _locked(cache / f"{key}.lock"):
+        if final.is_dir() and _is_fresh(final, max_age):
+            return final
+        building = Path(tempfile.mkdtemp(prefix=f".build-{key}-", dir=cache))
+        try:
+            result = subprocess.run(
+                mmdebstrap_command(release, building, packages, options, mirror),
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=BUILD_TIMEOUT,
+            )
+            if result.returncode != 0:
+                raise RuntimeError(
+                    f"mmdebstrap {release} failed ({result.returncode}):\n{result.stderr[-4000:]}"
+                )
+            os.utime(building)
+            if final.exists():
+                final.rename(cache / f".retired-{key}-{int(time.time())}")
+            building.rename(final)
+        finally:
+            if building.exists():
+                shutil.rmtree(building, ignore_errors=True)
+        _remove_retired(cache)
+        return final
+
+
+# --------------------------------------------------------------------------- mounts
+
+
+def mounts_under(prefix: str) -> List[str]:
+    """Mount points at or below `prefix`, as findmnt lists them (deepest last)."""
+    result = subprocess.run(
+        ["findmnt", "-rn", "-o", "TARGET"], capture_output=True, text=True, check=True
+    )
+    prefix = prefix.rstrip("/")
+    # findmnt -r escapes blanks as \x20; our own paths have none.
+    return [
+        t for t in result.stdout.splitlines() if t == prefix or t.startswith(prefix + "/")
+    ]
+
+
+def _umount(target: str) -> Optional[str]:
+    """Unmount `target`, lazily if it is busy; returns an error message or None."""
+    first = subprocess.run(["umount", target], capture_output=True, text=True)
+    if first.returncode == 0:
+        return None
+    lazy = subprocess.run(["umount", "-l", target], capture_output=True, text=True)
+    if lazy.returncode == 0:
+        return None
+    return f"umount {target}: {first.stderr.strip()}; umount -l: {lazy.stderr.strip()}"
+
+
+# --------------------------------------------------------------------------- one overlay
+
+
+@dataclass
+class RealRoot:
+    """A writable overlay on a cached root, for one test.
+
+    `path` is the merged dir: what pyguard gets as --root and what `run` chroots into.
+    """
+
+    release: str
+    lower: Path
+    path: Path = field(init=False)
+    _tmp: Path = field(init=False)
+    _mounted: List[str] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._tmp = Path(tempfile.mkdtemp(prefix=f"{OVERLAY_PREFIX}{self.release}-"))
+        self.path = self._tmp / "merged"
+        try:
+            for sub in ("upper", "work", "merged"):
+                (self._tmp / sub).mkdir()
+            self._mount(
+                "overlay", "-t", "overlay",
+                "-o", f"lowerdir={self.lower},upperdir={self._tmp / 'upper'},"
+                f"workdir={self._tmp / 'work'}",
+                str(self.path),
+            )
+            # apt and dpkg read /proc; /dev already holds static nodes from mmdebstrap, and a
+            # private devpts instance gives apt a pty without sharing the host's.
+            self._mount("proc", "-t", "proc", str(self.path / "proc"))
+            self._mount(
+                "devpts", "-t", "devpts", "-o", "newinstance,ptmxmode=0666",
+                str(self.path / "dev/pts"),
+            )
+        except BaseException:
+            self.close()
+            raise
+
+    def _mount(self, source: str, *args: str) -> None:
+        target = args[-1]
+        subprocess.run(
+            ["mount", *args[:-1], source, target], check=True, capture_output=True, text=True
+        )
+        self._mounted.append(target)
+
+    @property
+    def upper(self) -> Path:
+        """The overlay's upper dir: exactly what the test changed, for assertions."""
+        return self._tmp / "upper"
+
+    def host(self, inside: str) -> Path:
+        """Host path of `inside` (a path as the root sees it), without resolving symlinks."""
+        return self.path / inside.lstrip("/")
+
+    def run(
+        self, cmd: str, check: bool = True, timeout: float = 600
+    ) -> subprocess.CompletedProcess:
+        """Run a shell command inside the root as root, with a clean environment."""
+        result = subprocess.run(
+            ["chroot", str(self.path), "/bin/sh", "-c", cmd],
+            env=dict(CHROOT_ENV),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(describe_run(cmd, result))
+        return result
+
+    def write(self, inside: str, text: str, mode: int = 0o644) -> Path:
+        """Create or replace a file inside the root.
+
+        Refuses to write through a symlink or a parent that resolves outside the root: an
+        absolute link in the root would otherwise point at the host's own /usr or /etc.
+        """
+        target = self.host(inside)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        merged = os.path.realpath(self.path)
+        if not os.path.realpath(target.parent).startswith(merged + os.sep):
+            raise ValueError(f"{inside}: parent resolves outside the root")
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, mode)
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+        os.chmod(target, mode)  # O_CREAT's mode is masked by umask and ignored for old files
+        return target
+
+    def close(self) -> None:
+        """Unmount in reverse order, then remove the temp dir; safe to call twice.
+
+        The temp dir is only removed when every unmount worked: rmtree through a live mount
+        would delete the cached root's files (through the overlay) or the host's /proc.
+        """
+        errors = [e for e in (_umount(t) for t in reversed(self._mounted)) if e]
+        self._mounted.clear()
+        if errors:
+            raise RuntimeError("; ".join(errors))
+        leftover = mounts_under(str(self._tmp))
+        if leftover:
+            raise RuntimeError(f"still mounted, not removing {self._tmp}: {leftover}")
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def overlay(release: str, lower: Optional[Path] = None) -> Iterator[RealRoot]:
+    """A RealRoot on the cached root of `release`, closed on exit (also on failure)."""
+    root = RealRoot(release, lower if lower is not None else cached_root(release))
+    try:
+        yield root
+    finally:
+        root.close()
+
+
+def default_python(root: RealRoot) -> str:
+    """The root's default interpreter name ("python3.11"), from debian_defaults."""
+    text = root.host("/usr/share/python3/debian_defaults").read_text()
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == "default-version":
+            return value.strip()
+    raise ValueError("no default-version in debian_defaults")
+
+
+def describe_run(cmd: str, result: subprocess.CompletedProcess) -> str:
+    """A failed command and its output, as a test failure should show it."""
+    return (
+        f"command exited {result.returncode}: {cmd}\n"
+        f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}"
+    )
+
+
+# --------------------------------------------------------------------------- pyguard
+
+
+SRC_DIR = Path(__file__).resolve().parents[2] / "src"
+
+
+def doctor(root: RealRoot, *extra: str, timeout: float = 300) -> Tuple[int, dict]:
+    """Run `pyguard doctor` on the host against `root`; returns (exit code, JSON envelope).
+
+    pyguard reads the root from outside, as it would read a rescue-mounted disk; it never runs
+    inside it. src/ is put on PYTHONPATH so an uninstalled checkout works too.
+    """
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC_DIR), env.get("PYTHONPATH")]))
+    env.pop("NO_COLOR", None)
+    cmd = [sys.executable, "-m", "pyguard", "doctor", "--root", str(root.path),
+           "--format", "json", *extra]
+    result = subprocess.run(
+        cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout
+    )
+    try:
+        envelope = json.loads(result.stdout)
+    except json.JSONDecodeError as exc:
+        raise AssertionError(
+            f"pyguard doctor printed no JSON ({exc}); exit {result.returncode}\n"
+            f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}"
+        ) from None
+    return result.returncode, envelope
+
+
+def repair_commands(envelope: Mapping) -> List[str]:
+    """Every repair command of every finding, in the order pyguard gave them."""
+    return [
+        step["command"]
+        for finding in envelope.get("findings", [])
+        for step in finding.get("repair", [])
+    ]
+
+
+def heal(root: RealRoot, envelope: Mapping) -> List[subprocess.CompletedProcess]:
+    """Run pyguard's repair commands inside `root`; a failing one fails the test."""
+    results = []
+    for cmd in repair_commands(envelope):
+        result = root.run(cmd, check=False)
+        if result.returncode != 0:
+            raise AssertionError("pyguard's repair failed:\n" + describe_run(cmd, result))
+        results.append(result)
+    return results
+
+
+# --------------------------------------------------------------------------- wheels
+
+
+def _pip_env() -> Dict[str, str]:
+    # This host's pip config adds a constraints file and local find-links; PIP_* variables
+    # do the same. Neither may decide which wheel a test installs.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env["PIP_CONFIG_FILE"] = os.devnull
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    return env
+
+
+def _wheel_prefix(pin: str) -> str:
+    name, _, version = pin.partition("==")
+    return f"{name.replace('-', '_').lower()}-{version}-"
+
+
+def _have_wheel(dest: Path, pin: str) -> bool:
+    prefix = _wheel_prefix(pin)
+    return any(p.name.lower().startswith(prefix) for p in dest.glob("*.whl"))
+
+
+def download_wheels(
+    python_version: str,
+    pins: Sequence[str] = WHEEL_PINS,
+    cache: Optional[Path] = None,
+    pip: Sequence[str] = ("python3", "-m", "pip"),
+) -> Path:
+    """Download each pinned wheel for `python_version` once; returns the dir holding them."""
+    dest = (cache or Path(DEFAULT_WHEELS_DIR)) / f"py{python_version}"
+    dest.mkdir(parents=True, exist_ok=True)
+    with _locked(dest.parent / f"py{python_version}.lock"):
+        for pin in pins:
+            if _have_wheel(dest, pin):
+                continue
+            subprocess.run(
+                [*pip, "download", "--no-deps", "--only-binary=:all:",
+                 "--python-version", python_version, "--platform", WHEEL_PLATFORM,
+                 "--index-url", PYPI_INDEX, "--dest", str(dest), pin],
+                env=_pip_env(), stdin=subprocess.DEVNULL, check=True,
+                capture_output=True, text=True, timeout=300,
+            )
+    return dest
+
+
+def copy_wheels(root: RealRoot, wheels: Path, inside: str = "/root/wheels") -> str:
+    """Copy downloaded wheels into the root; returns the inside dir for --find-links."""
+    dest = root.host(inside)
+    dest.mkdir(parents=True, exist_ok=True)
+    for wheel in wheels.glob("*.whl"):
+        shutil.copy2(wheel, dest / wheel.name)
+    return inside
+
+
+# --------------------------------------------------------------------------- skip policy
+
+
+def mirror_reachable(mirror: str = MIRROR, timeout: float = 10) -> bool:
+    """Whether the Debian mirror answers; a HEAD on a Release file is enough."""
+    try:
+        request = urllib.request.Request(f"{mirror}/dists/{RELEASES[0]}/Release", method="HEAD")
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def system_skip_reason() -> Optional[str]:
+    """Why system tests cannot run here, or None when they can."""
+    if os.geteuid() != 0:
+        return "system tests need root (chroot, overlayfs mounts)"
+    for tool in ("mmdebstrap", "chroot", "mount", "umount", "findmnt"):
+        if shutil.which(tool) is None:
+            return f"system tests need {tool} (apt-get install mmdebstrap util-linux)"
+    if not mirror_reachable():
+        return f"system tests need the Debian mirror, {MIRROR} is unreachable"
+    return None
