@@ -20,3 +20,89 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # type
         report.outcome = "failed"
         report.longrepr = f"skipped on CI, which must never pass by skipping: {reason}"
     return report
+
+
+# -- fake Debian roots and running doctor in-process (tests/unit) ----------------------------
+
+import sys as _sys
+from pathlib import Path as _Path
+from typing import Any, Callable, Dict, List, Set
+
+_TESTS = _Path(__file__).resolve().parent
+if str(_TESTS) not in _sys.path:
+    _sys.path.insert(0, str(_TESTS))  # `from fakeroot import FakeRoot`, whatever the import mode
+
+from fakeroot import FakeRoot  # noqa: E402
+
+FIRED_RULES: Set[str] = set()
+"""Every rule id some test's doctor run reported; test_rules_meta's coverage test reads it."""
+
+COVERAGE_TEST = "test_every_rule_is_made_to_fire_by_some_test"
+
+
+def finding_dict(finding: Any) -> Dict[str, Any]:
+    """A finding as tests compare it: everything a person reads, without the raw evidence."""
+    return {
+        "rule": finding.rule,
+        "severity": finding.severity,
+        "title": finding.title,
+        "detail": finding.detail,
+        "subject": finding.subject,
+        "paths": list(finding.paths),
+        "repair": [(step.command, step.note) for step in finding.repair],
+    }
+
+
+@pytest.fixture
+def fake_root(tmp_path: _Path) -> FakeRoot:
+    """A healthy Debian 12 (bookworm) root with Python 3.11."""
+    return FakeRoot.bookworm(tmp_path / "root")
+
+
+@pytest.fixture(scope="session")
+def fired_rules() -> Set[str]:
+    return FIRED_RULES
+
+
+class Doctor:
+    """Runs pyguard's engine in-process over a root, the way `pyguard doctor --root` does."""
+
+    def report(self, root: Any, only: Any = None):
+        from pyguard.engine import run
+        from pyguard.facts import Facts
+        from pyguard.rootfs import RootFS
+        from pyguard.rules import load_rules
+
+        report = run(Facts(RootFS(str(root))), load_rules(), only=only)
+        FIRED_RULES.update(f.rule for f in report.findings)
+        return report
+
+    def __call__(self, root: Any, only: Any = None) -> List[Dict[str, Any]]:
+        """The findings as dicts (see finding_dict); a check that crashed fails the test."""
+        report = self.report(root, only)
+        assert list(report.errors) == []
+        return [finding_dict(f) for f in report.findings]
+
+
+@pytest.fixture
+def doctor() -> Doctor:
+    return Doctor()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
+    """Run the rule-coverage meta-test last, after every test that can make a rule fire.
+
+    When no rule test was collected at all (a run of one file), the coverage test has nothing to
+    judge and is deselected rather than failed or skipped.
+    """
+    last = [item for item in items if item.name == COVERAGE_TEST]
+    if not last:
+        return
+    rule_tests = [item for item in items
+                  if (_TESTS / "unit" / "rules") in _Path(str(item.path)).resolve().parents]
+    rest = [item for item in items if item.name != COVERAGE_TEST]
+    if not rule_tests:
+        config.hook.pytest_deselected(items=last)
+        items[:] = rest
+        return
+    items[:] = rest + last

@@ -13,7 +13,7 @@ import errno
 import os
 import stat
 from dataclasses import dataclass
-from typing import Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 MAX_SYMLINKS = 40  # as Linux's own limit for one lookup
 DEFAULT_READ_LIMIT = 32 * 1024 * 1024
@@ -68,6 +68,7 @@ class RootFS:
         self.root = os.path.realpath(root)
         self.notes: List[Note] = []
         self._noted: set = set()
+        self._dirs: Dict[str, str] = {}
 
     # -- path resolution ---------------------------------------------------------------------
 
@@ -77,49 +78,47 @@ class RootFS:
             return _join(_split(inside))
         return self.root + _join(_split(inside))
 
-    def _resolve_parts(self, path: str, follow_last: bool) -> List[str]:
-        """Resolve `path` inside the root, returning its symlink-free components.
+    def _resolve(self, path: str, follow_last: bool, depth: int = 0) -> str:
+        """The symlink-free inside path that `path` names.
 
-        Components that do not exist are kept as they are: the result then names a missing path.
+        Directories on the way are resolved once per run and remembered: the examined system
+        does not change while pyguard reads it, and dpkg's info directory alone has thousands
+        of files below the same parents. Missing components are kept as they are, so the
+        result then names a missing path.
         """
-        pending = _split(path)
-        pending.reverse()
-        done: List[str] = []
-        links = 0
-        while pending:
-            part = pending.pop()
-            if part == "..":
-                if done:
-                    done.pop()
-                continue
-            candidate = done + [part]
-            is_last = not pending
-            if is_last and not follow_last:
-                done = candidate
-                break
-            try:
-                st = os.lstat(self.host_path(_join(candidate)))
-            except OSError:
-                done = candidate
-                continue
-            if stat.S_ISLNK(st.st_mode):
-                links += 1
-                if links > MAX_SYMLINKS:
-                    raise SymlinkLoop(path)
-                target = os.readlink(self.host_path(_join(candidate)))
-                if target.startswith("/"):
-                    done = []
-                parts = _split(target)
-                parts.reverse()
-                pending.extend(parts)
-            else:
-                done = candidate
-        return done
+        parts = _split(path)
+        if not parts:
+            return "/"
+        parent = self._resolve_dir(_join(parts[:-1]), depth)
+        name = parts[-1]
+        if name == "..":
+            return parent.rsplit("/", 1)[0] or "/"
+        candidate = parent.rstrip("/") + "/" + name
+        if not follow_last:
+            return candidate
+        try:
+            st = os.lstat(self.host_path(candidate))
+        except OSError:
+            return candidate
+        if not stat.S_ISLNK(st.st_mode):
+            return candidate
+        if depth >= MAX_SYMLINKS:
+            raise SymlinkLoop(path)
+        target = os.readlink(self.host_path(candidate))
+        if not target.startswith("/"):
+            target = parent.rstrip("/") + "/" + target
+        return self._resolve(target, True, depth + 1)
+
+    def _resolve_dir(self, path: str, depth: int) -> str:
+        cached = self._dirs.get(path)
+        if cached is None:
+            cached = self._dirs[path] = self._resolve(path, True, depth)
+        return cached
 
     def resolve(self, path: str, follow_last: bool = True) -> Optional[str]:
         """The inside path that `path` names once symlinks are followed; None on a loop."""
         try:
-            return _join(self._resolve_parts(path, follow_last))
+            return self._resolve(path, follow_last)
         except SymlinkLoop:
             self.note("symlink-loop", path, "too many levels of symbolic links")
             return None

@@ -12,7 +12,6 @@ import os
 import shlex
 import string
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
 from .findings import SEVERITIES, EvidenceValue, RepairStep
@@ -66,35 +65,70 @@ class Rule:
         return tuple(steps)
 
 
-def rule_dirs() -> List[Path]:
-    """Where rule files live: PYGUARD_RULES, a checkout's rules/, an installed package's."""
+def rule_dirs() -> List[str]:
+    """Where rule files live: $PYGUARD_RULES, else a checkout's rules/ or an installed copy."""
     override = os.environ.get("PYGUARD_RULES")
     if override:
-        return [Path(p) for p in override.split(os.pathsep) if p]
-    here = Path(__file__).resolve().parent
-    candidates = [here.parent.parent / "rules", here / "rules", Path("/usr/share/pyguard/rules")]
-    return [next(p for p in candidates if p.is_dir())] if any(c.is_dir() for c in candidates) else []
+        return [p for p in override.split(os.pathsep) if p]
+    here = os.path.dirname(os.path.realpath(__file__))
+    candidates = [os.path.join(os.path.dirname(os.path.dirname(here)), "rules"),
+                  os.path.join(here, "rules"), "/usr/share/pyguard/rules"]
+    return [next((c for c in candidates if os.path.isdir(c)), candidates[-1])]
 
 
-def load_rules(dirs: Optional[Iterable[Path]] = None) -> Dict[str, Rule]:
+def load_rules(dirs: Optional[Iterable[str]] = None) -> Dict[str, Rule]:
     """Every rule by id, in the order doctor runs and prints them."""
+    dirs = rule_dirs() if dirs is None else list(dirs)
     rules: Dict[str, Rule] = {}
-    for directory in rule_dirs() if dirs is None else dirs:
-        for path in sorted(Path(directory).glob("*" + SUFFIX)):
-            rule = parse_rule(path.read_text(encoding="utf-8"), str(path))
-            if rule.id != path.name[: -len(SUFFIX)]:
+    for directory in dirs:
+        try:
+            names = sorted(n for n in os.listdir(directory) if n.endswith(SUFFIX))
+        except OSError:
+            continue
+        for name in names:
+            path = os.path.join(directory, name)
+            with open(path, encoding="utf-8") as f:
+                rule = parse_rule(f.read(), path)
+            if rule.id != name[: -len(SUFFIX)]:
                 raise RuleError(f"{path}: Rule: {rule.id} does not match the file name")
             rules[rule.id] = rule
     if not rules:
-        raise RuleError("no rule files found (looked in: "
-                        + ", ".join(str(d) for d in (dirs or rule_dirs())) + ")")
+        raise RuleError("no rule files found in " + ", ".join(str(d) for d in dirs))
     return dict(sorted(rules.items(), key=lambda item: (item[1].order, item[0])))
 
 
-def parse_rule(text: str, source: str) -> Rule:
-    from debian.deb822 import Deb822
+def read_fields(text: str, source: str) -> Dict[str, str]:
+    """One deb822 paragraph, as python-debian's Deb822 reads it (a test holds them equal).
 
-    fields = Deb822(text.splitlines())
+    Rule files are pyguard's own, small and many; this keeps python-debian's import and
+    parser off every start-up.
+    """
+    fields: Dict[str, str] = {}
+    name = None
+    for number, line in enumerate(text.split("\n"), 1):
+        if not line.strip() or line.startswith("#"):
+            if not line.strip() and fields:
+                if any(rest.strip() for rest in text.split("\n")[number:]):
+                    raise RuleError(f"{source}:{number}: a rule file holds one paragraph")
+                break
+            continue
+        if line[0] in " \t":
+            if name is None:
+                raise RuleError(f"{source}:{number}: continuation line before any field")
+            fields[name] += "\n" + line
+            continue
+        name, sep, value = line.partition(":")
+        if not sep or not name.strip() or " " in name.strip():
+            raise RuleError(f"{source}:{number}: not a 'Field: value' line")
+        name = name.strip()
+        if name in fields:
+            raise RuleError(f"{source}:{number}: field {name} given twice")
+        fields[name] = value.strip()
+    return fields
+
+
+def parse_rule(text: str, source: str) -> Rule:
+    fields = read_fields(text, source)
     missing = [name for name in REQUIRED if not fields.get(name, "").strip()]
     if missing:
         raise RuleError(f"{source}: missing field(s): {', '.join(missing)}")

@@ -10,6 +10,12 @@ from typing import Dict, Iterator, List, Mapping, Optional, Tuple
 from ..rootfs import RootFS
 
 DPKG_DIR = "/var/lib/dpkg"
+PACKAGE_LINE = re.compile(r"^Package:[ \t]*(\S+)", re.M)
+STATUS_LINE = re.compile(r"^Status:[ \t]*\S+[ \t]+\S+[ \t]+(\S+)[ \t]*$", re.M)
+MULTI_ARCH_LINE = re.compile(r"^Multi-Arch:[ \t]*(\S+)", re.M)
+ARCH_LINE = re.compile(r"^Architecture:[ \t]*(\S+)", re.M)
+INSTALLED_STATES = frozenset(("installed", "half-installed", "unpacked", "half-configured",
+                              "triggers-awaited", "triggers-pending"))
 STATUS_FIELDS = ["Package", "Architecture", "Version", "Status", "Depends", "Pre-Depends",
                  "Provides", "Conffiles", "Multi-Arch", "Source"]
 
@@ -39,7 +45,7 @@ class Package:
     @property
     def installed(self) -> bool:
         """Files are on disk: anything but not-installed and config-files."""
-        return self.state not in ("not-installed", "config-files")
+        return self.state in INSTALLED_STATES
 
     @property
     def info_name(self) -> str:
@@ -75,74 +81,152 @@ class DpkgDatabase:
         self.fs = fs
         self.admindir = admindir
         self._md5_cache: Dict[str, Mapping[str, str]] = {}
+        self._parsed: Dict[str, Optional[Package]] = {}
+        self._under: Dict[str, Tuple[str, ...]] = {}
 
     @cached_property
     def present(self) -> bool:
         return self.fs.is_file(f"{self.admindir}/status")
 
     @cached_property
-    def packages(self) -> Mapping[str, Package]:
-        """Packages by name; for a multi-arch package, the instance of the native arch wins."""
-        text = self.fs.read_text(f"{self.admindir}/status")
-        if text is None:
-            return {}
-        found: Dict[str, Package] = {}
-        for paragraph in _paragraphs(text, self.fs, f"{self.admindir}/status"):
-            package = _package(paragraph)
-            if package is None:
-                continue
-            previous = found.get(package.name)
-            if previous is None or (not previous.installed and package.installed):
-                found[package.name] = package
-        return found
+    def _blocks(self) -> Dict[str, List[str]]:
+        """Raw status paragraphs by package name; python-debian parses one when it is asked for.
 
-    def installed(self) -> Iterator[Package]:
-        return (p for p in self.packages.values() if p.installed)
+        A desktop's status file has thousands of paragraphs and a run needs a few dozen, so
+        only the name is read up front.
+        """
+        where = f"{self.admindir}/status"
+        text = self.fs.read_text(where)
+        blocks: Dict[str, List[str]] = {}
+        for block in (text or "").split("\n\n"):
+            if not block.strip():
+                continue
+            m = PACKAGE_LINE.search(block)
+            if m is None:
+                self.fs.note("corrupt", where, "a paragraph without a Package field was skipped")
+                continue
+            blocks.setdefault(m.group(1), []).append(block)
+        return blocks
 
     def package(self, name: str) -> Optional[Package]:
-        return self.packages.get(name)
+        """The package NAME; of several architectures' instances, an installed one."""
+        if name in self._parsed:
+            return self._parsed[name]
+        found = None
+        for block in self._blocks.get(name, ()):
+            package = _parse(block, self.fs, f"{self.admindir}/status")
+            if package is not None and (found is None or (package.installed and not found.installed)):
+                found = package
+        self._parsed[name] = found
+        return found
+
+    def names(self) -> List[str]:
+        return list(self._blocks)
+
+    def installed(self) -> Iterator[Package]:
+        return (p for p in map(self.package, self._blocks) if p is not None and p.installed)
 
     @cached_property
-    def files(self) -> Mapping[str, Tuple[str, ...]]:
-        """Each installed package's file list (info/PKG.list), by package name."""
-        out: Dict[str, Tuple[str, ...]] = {}
-        for package in self.installed():
-            text = self.fs.read_text(f"{self.admindir}/info/{package.info_name}.list")
+    def _states(self) -> Dict[str, Tuple[str, str]]:
+        """name -> (dpkg state word, info file stem), from the Status lines alone.
+
+        Enough to know what is installed and where its file lists are, without parsing
+        thousands of paragraphs; full records come from python-debian on demand.
+        """
+        states: Dict[str, Tuple[str, str]] = {}
+        for name, blocks in self._blocks.items():
+            for block in blocks:
+                status = STATUS_LINE.search(block)
+                if status is None:
+                    continue
+                state = status.group(1)
+                if name in states and states[name][0] in INSTALLED_STATES:
+                    continue  # another architecture's instance is installed already
+                multi_arch = MULTI_ARCH_LINE.search(block)
+                arch = ARCH_LINE.search(block)
+                same = multi_arch is not None and multi_arch.group(1) == "same" and arch
+                states[name] = (state, f"{name}:{arch.group(1)}" if same else name)
+        return states
+
+    def is_installed(self, name: str) -> bool:
+        return self._states.get(name, ("not-installed",))[0] in INSTALLED_STATES
+
+    def _installed_info_names(self) -> Iterator[Tuple[str, str]]:
+        return ((name, info) for name, (state, info) in self._states.items()
+                if state in INSTALLED_STATES)
+
+    @cached_property
+    def _owners(self) -> Mapping[str, object]:
+        """path -> owning package name, or a list of names for shared paths (directories).
+
+        Built from every info/PKG.list (a busy desktop has 150,000 lines there) and cached on
+        disk until dpkg changes its info directory or status file.
+        """
+        from .. import cache
+
+        key = self._index_key()
+        index = cache.load("dpkg-owners", self.fs.root, key) if key else None
+        if index is None:
+            index = self._build_index()
+            if key:
+                cache.store("dpkg-owners", self.fs.root, key, index)
+        return index
+
+    def _index_key(self) -> Optional[Tuple[int, ...]]:
+        """What the index depends on: dpkg rewrites info/ and status on every change."""
+        info = self.fs.stat(f"{self.admindir}/info")
+        status = self.fs.stat(f"{self.admindir}/status")
+        if info is None or status is None:
+            return None
+        return (info.st_dev, info.st_ino, info.st_mtime_ns, status.st_ino, status.st_mtime_ns,
+                status.st_size)
+
+    def _build_index(self) -> Dict[str, object]:
+        index: Dict[str, object] = {}
+        for name, info_name in self._installed_info_names():
+            text = self.fs.read_text(f"{self.admindir}/info/{info_name}.list")
             if text is None:
                 continue
-            out[package.name] = tuple(line for line in text.split("\n") if line)
-        return out
-
-    @cached_property
-    def _owners(self) -> Mapping[str, Tuple[str, ...]]:
-        index: Dict[str, Tuple[str, ...]] = {}
-        for name, paths in self.files.items():
-            for path in paths:
-                owners = index.get(path)
-                index[path] = (name,) if owners is None else owners + (name,)
+            paths = dict.fromkeys(text.split("\n"), name)
+            shared = paths.keys() & index.keys()  # directories, mostly: few, found in C
+            previous = {path: index[path] for path in shared}
+            index.update(paths)
+            for path, owner in previous.items():
+                if owner.__class__ is str:
+                    index[path] = owner if owner == name else [owner, name]
+                else:
+                    if name not in owner:
+                        owner.append(name)
+                    index[path] = owner
+        index.pop("", None)
         return index
 
     def owners(self, path: str) -> Tuple[str, ...]:
         """The installed packages whose file list names `path` (directories too)."""
-        return self._owners.get(path, ())
+        found = self._owners.get(path)
+        if found is None:
+            return ()
+        return (found,) if found.__class__ is str else tuple(found)
 
     def owned(self, path: str) -> bool:
         return path in self._owners
 
-    def paths_under(self, prefix: str) -> Iterator[str]:
-        """Every dpkg-known path below a directory (prefix ends without a slash)."""
+    def paths_under(self, prefix: str) -> Tuple[str, ...]:
+        """Every dpkg-known path below a directory, sorted."""
         start = prefix.rstrip("/") + "/"
-        return (path for path in self._owners if path.startswith(start))
+        if start not in self._under:
+            self._under[start] = tuple(sorted(p for p in self._owners if p.startswith(start)))
+        return self._under[start]
 
     def md5sums(self, package: str) -> Mapping[str, str]:
         """Path -> md5 of the files a package shipped (info/PKG.md5sums; empty if none)."""
         cache = self._md5_cache
         if package in cache:
             return cache[package]
-        pkg = self.packages.get(package)
+        info_name = self._states.get(package, ("", ""))[1]
         sums: Dict[str, str] = {}
-        if pkg is not None:
-            text = self.fs.read_text(f"{self.admindir}/info/{pkg.info_name}.md5sums") or ""
+        if info_name:
+            text = self.fs.read_text(f"{self.admindir}/info/{info_name}.md5sums") or ""
             for line in text.split("\n"):
                 digest, sep, rel = line.partition("  ")
                 if sep and len(digest) == 32:
@@ -156,7 +240,7 @@ class DpkgDatabase:
             digest = self.md5sums(owner).get(path)
             if digest:
                 return owner, digest
-            pkg = self.packages.get(owner)
+            pkg = self.package(owner)
             for conffile in pkg.conffiles if pkg else ():
                 if conffile.path == path:
                     return owner, conffile.md5
@@ -181,22 +265,19 @@ class DpkgDatabase:
         return _alternative(name, text)
 
 
-def _paragraphs(text: str, fs: RootFS, where: str) -> Iterator[Mapping[str, str]]:
-    """deb822 paragraphs parsed with python-debian; a corrupt one is noted and skipped."""
+def _parse(block: str, fs: RootFS, where: str) -> Optional[Package]:
+    """One status paragraph, parsed with python-debian; a corrupt one is noted, not raised."""
     from debian.deb822 import Deb822
 
-    for block in re.split(r"\n\s*\n", text):
-        if not block.strip():
-            continue
-        try:
-            paragraph = Deb822(block.split("\n"), fields=STATUS_FIELDS)
-        except Exception as exc:  # python-debian raises various errors on garbage
-            fs.note("corrupt", where, f"unparsable paragraph skipped: {exc}")
-            continue
-        if "Package" not in paragraph:
-            fs.note("corrupt", where, "a paragraph without a Package field was skipped")
-            continue
-        yield paragraph
+    try:
+        paragraph = Deb822(block.split("\n"), fields=STATUS_FIELDS)
+    except Exception as exc:  # python-debian raises various errors on garbage
+        fs.note("corrupt", where, f"unparsable paragraph skipped: {exc}")
+        return None
+    package = _package(paragraph)
+    if package is None:
+        fs.note("corrupt", where, f"paragraph of {paragraph.get('Package')} has no valid Status")
+    return package
 
 
 def _package(paragraph: Mapping[str, str]) -> Optional[Package]:

@@ -60,7 +60,8 @@ class Python3Link:
     """What is at the end: file, dir, missing, loop, other, unreadable."""
     final_owners: Tuple[str, ...]
     version: Optional[str]
-    """The Python version the final interpreter runs, read from names on disk, never by running it."""
+    """The Python version the final interpreter runs, read from names on disk, never by running
+    it; None when nothing runs (a dangling link) or the version cannot be told."""
 
     @property
     def through_alternatives(self) -> bool:
@@ -85,9 +86,9 @@ def read_defaults(fs: RootFS) -> PythonDefaults:
 def find_interpreters(fs: RootFS, dpkg: DpkgDatabase) -> Tuple[Interpreter, ...]:
     """Every python3.X that dpkg installed or that has a binary or stdlib under /usr."""
     versions = set()
-    for package in dpkg.installed():
-        m = re.fullmatch(r"(?:lib)?python(3\.\d+)(?:-minimal|-stdlib)?", package.name)
-        if m:
+    for name in dpkg.names():
+        m = re.fullmatch(r"(?:lib)?python(3\.\d+)(?:-minimal|-stdlib)?", name)
+        if m and dpkg.is_installed(name):
             versions.add(m.group(1))
     for name in fs.listdir("/usr/bin"):
         m = VERSION_NAME.fullmatch(name)
@@ -121,7 +122,7 @@ def follow_python3(fs: RootFS, dpkg: DpkgDatabase, path: str = PYTHON3) -> Pytho
         final=chain.final,
         kind=chain.kind,
         final_owners=dpkg.owners(chain.final),
-        version=_version_of(fs, chain.final) if chain.kind == "file" else _name_version(chain.final),
+        version=_version_of(fs, chain.final) if chain.kind == "file" else None,
     )
 
 

@@ -1,0 +1,70 @@
+"""A small on-disk cache for facts that are costly to rebuild and cheap to validate.
+
+Lives in /var/cache/pyguard for root, else in the user's cache dir ($PYGUARD_CACHE_DIR wins).
+An entry is used only when its key (what it was built from) still matches and the file is ours
+and writable by no one else; anything odd about it means "rebuild", never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import stat
+import tempfile
+from typing import Any, Optional
+
+FORMAT = 1
+
+
+def cache_dir() -> str:
+    override = os.environ.get("PYGUARD_CACHE_DIR")
+    if override:
+        return override
+    if os.geteuid() == 0:
+        return "/var/cache/pyguard"
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "pyguard")
+
+
+def _path(name: str, root: str) -> str:
+    digest = hashlib.sha256(root.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return os.path.join(cache_dir(), f"{name}-{digest}.marshal")
+
+
+def load(name: str, root: str, key: Any) -> Optional[Any]:
+    path = _path(name, root)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if st.st_uid != os.geteuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return None
+        with os.fdopen(fd, "rb") as f:
+            fd = -1
+            stored_format, stored_key, value = marshal.load(f)
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    return value if (stored_format, stored_key) == (FORMAT, key) else None
+
+
+def store(name: str, root: str, key: Any, value: Any) -> None:
+    """Write atomically (temp file, then rename); a cache that cannot be written is skipped."""
+    path = _path(name, root)
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                marshal.dump((FORMAT, key, value), f)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except (OSError, ValueError):
+        pass
