@@ -152,7 +152,7 @@ def parse_rule(text: str, source: str) -> Rule:
         order=int(fields["Order"]),
         check=fields["Check"].strip(),
         title=fields["Title"].strip(),
-        detail=_unfold(fields["Detail"]),
+        detail=_reflow(_unfold(fields["Detail"])),
         evidence=evidence,
         repair=repair,
         sections=sections,
@@ -175,6 +175,11 @@ def _unfold(value: str) -> str:
         line = line[1:] if line.startswith(" ") else line
         out.append("" if line == "." else line)
     return "\n".join(out).strip("\n")
+
+
+def _reflow(text: str) -> str:
+    """Prose as paragraphs, each one line: renderers wrap it to the width they have."""
+    return "\n\n".join(" ".join(p.split()) for p in text.split("\n\n") if p.strip())
 
 
 def _repair_line(line: str) -> RepairTemplate:

@@ -146,7 +146,11 @@ def _locked(lock_path: Path) -> Iterator[None]:
 
 
 def _overlay_lowerdirs() -> List[str]:
-    """Lower dirs of every overlay mounted now, from /proc/self/mountinfo."""
+    """Lower dirs of every overlay mounted now, as given at mount time (/proc/self/mountinfo).
+
+    The kernel reports the path string the overlay was mounted with, not where that directory
+    is now; this is why built roots are never renamed once an overlay may use them.
+    """
     lowers: List[str] = []
     with open("/proc/self/mountinfo") as info:
         for line in info:
@@ -159,11 +163,14 @@ def _overlay_lowerdirs() -> List[str]:
     return lowers
 
 
-def _remove_retired(cache: Path) -> None:
-    """Delete replaced roots, except those another process still uses as a lower dir."""
+def _remove_unused_builds(cache: Path, key: str, keep: Path) -> None:
+    """Delete old or failed builds of `key`, except `keep` and those an overlay still uses.
+
+    Called with the key's lock held, so no build of the same key is in progress.
+    """
     in_use = set(_overlay_lowerdirs())
-    for old in cache.glob(".retired-*"):
-        if str(old) not in in_use:
+    for old in cache.glob(f"{key}.*"):
+        if old.is_dir() and not old.is_symlink() and old != keep and str(old) not in in_use:
             shutil.rmtree(old, ignore_errors=True)
 
 
@@ -176,17 +183,21 @@ def cached_root(
 ) -> Path:
     """Path of a pristine Debian root for `release`, building it first if missing or stale.
 
-    The build goes to a temp dir beside the cache entry and is renamed into place, so a crash
-    never leaves a half-built root under the real name. A stale root is renamed away, not
-    deleted, because another pytest process may have an overlay on it right now.
+    Layout: `CACHE/KEY` is a symlink to the build dir `CACHE/KEY.build-XXXX`. A build happens
+    in its own fresh dir and is published by renaming a new symlink over `KEY` (atomic), so
+    nobody ever sees a half-built root. Build dirs themselves are never renamed or deleted while
+    an overlay uses them: a pytest process that mounted last week's root keeps working while
+    another one publishes this week's. The returned path is the build dir itself, so overlays
+    name it and not the symlink.
     """
     cache = roots_dir()
     key = root_key(release, packages, options, mirror)
-    final = cache / key
+    link = cache / key
     with _locked(cache / f"{key}.lock"):
-        if final.is_dir() and _is_fresh(final, max_age):
-            return final
-        building = Path(tempfile.mkdtemp(prefix=f".build-{key}-", dir=cache))
+        current = link.resolve() if link.is_symlink() else None
+        if current is not None and current.is_dir() and _is_fresh(current, max_age):
+            return current
+        building = Path(tempfile.mkdtemp(prefix=f"{key}.build-", dir=cache))
         try:
             result = subprocess.run(
                 mmdebstrap_command(release, building, packages, options, mirror),
@@ -200,14 +211,17 @@ def cached_root(
                     f"mmdebstrap {release} failed ({result.returncode}):\n{result.stderr[-4000:]}"
                 )
             os.utime(building)
-            if final.exists():
-                final.rename(cache / f".retired-{key}-{int(time.time())}")
-            building.rename(final)
-        finally:
-            if building.exists():
-                shutil.rmtree(building, ignore_errors=True)
-        _remove_retired(cache)
-        return final
+            if link.exists() and not link.is_symlink():  # a plain dir from an older layout
+                link.rename(cache / f"{key}.legacy-{int(time.time())}")
+            new_link = cache / f".{key}.link-{os.getpid()}"
+            new_link.unlink(missing_ok=True)
+            new_link.symlink_to(building.name)
+            os.replace(new_link, link)
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
+        _remove_unused_builds(cache, key, keep=building)
+        return building
 
 
 # --------------------------------------------------------------------------- mounts

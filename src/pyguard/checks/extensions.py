@@ -36,29 +36,30 @@ def extension_abi(facts: Facts) -> Iterator[Hit]:
     if not default:
         return
     running = facts.python3.version
-    by_package: Dict[str, List[str]] = defaultdict(list)
+    # package -> problem sentence -> modules or paths it concerns
+    problems: Dict[str, Dict[str, List[str]]] = defaultdict(lambda: defaultdict(list))
     paths: Dict[str, List[str]] = defaultdict(list)
     upgrade: Set[str] = set()
     for (package, module), tags in sorted(owned_extensions(facts).items()):
         name = module.rsplit("/", 1)[1]
         if tag(default) not in tags:
             built = ", ".join(f"{t[0]}.{t[1:]}" for t in sorted(tags))
-            by_package[package].append(f"{name} is built for Python {built} only, not {default}")
+            problems[package][f"Built for Python {built} only, not {default}"].append(name)
             paths[package].append(sorted(tags.values())[0])
             upgrade.add(package)
             continue
         shipped = tags[tag(default)]
         if facts.fs.lstat(shipped) is None:
-            by_package[package].append(f"{shipped} is missing")
+            problems[package]["Missing"].append(shipped)
             paths[package].append(shipped)
         if running and running != default and tag(running) not in tags:
-            by_package[package].append(
-                f"{name} has no build for Python {running}, which /usr/bin/python3 runs")
+            problems[package][f"No build for Python {running}, which /usr/bin/python3 runs"].append(name)
             paths[package].append(shipped)
-    for package in sorted(by_package):
+    for package in sorted(problems):
+        sentences = " ".join(f"{what}: {', '.join(names)}." for what, names in problems[package].items())
         yield Hit(
             subject=package,
-            evidence={"package": package, "problems": tuple(by_package[package]),
+            evidence={"package": package, "problems": sentences,
                       "reinstall": package if package not in upgrade else "",
                       "upgrade": package if package in upgrade else ""},
             paths=tuple(dict.fromkeys(paths[package])),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import textwrap
 from dataclasses import dataclass
 from typing import Callable, List
 
@@ -13,6 +14,7 @@ from ..findings import Finding
 Style = Callable[[str, str], str]
 """style(text, name) -> text marked up for display; the plain style returns text unchanged."""
 
+WIDTH = 96
 HEADINGS = {"error": "Errors", "warning": "Warnings", "info": "Advice"}
 
 
@@ -83,7 +85,9 @@ def _count(report: Report) -> str:
 def _finding(finding: Finding, context: Context, style: Style) -> List[str]:
     label = style(finding.severity.upper(), finding.severity)
     lines = ["", f"{label} {style(finding.title, 'title')}  [{finding.rule}]"]
-    lines += ["  " + line for line in finding.detail.splitlines()]
+    for paragraph in finding.detail.split("\n\n"):
+        lines += textwrap.wrap(paragraph, width=WIDTH, initial_indent="  ", subsequent_indent="  ",
+                               break_on_hyphens=False, break_long_words=False)
     if finding.repair:
         lines.append("  Repair:")
         for number, step in enumerate(finding.repair, 1):
