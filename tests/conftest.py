@@ -106,3 +106,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item
         items[:] = rest
         return
     items[:] = rest + last
+
+
+@pytest.fixture(autouse=True)
+def _pyguard_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyguard caches the dpkg ownership index on disk; tests keep it out of /var/cache and ~."""
+    monkeypatch.setenv("PYGUARD_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "pyguard-cache"))

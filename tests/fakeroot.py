@@ -130,6 +130,7 @@ class FakeRoot:
             self.mkdir(directory)
         self.write("/var/lib/dpkg/status", "")
         self.write("/var/lib/dpkg/diversions", "")
+        self.write("/var/lib/dpkg/arch", arch + "\n")  # native architecture first, as dpkg writes it
 
     def __fspath__(self) -> str:
         return str(self.path)

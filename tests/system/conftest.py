@@ -45,14 +45,9 @@ def cached_roots() -> Callable[[str], Path]:
 
 @pytest.fixture(scope="session", autouse=True)
 def _no_leaked_mounts() -> Iterator[None]:
-    """After the session, none of our overlays may still be mounted."""
+    """After the session, none of this session's overlays may still be mounted."""
     yield
-    leaked = [
-        mount
-        for base in ("/tmp", "/var/tmp")
-        for mount in realroot.mounts_under(base)
-        if realroot.OVERLAY_PREFIX in mount
-    ]
+    leaked = realroot.leaked_mounts()
     assert leaked == [], f"mounts left behind by system tests: {leaked}"
 
 

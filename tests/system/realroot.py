@@ -72,8 +72,12 @@ CHROOT_ENV: Dict[str, str] = {
     "DEBIAN_FRONTEND": "noninteractive",
 }
 
-# Temp dirs of overlays start with this, so leak checks can tell ours from others' mounts.
+# Temp dirs of overlays start with this, so a human reading findmnt can tell whose they are.
 OVERLAY_PREFIX = "pyguard-root-"
+
+# Every overlay temp dir this process made: the session-end leak check looks only at these,
+# since other pytest processes may have overlays of their own mounted right now.
+CREATED_OVERLAYS: List[Path] = []
 
 # Pinned wheels for `pip install --no-index` inside roots. charset-normalizer has compiled
 # wheels, so the cache holds one set per interpreter version the roots ship.
@@ -210,6 +214,7 @@ def cached_root(
                 raise RuntimeError(
                     f"mmdebstrap {release} failed ({result.returncode}):\n{result.stderr[-4000:]}"
                 )
+            os.chmod(building, 0o755)  # mkdtemp made it 0700; it becomes the root's /
             os.utime(building)
             if link.exists() and not link.is_symlink():  # a plain dir from an older layout
                 link.rename(cache / f"{key}.legacy-{int(time.time())}")
@@ -268,6 +273,7 @@ class RealRoot:
 
     def __post_init__(self) -> None:
         self._tmp = Path(tempfile.mkdtemp(prefix=f"{OVERLAY_PREFIX}{self.release}-"))
+        CREATED_OVERLAYS.append(self._tmp)
         self.path = self._tmp / "merged"
         try:
             for sub in ("upper", "work", "merged"):
@@ -362,6 +368,11 @@ def overlay(release: str, lower: Optional[Path] = None) -> Iterator[RealRoot]:
         yield root
     finally:
         root.close()
+
+
+def leaked_mounts() -> List[str]:
+    """Mounts still present under any overlay this process made (should be none)."""
+    return [mount for tmp in CREATED_OVERLAYS for mount in mounts_under(str(tmp))]
 
 
 def default_python(root: RealRoot) -> str:

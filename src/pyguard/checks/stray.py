@@ -13,23 +13,23 @@ from .extensions import owned_extensions
 
 def stray_in_dist_packages(facts: Facts) -> Iterator[Hit]:
     """Distributions and modules in Debian's own dist-packages that dpkg did not put there."""
-    contents = facts.sites.get(DEBIAN_DIST_PACKAGES)
+    contents = facts.site(DEBIAN_DIST_PACKAGES)
     if contents is None:
         return
     extension_stems = {module.rsplit("/", 1)[1] for _, module in owned_extensions(facts)}
     claimed: Set[str] = set()
     for dist in contents.distributions:
-        if dist.owners:
-            continue
-        move, overwritten = _footprint(facts, contents, dist)
+        if dist.owners and not _unowned_metadata(facts, dist):
+            continue  # Debian's, untouched by pip
+        move, replaced, overwritten = _footprint(facts, contents, dist)
         claimed.update(move)
-        yield _hit(dist.name, dist.version, dist.installer, move, overwritten)
+        yield _hit(dist.name, dist.version, dist.installer, move, replaced, overwritten)
     for module in contents.modules:
         if module.owners or module.path in claimed:
             continue
         if module.path.endswith(".so") and module.name in extension_stems:
             continue  # a hand-made copy of a Debian extension: unowned-extension reports it
-        yield _hit(module.path.rsplit("/", 1)[1], "", "", [module.path], [])
+        yield _hit(module.path.rsplit("/", 1)[1], "", "", [module.path], [], [])
 
 
 def shadowed_debian_module(facts: Facts) -> Iterator[Hit]:
@@ -39,12 +39,12 @@ def shadowed_debian_module(facts: Facts) -> Iterator[Hit]:
         for dist, names, modules in _shadowing(contents, debian):
             packages = tuple(sorted({p for name in names for p in debian[name]}))
             if dist is not None:
-                move, overwritten = _footprint(facts, contents, dist)
+                move, replaced, overwritten = _footprint(facts, contents, dist)
                 project, version = dist.name, dist.version
             else:
-                move, overwritten = [m.path for m in modules], []
+                move, replaced, overwritten = [m.path for m in modules], [], []
                 project, version = names[0], ""
-            hit = _hit(project, version, dist.installer if dist else "", move, overwritten)
+            hit = _hit(project, version, dist.installer if dist else "", move, replaced, overwritten)
             yield Hit(
                 subject=f"{contents.site.path}:{project}",
                 evidence={**hit.evidence, "site": contents.site.path, "modules": tuple(names),
@@ -78,12 +78,12 @@ def pip_in_usr_local(facts: Facts) -> Iterator[Hit]:
 def _local_sites(facts: Facts) -> Iterable[SiteContents]:
     """/usr/local site directories of the interpreters that matter: default and the running one."""
     versions = {facts.defaults.default, facts.python3.version} - {None, ""}
-    return [c for c in facts.sites.values() if c.site.kind == "local" and c.site.version in versions]
+    return [c for c in facts.sites_of_kind("local") if c.site.version in versions]
 
 
 def _debian_modules(facts: Facts) -> Dict[str, Tuple[str, ...]]:
     """Top-level module name -> Debian packages shipping it in dist-packages."""
-    contents = facts.sites.get(DEBIAN_DIST_PACKAGES)
+    contents = facts.site(DEBIAN_DIST_PACKAGES)
     if contents is None:
         return {}
     return {m.name: m.owners for m in contents.modules if m.owners and not m.name.endswith(".pth")}
@@ -104,16 +104,16 @@ def _shadowing(contents: SiteContents, debian: Dict[str, Tuple[str, ...]]):
     return out
 
 
-def _footprint(facts: Facts, contents: SiteContents, dist: Distribution) -> Tuple[List[str], List[str]]:
-    """What to move aside to remove `dist`, and the Debian packages whose files it overwrote.
+def _footprint(facts: Facts, contents: SiteContents, dist: Distribution) -> Tuple[List[str], List[str], List[str]]:
+    """What to move aside to remove `dist`, the Debian files it overwrote and their packages.
 
     Top-level entries that dpkg knows nothing of go whole (with their bytecode caches); inside a
     directory dpkg owns, only the files RECORD lists and dpkg does not own.
     """
-    site = contents.site.path
     dpkg = facts.dpkg
-    move: List[str] = [dist.metadata]
+    move: List[str] = _unowned_metadata(facts, dist) if dist.owners else [dist.metadata]
     overwritten: Set[str] = set()
+    replaced: List[str] = []
     top_entries = {m.name: m for m in contents.modules}
     for name in dist.top_level:
         module = top_entries.get(name)
@@ -124,17 +124,27 @@ def _footprint(facts: Facts, contents: SiteContents, dist: Distribution) -> Tupl
             continue
         owners = dpkg.owners(path)
         if owners:
-            overwritten.update(owners)
+            if facts.fs.lstat(path) is not None:
+                overwritten.update(owners)
+                replaced.append(path)
         elif not any(path == m or path.startswith(m + "/") for m in move) and facts.fs.lstat(path):
             move.append(path)
-    return list(dict.fromkeys(move)), sorted(overwritten)
+    return list(dict.fromkeys(move)), replaced, sorted(overwritten)
 
 
-def _hit(project: str, version: str, installer: str, move: List[str], overwritten: List[str]) -> Hit:
+def _unowned_metadata(facts: Facts, dist: Distribution) -> List[str]:
+    """Files pip added to a Debian package's metadata directory (RECORD, REQUESTED, ...)."""
+    paths = (f"{dist.metadata}/{name}" for name in facts.fs.listdir(dist.metadata))
+    return [path for path in paths if not facts.dpkg.owned(path)]
+
+
+def _hit(project: str, version: str, installer: str, move: List[str], replaced: List[str],
+         overwritten: List[str]) -> Hit:
     return Hit(
         subject=project,
         evidence={"name": f"{project} {version}".strip(), "installer": installer or "unknown",
-                  "move": tuple(move), "overwritten": tuple(overwritten),
+                  "move": tuple(move), "replaced": tuple(replaced),
+                  "overwritten": tuple(overwritten),
                   "label": aside_label(project, version)},
-        paths=tuple(move),
+        paths=tuple(move) + tuple(replaced),
     )

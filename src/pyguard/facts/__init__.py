@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Mapping, Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 from ..rootfs import RootFS
 from .dpkg import DpkgDatabase
@@ -18,6 +18,7 @@ class Facts:
 
     def __init__(self, fs: RootFS) -> None:
         self.fs = fs
+        self._sites: Dict[str, Optional[SiteContents]] = {}
 
     @cached_property
     def dpkg(self) -> DpkgDatabase:
@@ -49,7 +50,13 @@ class Facts:
             versions.add(self.python3.version)
         return site_dirs(self.fs, versions)
 
-    @cached_property
-    def sites(self) -> Mapping[str, SiteContents]:
-        """Contents of each site directory, by its path."""
-        return {site.path: read_site(self.fs, self.dpkg, site) for site in self.site_dirs}
+    def site(self, path: str) -> Optional[SiteContents]:
+        """What is installed in one site directory (read on first use); None if there is none."""
+        if path not in self._sites:
+            found = next((s for s in self.site_dirs if s.path == path), None)
+            self._sites[path] = read_site(self.fs, self.dpkg, found) if found else None
+        return self._sites[path]
+
+    def sites_of_kind(self, kind: str) -> Tuple[SiteContents, ...]:
+        return tuple(c for c in map(self.site, (s.path for s in self.site_dirs if s.kind == kind))
+                     if c is not None)

@@ -20,7 +20,8 @@ class SiteDir:
 
     path: str
     kind: str
-    """debian (/usr/lib/python3/dist-packages), local (/usr/local/...), user (~/.local/...)."""
+    """debian (/usr/lib/python3/dist-packages), stdlib (/usr/lib/python3.X), local
+    (/usr/local/lib/python3.X/dist-packages) or user (~/.local/lib/python3.X/site-packages)."""
     version: Optional[str]
     """The python3.X it belongs to; None for Debian's version-independent dist-packages."""
     user: Optional[str] = None
@@ -72,9 +73,10 @@ def normalize(name: str) -> str:
 
 
 def site_dirs(fs: RootFS, versions: Iterable[str]) -> Tuple[SiteDir, ...]:
-    """Debian's dist-packages, /usr/local's for each version, root's and login users' sites."""
+    """Debian's dist-packages, each stdlib, /usr/local's, root's and login users' sites."""
     versions = sorted(set(versions), key=lambda v: tuple(int(p) for p in v.split(".")))
     out: List[SiteDir] = [SiteDir(DEBIAN_DIST_PACKAGES, "debian", None)]
+    out += [SiteDir(f"/usr/lib/python{v}", "stdlib", v) for v in versions]
     out += [SiteDir(f"/usr/local/lib/python{v}/dist-packages", "local", v) for v in versions]
     for user, home in login_homes(fs):
         out += [SiteDir(f"{home}/.local/lib/python{v}/site-packages", "user", v, user)

@@ -1,0 +1,296 @@
+"""The four core breakages on real Debian roots: made as users make them, found, and healed.
+
+Each test breaks a fresh overlay of a real mmdebstrap root, asserts pyguard's whole finding list,
+runs pyguard's own repair commands inside the root with chroot, and checks that the root is
+healthy again: doctor finds nothing and the tool that showed the breakage works.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Dict, List
+
+import pytest
+
+from .realroot import RealRoot, default_python, doctor, heal
+
+RELEASES = ["bookworm", "trixie"]
+
+MINIMAL_REPAIR = [
+    {"command": "ln -sfn python{v} /usr/bin/python3",
+     "note": "point /usr/bin/python3 back at Debian's default interpreter"},
+    {"command": "apt-get install --reinstall -y python3-minimal python{v}-minimal",
+     "note": "restore both packages' files as shipped"},
+]
+LINK_DETAIL = ("/usr/bin/python3 must run Debian's default interpreter /usr/bin/python{v}, but "
+               "{state}. apt's hooks, maintainer scripts, lsb_release and add-apt-repository all "
+               "run /usr/bin/python3 and need the modules Debian built for Python {v}.")
+# Compiled modules (ABI-tagged) that Debian packages in the test roots ship in dist-packages.
+EXTENSIONS = {
+    "bookworm": {"python3-apt": ["apt_inst", "apt_pkg"], "python3-gi": ["gi/_gi"],
+                 "python3-psutil": ["psutil/_psutil_linux", "psutil/_psutil_posix"],
+                 "python3-yaml": ["yaml/_yaml"]},
+    "trixie": {"python3-apt": ["apt_inst", "apt_pkg"],
+               "python3-charset-normalizer": ["charset_normalizer/md", "charset_normalizer/md__mypyc"],
+               "python3-gi": ["gi/_gi"], "python3-yaml": ["yaml/_yaml"]},
+}
+
+
+def version_of(root: RealRoot) -> str:
+    return default_python(root).removeprefix("python")
+
+
+def fill(template: List[Dict[str, str]], **values: str) -> List[Dict[str, str]]:
+    return [{key: text.format(**values) for key, text in step.items()} for step in template]
+
+
+def assert_healed(root: RealRoot, envelope: dict, *probes: str) -> None:
+    """Run pyguard's repairs in the root; then doctor is clean and every probe succeeds."""
+    heal(root, envelope)
+    code, after = doctor(root)
+    assert (code, after["findings"], after["errors"]) == (0, [], [])
+    for probe in probes:
+        root.run(probe)
+
+
+def extension_findings(release: str, v: str, reason: str) -> List[dict]:
+    """extension-abi findings for every package with compiled modules, as one cause makes them."""
+    tag = f"cpython-{v.replace('.', '')}-x86_64-linux-gnu.so"
+    return [
+        {
+            "rule": "extension-abi",
+            "severity": "error",
+            "title": f"compiled modules of {package} cannot be loaded",
+            "detail": f"{reason}: {', '.join(m.rsplit('/', 1)[-1] for m in modules)}. Every "
+                      "program that imports them there fails with ImportError.",
+            "subject": package,
+            "paths": [f"/usr/lib/python3/dist-packages/{m}.{tag}" for m in modules],
+            "repair": [{"command": f"apt-get install --reinstall -y {package}",
+                        "note": "restore the package's modules as shipped"}],
+        }
+        for package, modules in EXTENSIONS[release].items()
+    ]
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_a_clean_root_has_no_findings(real_root: Callable[[str], RealRoot], release: str) -> None:
+    root = real_root(release)
+    code, envelope = doctor(root)
+    v = version_of(root)
+    assert code == 0
+    assert envelope == {
+        "schema": "pyguard/1",
+        "tool": envelope["tool"],
+        "root": str(root.path),
+        "host": {"distro": "debian", "version": {"bookworm": "12", "trixie": "13"}[release],
+                 "codename": release, "default_python": f"python{v}"},
+        "status": "ok",
+        "exit_code": 0,
+        "findings": [],
+        "errors": [],
+        "notes": [],
+    }
+
+
+@pytest.mark.parametrize("how, state", [
+    ("rm {marker}", "it is missing"),
+    ("mv {marker} {marker}.bak", "it was renamed to EXTERNALLY-MANAGED.bak"),
+    (": > {marker}", "it is empty"),
+])
+@pytest.mark.parametrize("release", RELEASES)
+def test_a_removed_pep668_marker_is_restored(real_root, release: str, how: str, state: str) -> None:
+    root = real_root(release)
+    v = version_of(root)
+    marker = f"/usr/lib/python{v}/EXTERNALLY-MANAGED"
+    root.run(how.format(marker=marker))
+    code, envelope = doctor(root)
+    assert code == 1
+    assert envelope["findings"] == [{
+        "rule": "pep668-marker",
+        "severity": "warning",
+        "title": f"PEP 668 marker of Python {v} is gone: {state}",
+        "detail": f"libpython{v}-stdlib ships {marker}, but {state}. Without it pip installs into "
+                  "the system interpreter without a word, over the packages Debian manages.",
+        "subject": marker,
+        "paths": [marker],
+        "repair": [{"command": f"apt-get install --reinstall -y libpython{v}-stdlib",
+                    "note": "restore the marker as shipped"}],
+    }]
+    assert_healed(root, envelope, f"test -s {marker}",
+                  "python3 -m pip install --no-index six 2>&1 | grep -q externally-managed-environment")
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_a_dangling_python3_link_is_repaired(real_root, release: str) -> None:
+    root = real_root(release)
+    v = version_of(root)
+    root.run("ln -sf /usr/bin/python3.99 /usr/bin/python3")
+    code, envelope = doctor(root)
+    assert code == 2
+    assert envelope["findings"] == [{
+        "rule": "python3-link",
+        "severity": "error",
+        "title": f"/usr/bin/python3 is not Debian's python{v}",
+        "detail": LINK_DETAIL.format(v=v, state="it points to /usr/bin/python3.99, which does not exist"),
+        "subject": "/usr/bin/python3",
+        "paths": ["/usr/bin/python3", "/usr/bin/python3.99"],
+        "repair": fill(MINIMAL_REPAIR, v=v),
+    }]
+    assert_healed(root, envelope, "python3 -c 'import apt_pkg'", f"test \"$(py3versions -d)\" = python{v}")
+
+
+def make_foreign_python(root: RealRoot, prefix: str, version: str) -> str:
+    """A stand-in for a conda, pyenv or `make install` build: PREFIX/bin/python3 beside its stdlib."""
+    root.run(f"mkdir -p {prefix}/bin {prefix}/lib/python{version} && "
+             f"cp /usr/bin/python3 {prefix}/bin/python3 && touch {prefix}/lib/python{version}/os.py")
+    return f"{prefix}/bin/python3"
+
+
+@pytest.mark.parametrize("prefix", ["/opt/conda", "/usr/local", "/root/.pyenv/versions/3.99.1"])
+@pytest.mark.parametrize("release", RELEASES)
+def test_python3_pointed_at_a_foreign_build_is_repaired(real_root, release: str, prefix: str) -> None:
+    root = real_root(release)
+    v = version_of(root)
+    foreign = make_foreign_python(root, prefix, "3.99")
+    root.run(f"ln -sf {foreign} /usr/bin/python3")
+    code, envelope = doctor(root)
+    assert code == 2
+    assert envelope["findings"] == [{
+        "rule": "python3-link",
+        "severity": "error",
+        "title": f"/usr/bin/python3 is not Debian's python{v}",
+        "detail": LINK_DETAIL.format(
+            v=v, state=f"it runs {foreign} (Python 3.99), which no Debian package installed"),
+        "subject": "/usr/bin/python3",
+        "paths": ["/usr/bin/python3", foreign],
+        "repair": fill(MINIMAL_REPAIR, v=v),
+    }] + extension_findings(
+        release, v, "No build for Python 3.99, which /usr/bin/python3 runs")
+    assert_healed(root, envelope, "python3 -c 'import apt_pkg'", "lsb_release -a")
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_an_update_alternatives_takeover_is_undone(real_root, release: str) -> None:
+    root = real_root(release)
+    v = version_of(root)
+    foreign = make_foreign_python(root, "/opt/python", "3.99")
+    root.run(f"update-alternatives --install /usr/bin/python3 python3 {foreign} 10")
+    code, envelope = doctor(root)
+    assert code == 2
+    assert envelope["findings"] == [{
+        "rule": "python3-alternatives",
+        "severity": "error",
+        "title": "update-alternatives has taken over /usr/bin/python3",
+        "detail": f"/usr/bin/python3 is managed by the update-alternatives group python3 and now "
+                  f"runs {foreign}; registered choices: {foreign}. Debian never manages python3 "
+                  "with alternatives: the next choice with a higher priority silently replaces "
+                  "the system interpreter.",
+        "subject": "/usr/bin/python3",
+        "paths": ["/usr/bin/python3", "/etc/alternatives/python3"],
+        "repair": [
+            {"command": "update-alternatives --remove-all python3",
+             "note": "drop the group (it also removes its /usr/bin/python3 link)"},
+            {"command": f"ln -sfn python{v} /usr/bin/python3",
+             "note": "recreate Debian's link to the default interpreter"},
+            {"command": f"apt-get install --reinstall -y python3-minimal python{v}-minimal",
+             "note": "restore both packages' files as shipped"},
+        ],
+    }] + extension_findings(
+        release, v, "No build for Python 3.99, which /usr/bin/python3 runs")
+    assert_healed(root, envelope, "python3 -c 'import apt_pkg'",
+                  "test ! -e /var/lib/dpkg/alternatives/python3", "test -L /usr/bin/python3",
+                  f"test \"$(readlink /usr/bin/python3)\" = python{v}")
+
+
+def move_aside(label: str, *paths: str) -> str:
+    return ('mkdir -p /var/lib/pyguard/aside && tar -C / --remove-files -czf '
+            f'"$(mktemp --suffix=.tar.gz /var/lib/pyguard/aside/{label}.XXXXXX)" '
+            + " ".join(p.lstrip("/") for p in paths))
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_sudo_pip_break_system_packages_shadowing_debian_is_moved_aside(
+        real_root, pinned_wheels, release: str) -> None:
+    root = real_root(release)
+    v = version_of(root)
+    wheels = pinned_wheels(root)
+    root.run(f"python3 -m pip install --break-system-packages --ignore-installed --no-deps "
+             f"--no-index --find-links {wheels} requests==2.32.3 urllib3==2.2.3")
+    code, envelope = doctor(root)
+    site = f"/usr/local/lib/python{v}/dist-packages"
+    assert code == 2
+    assert envelope["findings"] == [
+        {
+            "rule": "shadowed-debian-module",
+            "severity": "error",
+            "title": f"{project} {version} in {site} hides Debian's {project}",
+            "detail": f"{site} comes before /usr/lib/python3/dist-packages on sys.path, so every "
+                      "Python program run as root, Debian's tools included, imports "
+                      f"{project} from {project} {version} there instead of the version "
+                      f"python3-{project} was built and tested with.",
+            "subject": f"{site}:{project}",
+            "paths": [f"{site}/{project}-{version}.dist-info", f"{site}/{project}"],
+            "repair": [{"command": move_aside(f"{project}-{version}",
+                                              f"{site}/{project}-{version}.dist-info", f"{site}/{project}"),
+                        "note": "move the shadowing copy aside (kept in /var/lib/pyguard/aside)"}],
+        }
+        for project, version in (("requests", "2.32.3"), ("urllib3", "2.2.3"))
+    ]
+    assert_healed(root, envelope,
+                  "python3 -c 'import requests, urllib3; assert requests.__file__.startswith"
+                  "(\"/usr/lib/python3/dist-packages/\"), requests.__file__'",
+                  "test $(ls /var/lib/pyguard/aside | wc -l) = 2")
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_pip_target_into_dist_packages_is_moved_aside_and_debian_files_restored(
+        real_root, pinned_wheels, release: str) -> None:
+    root = real_root(release)
+    v = version_of(root)
+    wheels = pinned_wheels(root)
+    dist = "/usr/lib/python3/dist-packages"
+    root.run(f"python3 -m pip install --target {dist} --upgrade --no-index --find-links {wheels} "
+             "six==1.17.0 attrs==24.2.0")
+    code, envelope = doctor(root)
+    assert code == 2
+    info = f"{dist}/six-1.17.0.dist-info"
+    if release == "bookworm":  # Debian ships six 1.16.0: pip's 1.17.0 metadata sits beside it
+        moved, replaced = [info], [f"{dist}/six.py"]
+    else:  # Debian ships six 1.17.0 too: pip rewrote Debian's own metadata directory
+        moved = [f"{info}/LICENSE", f"{info}/RECORD", f"{info}/REQUESTED"]
+        replaced = [f"{info}/{name}" for name in ("INSTALLER", "METADATA", "WHEEL", "top_level.txt")]
+        replaced.append(f"{dist}/six.py")
+    stray_detail = (f"{dist} belongs to dpkg alone, but {{name}} (installed by: pip) was written "
+                    "there by hand or by pip.")
+    assert envelope["findings"] == [
+        {
+            "rule": "stray-in-dist-packages",
+            "severity": "error",
+            "title": f"attrs 24.2.0 in {dist} is not from a Debian package",
+            "detail": stray_detail.format(name="attrs 24.2.0"),
+            "subject": "attrs",
+            "paths": [f"{dist}/attrs-24.2.0.dist-info", f"{dist}/attr", f"{dist}/attrs"],
+            "repair": [{"command": move_aside("attrs-24.2.0", f"{dist}/attrs-24.2.0.dist-info",
+                                              f"{dist}/attr", f"{dist}/attrs"),
+                        "note": "move the files aside (kept in /var/lib/pyguard/aside)"}],
+        },
+        {
+            "rule": "stray-in-dist-packages",
+            "severity": "error",
+            "title": f"six 1.17.0 in {dist} is not from a Debian package",
+            "detail": stray_detail.format(name="six 1.17.0"),
+            "subject": "six",
+            "paths": moved + replaced,
+            "repair": [
+                {"command": move_aside("six-1.17.0", *moved),
+                 "note": "move the files aside (kept in /var/lib/pyguard/aside)"},
+                {"command": 'mkdir -p /var/lib/pyguard/aside && tar -C / -czf "$(mktemp '
+                            '--suffix=.tar.gz /var/lib/pyguard/aside/six-1.17.0-replaced.XXXXXX)" '
+                            + " ".join(p.lstrip("/") for p in replaced),
+                 "note": "keep a copy of the Debian files pip overwrote"},
+                {"command": "apt-get install --reinstall -y python3-six",
+                 "note": "restore the Debian files the install overwrote"},
+            ],
+        },
+    ]
+    assert_healed(root, envelope, "dpkg -V python3-six", "! python3 -c 'import attr'",
+                  "python3 -c 'import six'")

@@ -1,0 +1,84 @@
+"""pep668-marker: each Debian stdlib keeps its EXTERNALLY-MANAGED file, as shipped."""
+
+from fakeroot import FakeRoot
+
+MARKER = "/usr/lib/python3.11/EXTERNALLY-MANAGED"
+REINSTALL = ("apt-get install --reinstall -y libpython3.11-stdlib", "restore the marker as shipped")
+UNDIVERT = (f"dpkg-divert --rename --remove {MARKER}", "undo the local diversion of the marker")
+WITHOUT = ("Without it pip installs into the system interpreter without a word, over the packages "
+           "Debian manages.")
+
+
+def marker_finding(state: str, repair, version: str = "3.11", package: str = "libpython3.11-stdlib"):
+    marker = f"/usr/lib/python{version}/EXTERNALLY-MANAGED"
+    return {
+        "rule": "pep668-marker",
+        "severity": "warning",
+        "title": f"PEP 668 marker of Python {version} is gone: {state}",
+        "detail": f"{package} ships {marker}, but {state}. {WITHOUT}",
+        "subject": marker,
+        "paths": [marker],
+        "repair": repair,
+    }
+
+
+def test_healthy_root_has_no_findings(fake_root, doctor):
+    assert doctor(fake_root) == []
+
+
+def test_marker_deleted(fake_root, doctor):
+    fake_root.remove(MARKER)
+    assert doctor(fake_root) == [marker_finding("it is missing", [REINSTALL])]
+
+
+def test_marker_renamed_to_bak(fake_root, doctor):
+    fake_root.rename(MARKER, MARKER + ".bak")
+    assert doctor(fake_root) == [
+        marker_finding("it was renamed to EXTERNALLY-MANAGED.bak", [REINSTALL]),
+    ]
+
+
+def test_marker_emptied(fake_root, doctor):
+    fake_root.write(MARKER, "")
+    assert doctor(fake_root) == [marker_finding("it is empty", [REINSTALL])]
+
+
+def test_marker_text_changed(fake_root, doctor):
+    fake_root.write(MARKER, "[externally-managed]\nError=go ahead\n")
+    assert doctor(fake_root) == [
+        marker_finding("its text differs from what Debian shipped", [REINSTALL]),
+    ]
+
+
+def test_marker_diverted_with_rename(fake_root, doctor):
+    fake_root.divert(MARKER, MARKER + ".orig")
+    assert doctor(fake_root) == [
+        marker_finding(f"dpkg-divert moved it to {MARKER}.orig", [UNDIVERT, REINSTALL]),
+    ]
+
+
+def test_marker_replaced_by_a_directory(fake_root, doctor):
+    fake_root.remove(MARKER)
+    fake_root.mkdir(MARKER)
+    assert doctor(fake_root) == [marker_finding("it is no longer a regular file", [REINSTALL])]
+
+
+def test_marker_replaced_by_link_to_dev_null(fake_root, doctor):
+    fake_root.symlink(MARKER, "/dev/null")
+    assert doctor(fake_root) == [marker_finding("it is no longer a regular file", [REINSTALL])]
+
+
+def test_trixie_marker_deleted(tmp_path, doctor):
+    root = FakeRoot.trixie(tmp_path)
+    root.remove("/usr/lib/python3.13/EXTERNALLY-MANAGED")
+    assert doctor(root) == [
+        marker_finding("it is missing",
+                       [("apt-get install --reinstall -y libpython3.13-stdlib", "restore the marker as shipped")],
+                       version="3.13", package="libpython3.13-stdlib"),
+    ]
+
+
+def test_stdlib_without_a_shipped_marker_is_not_judged(fake_root, doctor):
+    fake_root.install("libpython3.12-minimal", {"/usr/lib/python3.12/os.py": ""},
+                      multi_arch="same", version="3.12.1-1")
+    assert doctor(fake_root) == []

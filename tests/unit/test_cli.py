@@ -1,0 +1,180 @@
+"""`python -m pyguard` as a person or a cron job runs it: output, exit codes, JSON envelope."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fakeroot import FakeRoot
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+SUDO = "" if os.geteuid() == 0 else "sudo "
+MARKER = "/usr/lib/python3.11/EXTERNALLY-MANAGED"
+
+
+def pyguard(*args, env=None):
+    environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM", "PYGUARD_RULES")}
+    environ["PYTHONPATH"] = SRC + os.pathsep + environ.get("PYTHONPATH", "")
+    environ.update(env or {})
+    return subprocess.run([sys.executable, "-m", "pyguard", *args], capture_output=True,
+                          text=True, env=environ, timeout=60)
+
+
+@pytest.fixture
+def broken_root(fake_root):
+    fake_root.remove(MARKER)
+    return fake_root
+
+
+def test_healthy_root_prints_one_calm_line_and_exits_0(fake_root):
+    result = pyguard("doctor", "--root", str(fake_root))
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0, f"pyguard: {fake_root} (Debian 12 (bookworm), default Python 3.11) is healthy; "
+           "8 rules checked.\n", "")
+
+
+def test_warning_prints_grouped_finding_with_chrooted_numbered_repair_and_exits_1(broken_root):
+    root = str(broken_root)
+    result = pyguard("doctor", "--root", root)
+    assert (result.returncode, result.stderr) == (1, "")
+    assert result.stdout.split("\n") == [
+        f"pyguard doctor: 1 warning on {root} (Debian 12 (bookworm), default Python 3.11)",
+        f"Run the repairs below as root; they work inside {root} with chroot.",
+        "",
+        "Warnings",
+        "",
+        "WARNING PEP 668 marker of Python 3.11 is gone: it is missing  [pep668-marker]",
+        f"  libpython3.11-stdlib ships {MARKER}, but it is missing. Without",
+        "  it pip installs into the system interpreter without a word, over the packages Debian manages.",
+        "  Repair:",
+        f"    1. {SUDO}chroot {root} /bin/sh -c 'apt-get install --reinstall -y libpython3.11-stdlib'",
+        "       # restore the marker as shipped",
+        "  More: pyguard explain pep668-marker",
+        "",
+    ]
+
+
+def test_error_finding_exits_2(fake_root):
+    fake_root.remove("/usr/bin/python3")
+    assert pyguard("doctor", "--root", str(fake_root)).returncode == 2
+
+
+def test_no_color_and_a_pipe_give_plain_text(broken_root):
+    plain = pyguard("doctor", "--root", str(broken_root))
+    no_color = pyguard("doctor", "--root", str(broken_root), env={"NO_COLOR": "1", "TERM": "xterm"})
+    assert "\x1b[" not in plain.stdout + no_color.stdout
+    assert no_color.stdout == plain.stdout
+
+
+def test_json_envelope_of_a_broken_root(broken_root):
+    result = pyguard("doctor", "--root", str(broken_root), "--format", "json")
+    assert result.returncode == 1
+    assert json.loads(result.stdout) == {
+        "schema": "pyguard/1",
+        "tool": {"name": "pyguard", "version": "0.1.0"},
+        "root": str(broken_root),
+        "host": {"distro": "debian", "version": "12", "codename": "bookworm",
+                 "default_python": "python3.11"},
+        "status": "warning",
+        "exit_code": 1,
+        "findings": [{
+            "rule": "pep668-marker",
+            "severity": "warning",
+            "title": "PEP 668 marker of Python 3.11 is gone: it is missing",
+            "detail": f"libpython3.11-stdlib ships {MARKER}, but it is missing. Without it pip installs "
+                      "into the system interpreter without a word, over the packages Debian manages.",
+            "subject": MARKER,
+            "paths": [MARKER],
+            "repair": [{"command": "apt-get install --reinstall -y libpython3.11-stdlib",
+                        "note": "restore the marker as shipped"}],
+        }],
+        "errors": [],
+        "notes": [],
+    }
+
+
+def _failure_envelope(root, code, message):
+    return {
+        "schema": "pyguard/1",
+        "tool": {"name": "pyguard", "version": "0.1.0"},
+        "root": root,
+        "host": {"distro": "", "version": "", "codename": "", "default_python": ""},
+        "exit_code": 3,
+        "findings": [],
+        "errors": [{"code": code, "message": message}],
+        "notes": [],
+    }
+
+
+def test_missing_root_dir_exits_3_with_a_json_envelope(tmp_path):
+    missing = str(tmp_path / "nowhere")
+    result = pyguard("doctor", "--root", missing, "--format", "json")
+    data = json.loads(result.stdout)
+    data.pop("status")
+    assert (result.returncode, data) == (
+        3, _failure_envelope(missing, "bad-root", f"--root {missing}: no such directory"))
+
+
+def test_bad_usage_exits_3_with_a_json_envelope():
+    result = pyguard("doctor", "--format", "json", "--bogus")
+    data = json.loads(result.stdout)
+    data.pop("status")
+    assert (result.returncode, data) == (
+        3, _failure_envelope("/", "usage", "pyguard: unrecognized arguments: --bogus"))
+
+
+def test_json_status_of_a_failed_run_is_not_ok(tmp_path):
+    """A monitor reading `status` must not take "pyguard could not run" for "healthy"."""
+    result = pyguard("doctor", "--root", str(tmp_path / "nowhere"), "--format", "json")
+    assert json.loads(result.stdout)["status"] != "ok"
+
+
+def test_bad_usage_in_text_mode_exits_3_with_message_on_stderr():
+    result = pyguard("doctor", "--bogus")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        3, "", "pyguard: unrecognized arguments: --bogus\n")
+
+
+def test_missing_root_dir_in_text_mode_exits_3(tmp_path):
+    missing = str(tmp_path / "nowhere")
+    result = pyguard("doctor", "--root", missing)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        3, "", f"pyguard: --root {missing}: no such directory\n")
+
+
+def test_root_without_dpkg_status_is_an_error_exit_3(tmp_path):
+    result = pyguard("doctor", "--root", str(tmp_path))
+    assert result.returncode == 3
+
+
+def test_explain_prints_every_section():
+    result = pyguard("explain", "pep668-marker")
+    headings = [line for line in result.stdout.split("\n") if line and not line.startswith(" ")]
+    assert (result.returncode, headings) == (0, [
+        "pep668-marker (warning)", "What it checks", "Why it matters on Debian", "Example",
+        "Repair", "Repair safety", "References"])
+
+
+def test_rules_lists_every_rule_in_doctor_order():
+    result = pyguard("rules")
+    assert (result.returncode, [line.split()[:2] for line in result.stdout.splitlines()]) == (0, [
+        ["python3-alternatives", "error"], ["python3-link", "error"], ["extension-abi", "error"],
+        ["unowned-extension", "error"], ["stray-in-dist-packages", "error"],
+        ["shadowed-debian-module", "error"], ["pip-in-usr-local", "warning"],
+        ["pep668-marker", "warning"]])
+
+
+def test_explain_unknown_rule_exits_3():
+    result = pyguard("explain", "nosuch")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        3, "", "pyguard explain: no rule 'nosuch'; `pyguard rules` lists them\n")
+
+
+def test_trixie_root_is_described_as_trixie(tmp_path):
+    root = FakeRoot.trixie(tmp_path)
+    result = pyguard("doctor", "--root", str(root))
+    assert (result.returncode, result.stdout) == (
+        0, f"pyguard: {root} (Debian 13 (trixie), default Python 3.13) is healthy; 8 rules checked.\n")
