@@ -38,13 +38,6 @@ def test_multi_arch_same_package_reads_its_name_arch_info_files(fake_root):
     assert f.dpkg.owners("/usr/lib/python3.11/EXTERNALLY-MANAGED") == ("libpython3.11-stdlib",)
 
 
-def test_native_arch_instance_wins_over_a_foreign_one(fake_root):
-    fake_root.install("libpython3.11-stdlib", {"/usr/lib/python3.11/EXTERNALLY-MANAGED": "x"},
-                      arch="i386", multi_arch="same", version="3.11.2-6+deb12u8")
-    fake_root.write("/var/lib/dpkg/arch", "amd64\ni386\n")
-    assert facts(fake_root).dpkg.package("libpython3.11-stdlib").arch == "amd64"
-
-
 def test_conffiles_are_parsed_with_their_md5(fake_root):
     package = facts(fake_root).dpkg.package("libpython3.11-minimal")
     text = fake_root.read("/etc/python3.11/sitecustomize.py")
