@@ -109,13 +109,16 @@ class DpkgDatabase:
         return blocks
 
     def package(self, name: str) -> Optional[Package]:
-        """The package NAME; of several architectures' instances, an installed one."""
+        """The package NAME; of several architectures' instances, an installed one, native first."""
         if name in self._parsed:
             return self._parsed[name]
         found = None
         for block in self._blocks.get(name, ()):
             package = _parse(block, self.fs, f"{self.admindir}/status")
-            if package is not None and (found is None or (package.installed and not found.installed)):
+            if package is None:
+                continue
+            if found is None or (package.installed and not found.installed) or (
+                    package.installed and package.arch == self.native_arch):
                 found = package
         self._parsed[name] = found
         return found
@@ -134,19 +137,28 @@ class DpkgDatabase:
         thousands of paragraphs; full records come from python-debian on demand.
         """
         states: Dict[str, Tuple[str, str]] = {}
+        native = self.native_arch
         for name, blocks in self._blocks.items():
             for block in blocks:
                 status = STATUS_LINE.search(block)
                 if status is None:
                     continue
+                arch_line = ARCH_LINE.search(block)
+                arch = arch_line.group(1) if arch_line else ""
                 state = status.group(1)
-                if name in states and states[name][0] in INSTALLED_STATES:
-                    continue  # another architecture's instance is installed already
+                if name in states and states[name][0] in INSTALLED_STATES and (
+                        state not in INSTALLED_STATES or arch != native):
+                    continue  # keep the installed instance, the native architecture's first
                 multi_arch = MULTI_ARCH_LINE.search(block)
-                arch = ARCH_LINE.search(block)
                 same = multi_arch is not None and multi_arch.group(1) == "same" and arch
-                states[name] = (state, f"{name}:{arch.group(1)}" if same else name)
+                states[name] = (state, f"{name}:{arch}" if same else name)
         return states
+
+    @cached_property
+    def native_arch(self) -> str:
+        """dpkg's native architecture: the first line of /var/lib/dpkg/arch, if it has one."""
+        text = self.fs.read_text(f"{self.admindir}/arch", limit=4096) or ""
+        return text.split("\n", 1)[0].strip()
 
     def is_installed(self, name: str) -> bool:
         return self._states.get(name, ("not-installed",))[0] in INSTALLED_STATES
@@ -164,7 +176,7 @@ class DpkgDatabase:
         """
         from .. import cache
 
-        key = self._index_key()
+        key = self._index_key() if self.fs.root == "/" else None  # a rescue run writes nothing
         index = cache.load("dpkg-owners", self.fs.root, key) if key else None
         if index is None:
             index = self._build_index()
@@ -173,7 +185,11 @@ class DpkgDatabase:
         return index
 
     def _index_key(self) -> Optional[Tuple[int, ...]]:
-        """What the index depends on: dpkg rewrites info/ and status on every change."""
+        """What the index depends on: dpkg rewrites info/ and status on every change.
+
+        Only the running system's index is cached: examining a mounted rescue root is a one-off,
+        and a diagnosis should not write to the rescue system.
+        """
         info = self.fs.stat(f"{self.admindir}/info")
         status = self.fs.stat(f"{self.admindir}/status")
         if info is None or status is None:

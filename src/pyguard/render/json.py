@@ -16,7 +16,9 @@ def envelope(report: Optional[Report], host: Optional[HostInfo], default_python:
              root: str, errors: Sequence[Problem] = ()) -> Dict[str, Any]:
     findings = report.findings if report else ()
     all_errors = list(report.errors if report else ()) + list(errors)
-    status = report.status if report else "ok"
+    # "unknown" (as a Nagios plugin says it) when pyguard could not do its job: a monitor that
+    # reads only `status` must not take a failed run for a healthy system.
+    status = "unknown" if all_errors else (report.status if report else "ok")
     exit_code = 3 if all_errors else (report.exit_code if report else 0)
     return {
         "schema": SCHEMA,
