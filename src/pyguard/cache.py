@@ -7,14 +7,32 @@ and writable by no one else; anything odd about it means "rebuild", never an err
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import marshal
 import os
 import stat
 import tempfile
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 FORMAT = 1
+
+
+@contextlib.contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cycle collector while building or loading a large acyclic structure.
+
+    Allocating a hundred thousand dicts and lists makes it run again and again for nothing:
+    this halves the time to build dpkg's ownership index.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def cache_dir() -> str:
@@ -44,7 +62,9 @@ def load(name: str, root: str, key: Any) -> Optional[Any]:
             return None
         with os.fdopen(fd, "rb") as f:
             fd = -1
-            stored_format, stored_key, value = marshal.load(f)
+            data = f.read()
+        with no_gc():
+            stored_format, stored_key, value = marshal.loads(data)
     except (OSError, EOFError, ValueError, TypeError):
         return None
     finally:

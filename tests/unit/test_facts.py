@@ -77,6 +77,20 @@ def test_ownership_index_includes_directories_shared_by_packages(fake_root):
     assert dpkg.owners("/usr/local/lib/python3.11/dist-packages") == ()
 
 
+def test_paths_without_python_in_them_are_answered_by_the_full_index(fake_root):
+    fake_root.install("lsb-release", {"/usr/bin/lsb_release": "#!/bin/sh\n",
+                                      "/usr/lib/python3/dist-packages/lsb_release.py": ""})
+    fake_root.install("coreutils", {"/usr/bin/ls": "ELF"})
+    dpkg = facts(fake_root).dpkg
+    assert (dpkg.owners("/usr/bin/lsb_release"), dpkg.owners("/usr/bin/ls"),
+            dpkg.owners("/usr/lib/python3/dist-packages/lsb_release.py"),
+            dpkg.owned("/usr/bin/ls"), dpkg.owned("/usr/bin/nothing")) == (
+        ("lsb-release",), ("coreutils",), ("lsb-release",), True, False)
+    assert dpkg.paths_under("/usr/lib/python3/dist-packages/nothing") == ()
+    assert dpkg.paths_under("/usr/bin") == tuple(sorted(
+        p for p in dpkg._all_owners if p.startswith("/usr/bin/")))
+
+
 def test_md5sums_are_read_relative_to_the_root(fake_root):
     dpkg = facts(fake_root).dpkg
     assert dpkg.md5sums("python3-six") == {
