@@ -2,7 +2,7 @@
 # (.ci/run calls exactly it): it installs what the tests need, Debian packages included.
 VENV ?= .venv
 PYTHON ?= python3
-DEBIAN_TEST_PACKAGES = mmdebstrap
+DEBIAN_TEST_PACKAGES = mmdebstrap debsums
 
 .PHONY: venv test debian-test-packages benchmark
 

@@ -24,11 +24,27 @@ def _parser():
     parser.add_argument("--version", action="version", version=f"pyguard {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
-    from .commands import doctor, explain
-    doctor.add_doctor(commands)
-    explain.add_explain(commands)
-    explain.add_rules(commands)
+    for add in _command_adders():
+        add(commands)
     return parser
+
+
+def _command_adders():
+    """add_* functions of every module in pyguard.commands, in name order.
+
+    Command modules import only argparse at the top; what a command needs is imported when it
+    runs, so declaring them all stays cheap.
+    """
+    import importlib
+    import pkgutil
+
+    from . import commands
+
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        for name in sorted(vars(module)):
+            if name.startswith("add_") and callable(getattr(module, name)):
+                yield getattr(module, name)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -42,6 +58,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a bug in pyguard: say so plainly, exit 3, never a traceback
+        import os
+        if os.environ.get("PYGUARD_DEBUG"):
+            raise
+        return _fail(argv, "internal-error",
+                     f"pyguard: internal error: {type(exc).__name__}: {exc} "
+                     "(PYGUARD_DEBUG=1 shows the traceback)")
 
 
 def _fail(argv: List[str], code: str, message: str) -> int:

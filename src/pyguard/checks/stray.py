@@ -25,8 +25,8 @@ def stray_in_dist_packages(facts: Facts) -> Iterator[Hit]:
         claimed.update(move)
         yield _hit(dist.name, dist.version, dist.installer, move, replaced, overwritten)
     for module in contents.modules:
-        if module.owners or module.path in claimed:
-            continue
+        if module.owners or module.path in claimed or module.name.endswith(".pth"):
+            continue  # .pth files run code at start-up: the start-up hook rule judges them
         if module.path.endswith(".so") and module.name in extension_stems:
             continue  # a hand-made copy of a Debian extension: unowned-extension reports it
         yield _hit(module.path.rsplit("/", 1)[1], "", "", [module.path], [], [])

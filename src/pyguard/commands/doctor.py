@@ -6,17 +6,14 @@ import argparse
 import os
 import sys
 
-
-def add_root_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--root", default="/", metavar="DIR",
-                        help="examine the system mounted at DIR, like dpkg --root (default: /)")
+from ..options import root_option
 
 
 def add_doctor(commands) -> None:
     parser = commands.add_parser("doctor", help="find what breaks the system Python and how to repair it",
                                  description="Inspect the system Python and print each problem, "
                                              "why it matters and the exact repair commands.")
-    add_root_option(parser)
+    root_option(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--only", action="append", metavar="RULE",
                         help="run only this rule (may be repeated)")

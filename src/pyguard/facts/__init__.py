@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple, TypeVar
 
 from ..rootfs import RootFS
 from .dpkg import DpkgDatabase
@@ -13,12 +13,26 @@ from .python import (Interpreter, Python3Link, PythonDefaults, find_interpreters
 from .sites import SiteContents, SiteDir, read_site, site_dirs
 
 
+T = TypeVar("T")
+
+
 class Facts:
     """The read-only facts checks work from; each part is read on first use."""
 
     def __init__(self, fs: RootFS) -> None:
         self.fs = fs
         self._sites: Dict[str, Optional[SiteContents]] = {}
+        self._gathered: Dict[Callable[["Facts"], Any], Any] = {}
+
+    def get(self, gather: Callable[["Facts"], T]) -> T:
+        """The result of gather(facts), computed once per run.
+
+        Facts that only some checks need live in their own modules as gather_* functions,
+        so adding one touches nothing here.
+        """
+        if gather not in self._gathered:
+            self._gathered[gather] = gather(self)
+        return self._gathered[gather]
 
     @cached_property
     def dpkg(self) -> DpkgDatabase:
