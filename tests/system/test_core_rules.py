@@ -35,6 +35,18 @@ EXTENSIONS = {
 }
 
 
+def link_finding(v: str, state: str, target: str) -> dict:
+    return {
+        "rule": "python3-link",
+        "severity": "error",
+        "title": f"/usr/bin/python3 is not Debian's python{v}",
+        "detail": LINK_DETAIL.format(v=v, state=state),
+        "subject": "/usr/bin/python3",
+        "paths": ["/usr/bin/python3", target],
+        "repair": fill(MINIMAL_REPAIR, v=v),
+    }
+
+
 def version_of(root: RealRoot) -> str:
     return default_python(root).removeprefix("python")
 
@@ -126,15 +138,8 @@ def test_a_dangling_python3_link_is_repaired(real_root, release: str) -> None:
     root.run("ln -sf /usr/bin/python3.99 /usr/bin/python3")
     code, envelope = doctor(root)
     assert code == 2
-    assert envelope["findings"] == [{
-        "rule": "python3-link",
-        "severity": "error",
-        "title": f"/usr/bin/python3 is not Debian's python{v}",
-        "detail": LINK_DETAIL.format(v=v, state="it points to /usr/bin/python3.99, which does not exist"),
-        "subject": "/usr/bin/python3",
-        "paths": ["/usr/bin/python3", "/usr/bin/python3.99"],
-        "repair": fill(MINIMAL_REPAIR, v=v),
-    }]
+    assert envelope["findings"] == [link_finding(
+        v, "it points to /usr/bin/python3.99, which does not exist", "/usr/bin/python3.99")]
     assert_healed(root, envelope, "python3 -c 'import apt_pkg'", f"test \"$(py3versions -d)\" = python{v}")
 
 
@@ -154,16 +159,9 @@ def test_python3_pointed_at_a_foreign_build_is_repaired(real_root, release: str,
     root.run(f"ln -sf {foreign} /usr/bin/python3")
     code, envelope = doctor(root)
     assert code == 2
-    assert envelope["findings"] == [{
-        "rule": "python3-link",
-        "severity": "error",
-        "title": f"/usr/bin/python3 is not Debian's python{v}",
-        "detail": LINK_DETAIL.format(
-            v=v, state=f"it runs {foreign} (Python 3.99), which no Debian package installed"),
-        "subject": "/usr/bin/python3",
-        "paths": ["/usr/bin/python3", foreign],
-        "repair": fill(MINIMAL_REPAIR, v=v),
-    }] + extension_findings(
+    assert envelope["findings"] == [link_finding(
+        v, f"it runs {foreign} (Python 3.99), which no Debian package installed", foreign),
+    ] + extension_findings(
         release, v, "No build for Python 3.99, which /usr/bin/python3 runs")
     assert_healed(root, envelope, "python3 -c 'import apt_pkg'", "lsb_release -a")
 

@@ -1,30 +1,11 @@
 """python3-alternatives: update-alternatives must not manage /usr/bin/python3."""
 
+from expected_findings import APT_312, GI_312
+
 TITLE = "update-alternatives has taken over /usr/bin/python3"
 TAIL = ("Debian never manages python3 with alternatives: the next choice with a higher priority "
         "silently replaces the system interpreter.")
 PY312 = ("python3.12-minimal", {"/usr/bin/python3.12": b"\x7fELF"})
-APT_312 = {
-    "rule": "extension-abi",
-    "severity": "error",
-    "title": "compiled modules of python3-apt cannot be loaded",
-    "detail": "No build for Python 3.12, which /usr/bin/python3 runs: apt_inst, apt_pkg. "
-              "Every program that imports them there fails with ImportError.",
-    "subject": "python3-apt",
-    "paths": ["/usr/lib/python3/dist-packages/apt_inst.cpython-311-x86_64-linux-gnu.so",
-              "/usr/lib/python3/dist-packages/apt_pkg.cpython-311-x86_64-linux-gnu.so"],
-    "repair": [("apt-get install --reinstall -y python3-apt", "restore the package's modules as shipped")],
-}
-GI_312 = {
-    "rule": "extension-abi",
-    "severity": "error",
-    "title": "compiled modules of python3-gi cannot be loaded",
-    "detail": "No build for Python 3.12, which /usr/bin/python3 runs: _gi. "
-              "Every program that imports them there fails with ImportError.",
-    "subject": "python3-gi",
-    "paths": ["/usr/lib/python3/dist-packages/gi/_gi.cpython-311-x86_64-linux-gnu.so"],
-    "repair": [("apt-get install --reinstall -y python3-gi", "restore the package's modules as shipped")],
-}
 
 
 def repair(group: str):

@@ -1,5 +1,6 @@
 """python3-link: /usr/bin/python3 must lead to Debian's default python3.X, installed by dpkg."""
 
+from expected_findings import APT_312, GI_312
 from fakeroot import FakeRoot
 
 TITLE = "/usr/bin/python3 is not Debian's python3.11"
@@ -10,28 +11,6 @@ REPAIR = [
     ("apt-get install --reinstall -y python3-minimal python3.11-minimal",
      "restore both packages' files as shipped"),
 ]
-# What extension-abi adds whenever /usr/bin/python3 runs a 3.12 while python3-apt/-gi are 3.11 builds
-APT_312 = {
-    "rule": "extension-abi",
-    "severity": "error",
-    "title": "compiled modules of python3-apt cannot be loaded",
-    "detail": "No build for Python 3.12, which /usr/bin/python3 runs: apt_inst, apt_pkg. "
-              "Every program that imports them there fails with ImportError.",
-    "subject": "python3-apt",
-    "paths": ["/usr/lib/python3/dist-packages/apt_inst.cpython-311-x86_64-linux-gnu.so",
-              "/usr/lib/python3/dist-packages/apt_pkg.cpython-311-x86_64-linux-gnu.so"],
-    "repair": [("apt-get install --reinstall -y python3-apt", "restore the package's modules as shipped")],
-}
-GI_312 = {
-    "rule": "extension-abi",
-    "severity": "error",
-    "title": "compiled modules of python3-gi cannot be loaded",
-    "detail": "No build for Python 3.12, which /usr/bin/python3 runs: _gi. "
-              "Every program that imports them there fails with ImportError.",
-    "subject": "python3-gi",
-    "paths": ["/usr/lib/python3/dist-packages/gi/_gi.cpython-311-x86_64-linux-gnu.so"],
-    "repair": [("apt-get install --reinstall -y python3-gi", "restore the package's modules as shipped")],
-}
 
 
 def link_finding(state: str, paths):
