@@ -1,4 +1,4 @@
-"""What pip wrote where Debian's Python looks: into dist-packages, and into /usr/local."""
+"""What pip wrote where Debian's Python looks: into dist-packages, /usr/local and ~/.local."""
 
 from __future__ import annotations
 
@@ -6,9 +6,13 @@ from typing import Dict, Iterable, Iterator, List, Set, Tuple
 
 from ..aside import aside_label
 from ..facts import Facts
-from ..facts.sites import DEBIAN_DIST_PACKAGES, Distribution, Module, SiteContents
+from ..facts.relations import broken_needs, broken_requirements, users_of
+from ..facts.sites import DEBIAN_DIST_PACKAGES, Distribution, Module, SiteContents, normalize
 from ..findings import Hit
 from .extensions import owned_extensions
+
+ROOT = "root"
+DISTUTILS_HACK = "_distutils_hack"
 
 
 def stray_in_dist_packages(facts: Facts) -> Iterator[Hit]:
@@ -33,24 +37,78 @@ def stray_in_dist_packages(facts: Facts) -> Iterator[Hit]:
 
 
 def shadowed_debian_module(facts: Facts) -> Iterator[Hit]:
-    """Copies in /usr/local that hide a module a Debian package ships."""
+    """Copies in root's user site or /usr/local that hide a module a Debian package ships."""
+    yield from _shadowed(facts, _root_sites(facts))
+
+
+def shadowed_debian_module_user(facts: Facts) -> Iterator[Hit]:
+    """Copies in a login user's ~/.local that hide a module a Debian package ships from them."""
+    yield from _shadowed(facts, [c for c in _user_sites(facts) if c.site.user != ROOT])
+
+
+def _shadowed(facts: Facts, sites: Iterable[SiteContents]) -> Iterable[Hit]:
     debian = _debian_modules(facts)
-    for contents in _local_sites(facts):
+    projects = _debian_projects(facts)
+    for contents in sites:
         for dist, names, modules in _shadowing(contents, debian):
             packages = tuple(sorted({p for name in names for p in debian[name]}))
+            collision = breaks = ""
             if dist is not None:
                 move, replaced, overwritten = _footprint(facts, contents, dist)
                 project, version = dist.name, dist.version
+                theirs = sorted({projects[p] for p in packages if p in projects} - {""})
+                if theirs and dist.normalized_name not in {normalize(t) for t in theirs}:
+                    collision = (f" {dist.name} is another project that happens to use the same "
+                                 f"name: Debian's {', '.join(names)} comes from "
+                                 f"{', '.join(theirs)}.")
+                else:
+                    breaks = _breaks(facts, dist, packages)
             else:
+                if names == [DISTUTILS_HACK]:
+                    continue  # setuptools' leftover hack: distutils-hack moves it with its .pth
                 move, replaced, overwritten = [m.path for m in modules], [], []
                 project, version = names[0], ""
+            users = users_of(facts, packages)
             hit = _hit(project, version, dist.installer if dist else "", move, replaced, overwritten)
             yield Hit(
                 subject=f"{contents.site.path}:{project}",
                 evidence={**hit.evidence, "site": contents.site.path, "modules": tuple(names),
-                          "debian": packages},
+                          "debian": packages, "user": contents.site.user or "",
+                          "users": (f" Debian packages that depend on it: {', '.join(users)}."
+                                    if users else ""),
+                          "collision": collision, "breaks": breaks},
                 paths=hit.paths,
             )
+
+
+def _breaks(facts: Facts, dist: Distribution, packages: Tuple[str, ...]) -> str:
+    """ pip's urllib3 2.2.3 breaks python3-requests, which needs python3-urllib3 (<< 2).
+
+    Debian's own Depends first; then the Requires-Dist of the projects Debian ships (upstream's
+    bounds, where Debian kept them), for packages the Depends did not already name.
+    """
+    broken = [(need.user, need.relation) for package in packages
+              for need in broken_needs(facts, package, dist.version)]
+    named = {user for user, _ in broken}
+    for req in broken_requirements(facts, dist.name, dist.version):
+        if req.package not in named and req.package not in packages:
+            broken.append((req.package, f"{dist.name}{req.specifier} (Requires-Dist of {req.project})"))
+            named.add(req.package)
+    if not broken:
+        return ""
+    who = f"{dist.installer}'s " if dist.installer else ""
+    which = " and ".join(f"{user}, which needs {relation}," for user, relation in broken)
+    return f" {who}{dist.name} {dist.version} breaks {which.rstrip(',')}."
+
+
+def _debian_projects(facts: Facts) -> Dict[str, str]:
+    """Debian package -> the project name of the metadata it ships in dist-packages."""
+    contents = facts.site(DEBIAN_DIST_PACKAGES)
+    out: Dict[str, str] = {}
+    for dist in contents.distributions if contents else ():
+        for owner in dist.owners:
+            out.setdefault(owner, dist.name)
+    return out
 
 
 def pip_in_usr_local(facts: Facts) -> Iterator[Hit]:
@@ -75,10 +133,26 @@ def pip_in_usr_local(facts: Facts) -> Iterator[Hit]:
             )
 
 
+def _versions(facts: Facts) -> Set[str]:
+    """The interpreters that matter: the default and the one /usr/bin/python3 runs."""
+    return {facts.defaults.default, facts.python3.version} - {None, ""}
+
+
 def _local_sites(facts: Facts) -> Iterable[SiteContents]:
-    """/usr/local site directories of the interpreters that matter: default and the running one."""
-    versions = {facts.defaults.default, facts.python3.version} - {None, ""}
+    """/usr/local site directories of the interpreters that matter."""
+    versions = _versions(facts)
     return [c for c in facts.sites_of_kind("local") if c.site.version in versions]
+
+
+def _user_sites(facts: Facts) -> List[SiteContents]:
+    """~/.local site directories of root and the login users, for the interpreters that matter."""
+    versions = _versions(facts)
+    return [c for c in facts.sites_of_kind("user") if c.site.version in versions]
+
+
+def _root_sites(facts: Facts) -> List[SiteContents]:
+    """What root's Python programs see before Debian's dist-packages: ~root/.local, /usr/local."""
+    return [c for c in _user_sites(facts) if c.site.user == ROOT] + list(_local_sites(facts))
 
 
 def _debian_modules(facts: Facts) -> Dict[str, Tuple[str, ...]]:
