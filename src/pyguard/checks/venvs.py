@@ -1,0 +1,44 @@
+"""Virtual environments whose interpreter is gone or no longer the Python they were made with."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..aside import aside_label
+from ..facts import Facts
+from ..facts.venvs import Venv, gather_venvs
+from ..findings import Hit
+
+VENV_PACKAGE = "python3-venv"
+
+
+def venv_broken(facts: Facts) -> Iterator[Hit]:
+    venvs = facts.get(gather_venvs).venvs
+    broken = [venv for venv in venvs if not venv.healthy]
+    if not broken:
+        return
+    default = facts.defaults.default
+    no_ensurepip = bool(default) and not facts.fs.is_dir(f"/usr/lib/python{default}/ensurepip")
+    for venv in broken:
+        yield Hit(subject=venv.path, evidence=evidence(venv, no_ensurepip),
+                  paths=(f"{venv.path}/pyvenv.cfg", venv.interpreter))
+
+
+def evidence(venv: Venv, no_ensurepip: bool) -> dict:
+    """What the rule's templates need; `requirements` may later come from a snapshot."""
+    uid, gid = venv.owner
+    held = tuple(f"{p.name} {p.version}" for p in venv.packages
+                 if p.requirement in venv.requirements)
+    return {
+        "venv": venv.path,
+        "made": f"Python {venv.made_with}" if venv.made_with else "a Python pyvenv.cfg does not name",
+        "state": venv.problem,
+        "held": held or ("no projects besides pip and setuptools",),
+        "venv_package": VENV_PACKAGE if no_ensurepip else "",
+        "label": aside_label("venv", venv.path.strip("/").replace("/", "-")),
+        "plain": "" if venv.system_site_packages else venv.path,
+        "system": venv.path if venv.system_site_packages else "",
+        "python": f"{venv.path}/bin/python3",
+        "requirements": venv.requirements,
+        "owner": f"{uid}:{gid}" if (uid, gid) != (0, 0) else "",
+    }

@@ -1,0 +1,71 @@
+"""pyguard venvs: the virtual environments under the scan roots and whether each still works."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..options import root_option
+
+
+def add_venvs(commands) -> None:
+    parser = commands.add_parser(
+        "venvs", help="list virtual environments and whether each still works",
+        description="List the virtual environments (directories with a pyvenv.cfg) under the "
+                    "scan roots: the Python each was made with, the interpreter it runs, how "
+                    "many projects it holds and whether it still works. Roots: --venv-root, "
+                    "else $PYGUARD_VENV_ROOTS (colon-separated), else /srv /opt /home /root "
+                    "/var/www.")
+    root_option(parser)
+    parser.add_argument("--venv-root", action="append", default=[], metavar="DIR",
+                        help="look for venvs below DIR, a path inside the examined root "
+                             "(may be repeated; replaces the default roots)")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.set_defaults(run=run_venvs)
+
+
+def run_venvs(args: argparse.Namespace) -> int:
+    import os
+    import sys
+
+    from ..engine import Problem
+    from ..render import venvs as render
+
+    roots = ()
+    venvs = ()
+    notes = ()
+    errors = []
+    try:
+        from ..facts.venvs import venv_roots
+        roots = venv_roots(args.venv_root)
+        if not os.path.isdir(args.root):
+            errors.append(Problem("bad-root", f"--root {args.root}: no such directory"))
+        else:
+            from ..facts.dpkg import DpkgDatabase
+            from ..facts.venvs import find_venvs
+            from ..rootfs import RootFS
+
+            fs = RootFS(args.root)
+            venvs = find_venvs(fs, DpkgDatabase(fs), roots)
+            notes = tuple(fs.notes)
+    except Exception as exc:  # pyguard's own failure: a clear answer and exit 3
+        if os.environ.get("PYGUARD_DEBUG"):
+            raise
+        errors.append(Problem("internal-error", f"{type(exc).__name__}: {exc}"))
+    root = os.path.realpath(args.root)
+    if args.format == "json":
+        from ..render.json import dumps
+        data = render.envelope(venvs, roots, root, errors, notes)
+        sys.stdout.write(dumps(data))
+        return data["exit_code"]
+    if errors:
+        for problem in errors:
+            sys.stderr.write(f"pyguard: {problem.message}\n")
+        return 3
+    from ..render.terminal import use_color
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="surrogateescape")
+    if use_color(sys.stdout):
+        render.rich_table(venvs, roots, notes, sys.stdout)
+    else:
+        sys.stdout.write(render.text(venvs, roots, notes))
+    return render.exit_code(venvs, errors)

@@ -1,0 +1,122 @@
+"""`pyguard venvs` output: a table of virtual environments, as plain text, rich or JSON."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Sequence, TextIO
+
+from .. import __version__
+from ..engine import Problem
+from ..facts.venvs import Venv
+from ..rootfs import Note
+from .json import SCHEMA
+
+HEADERS = ("VENV", "PYTHON", "INTERPRETER", "PACKAGES", "HEALTH")
+
+
+def health(venv: Venv) -> str:
+    return "ok" if venv.healthy else f"broken: {venv.problem}"
+
+
+def rows(venvs: Sequence[Venv]) -> List[List[str]]:
+    """One row per venv: path, version pyvenv.cfg records, where bin/python3 leads, count, health."""
+    return [[v.path, v.made_with or "?", v.interpreter_target, str(len(v.packages)), health(v)]
+            for v in venvs]
+
+
+def status(venvs: Sequence[Venv], errors: Sequence[Problem]) -> str:
+    if errors:
+        return "unknown"
+    return "warning" if any(not v.healthy for v in venvs) else "ok"
+
+
+def exit_code(venvs: Sequence[Venv], errors: Sequence[Problem]) -> int:
+    return {"unknown": 3, "warning": 1, "ok": 0}[status(venvs, errors)]
+
+
+def summary(venvs: Sequence[Venv], roots: Sequence[str]) -> str:
+    where = ", ".join(roots)
+    if not venvs:
+        return f"pyguard venvs: no virtual environments under {where}."
+    bad = sum(1 for v in venvs if not v.healthy)
+    line = f"pyguard venvs: {len(venvs)} found under {where}, "
+    if not bad:
+        return line + "all ok."
+    return line + f"{bad} broken; `pyguard doctor --only venv-broken` prints the repairs."
+
+
+def text(venvs: Sequence[Venv], roots: Sequence[str], notes: Sequence[Note] = ()) -> str:
+    """The plain table, columns padded to their widest cell (the last one is not)."""
+    lines: List[str] = []
+    if venvs:
+        table = [list(HEADERS)] + rows(venvs)
+        widths = [max(len(row[i]) for row in table) for i in range(len(HEADERS) - 1)]
+        for row in table:
+            cells = [cell.rjust(w) if i == 3 else cell.ljust(w)
+                     for i, (cell, w) in enumerate(zip(row, widths))]
+            lines.append("  ".join(cells + [row[-1]]))
+        lines.append("")
+    lines.append(summary(venvs, roots))
+    if notes:
+        lines += ["", "Not checked (could not read):"]
+        lines += [f"  {n.path}: {n.message}" for n in notes]
+    return "\n".join(lines) + "\n"
+
+
+def rich_table(venvs: Sequence[Venv], roots: Sequence[str], notes: Sequence[Note],
+               stream: TextIO) -> None:
+    """The same table drawn by rich, for a terminal."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=stream, highlight=False)
+    if venvs:
+        table = Table(*HEADERS)
+        table.columns[3].justify = "right"
+        for column in table.columns:
+            column.overflow = "fold"  # paths are shown whole, never cut with an ellipsis
+        for venv, row in zip(venvs, rows(venvs)):
+            style = "green" if venv.healthy else "bold yellow"
+            table.add_row(*row[:-1], f"[{style}]{_escape(row[-1])}[/]")
+        console.print(table)
+    console.print(_escape(summary(venvs, roots)))
+    if notes:
+        console.print("\nNot checked (could not read):")
+        for note in notes:
+            console.print(_escape(f"  {note.path}: {note.message}"))
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+    return escape(text)
+
+
+def envelope(venvs: Sequence[Venv], roots: Sequence[str], root: str,
+             errors: Sequence[Problem] = (), notes: Sequence[Note] = (),
+             ) -> Dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "tool": {"name": "pyguard", "version": __version__},
+        "command": "venvs",
+        "root": root,
+        "roots": list(roots),
+        "status": status(venvs, errors),
+        "exit_code": exit_code(venvs, errors),
+        "venvs": [_venv(v) for v in venvs],
+        "errors": [{"code": e.code, "message": e.message} for e in errors],
+        "notes": [{"code": n.code, "path": n.path, "message": n.message} for n in notes],
+    }
+
+
+def _venv(venv: Venv) -> Dict[str, Any]:
+    runs: Optional[str] = venv.runs
+    return {
+        "path": venv.path,
+        "python": venv.made_with,
+        "interpreter": venv.interpreter_target,
+        "runs": f"python{runs}" if runs else "",
+        "health": "ok" if venv.healthy else "broken",
+        "problem": venv.problem,
+        "system_site_packages": venv.system_site_packages,
+        "packages": [{"name": p.name, "version": p.version, "installer": p.installer}
+                     for p in venv.packages],
+    }

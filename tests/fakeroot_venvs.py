@@ -1,0 +1,72 @@
+"""Virtual environments in fake roots, laid out as `python3 -m venv` and pip make them.
+
+Modelled on a real bookworm root: `python3 -m venv /srv/app` writes pyvenv.cfg (home, include-
+system-site-packages, version, executable, command), bin/python -> python3, bin/python3 ->
+/usr/bin/python3 (the interpreter as it was called), bin/python3.11 -> python3, lib64 -> lib,
+and pip's and setuptools' dist-info in lib/python3.11/site-packages (trixie's 3.13: pip only).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Optional, Sequence, Tuple
+
+from fakeroot import FakeRoot
+
+PYVENV_CFG = """\
+home = {home}
+include-system-site-packages = {system}
+version = {version}
+executable = {executable}
+command = {caller} -m venv {path}
+"""
+
+
+def make_venv(root: FakeRoot, path: str, version: str = "3.11.2",
+              caller: str = "/usr/bin/python3", system: bool = False,
+              packages: Sequence[Tuple[str, str, Sequence[str]]] = (),
+              provided: Optional[Sequence[Tuple[str, str]]] = None) -> str:
+    """A venv made by `CALLER -m venv PATH` with Python VERSION; returns its site-packages.
+
+    `packages` are (name, version, top-level names) installed with pip; `provided` are what
+    ensurepip put there (default: pip 23.0.1 and setuptools 66.1.1, as bookworm's venv does).
+    """
+    minor = ".".join(version.split(".")[:2])
+    home = caller.rsplit("/", 1)[0]
+    root.write(f"{path}/pyvenv.cfg", PYVENV_CFG.format(
+        home=home, system="true" if system else "false", version=version,
+        executable=f"{home}/python{minor}", caller=caller, path=path))
+    root.symlink(f"{path}/bin/python", "python3")
+    root.symlink(f"{path}/bin/python3", caller)
+    root.symlink(f"{path}/bin/python{minor}", "python3")
+    root.write(f"{path}/bin/activate", f'VIRTUAL_ENV="{path}"\n')
+    root.symlink(f"{path}/lib64", "lib")
+    site = f"{path}/lib/python{minor}/site-packages"
+    root.mkdir(site)
+    if provided is None:
+        provided = [("pip", "23.0.1"), ("setuptools", "66.1.1")]
+    for name, ver in provided:
+        root.pip_install(site, name, ver, top_level=[name], python=minor)
+    for name, ver, top in packages:
+        root.pip_install(site, name, ver, top_level=list(top), python=minor)
+    return site
+
+
+def direct(root: FakeRoot, site: str, name: str, version: str, direct_url: dict) -> None:
+    """A project pip installed from a URL: its dist-info with a PEP 610 direct_url.json."""
+    dist = f"{site}/{name}-{version}.dist-info"
+    root.write(f"{dist}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    root.write(f"{dist}/INSTALLER", "pip\n")
+    root.write(f"{dist}/direct_url.json", json.dumps(direct_url))
+
+
+def editable(root: FakeRoot, site: str, name: str, version: str, source: str) -> None:
+    """`pip install -e SOURCE`: direct_url.json names the source directory."""
+    direct(root, site, name, version, {"url": f"file://{source}", "dir_info": {"editable": True}})
+
+
+def owner_of(root: FakeRoot, path: str) -> str:
+    """uid:gid of a path as the venv-broken repair's chown names it; "" for root's own."""
+    st = os.stat(root.host(path))
+    return "" if (st.st_uid, st.st_gid) == (0, 0) else f"{st.st_uid}:{st.st_gid}"

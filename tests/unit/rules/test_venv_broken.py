@@ -1,0 +1,170 @@
+"""venv-broken: venvs whose interpreter is gone or runs another Python than they were made with."""
+
+import pytest
+
+from fakeroot import FakeRoot
+from fakeroot_venvs import direct, editable, make_venv, owner_of
+
+ASIDE = ("mkdir -p /var/lib/pyguard/aside && tar -C / --remove-files -czf \"$(mktemp "
+         "--suffix=.tar.gz /var/lib/pyguard/aside/{label}.XXXXXX)\" {relative}")
+MOVED = "move the broken venv aside (kept in /var/lib/pyguard/aside)"
+REMADE = "make the venv anew with today's python3"
+REMADE_SYSTEM = "make the venv anew with today's python3, seeing Debian's packages as before"
+REINSTALLED = "install the same projects at the same versions"
+ENSUREPIP = "python3 -m venv needs ensurepip, which python3-venv ships"
+CHOWN = "give the venv back to its owner"
+SIX_ATTRS = [("six", "1.17.0", ["six"]), ("attrs", "24.2.0", ["attr", "attrs"])]
+
+
+@pytest.fixture(autouse=True)
+def _default_roots(monkeypatch):
+    monkeypatch.delenv("PYGUARD_VENV_ROOTS", raising=False)
+
+
+def broken(venv, state, held, requirements, made="Python 3.11.2", ensurepip=False,
+           system=False, owner="", interpreter=None):
+    label = "venv-" + venv.strip("/").replace("/", "-")
+    repair = []
+    if ensurepip:
+        repair.append(("apt-get install -y python3-venv", ENSUREPIP))
+    repair.append((ASIDE.format(label=label, relative=venv.lstrip("/")), MOVED))
+    if system:
+        repair.append((f"python3 -m venv --system-site-packages {venv}", REMADE_SYSTEM))
+    else:
+        repair.append((f"python3 -m venv {venv}", REMADE))
+    if requirements:
+        repair.append((f"{venv}/bin/python3 -m pip install {requirements}", REINSTALLED))
+    if owner:
+        repair.append((f"chown -R {owner} {venv}", CHOWN))
+    return {
+        "rule": "venv-broken",
+        "severity": "warning",
+        "title": f"virtual environment {venv} is broken",
+        "detail": f"{venv} was made with {made}, but {state}. Programs run from it fail to start "
+                  f"or no longer find what was installed there: {held}.",
+        "subject": venv,
+        "paths": [f"{venv}/pyvenv.cfg", interpreter or f"{venv}/bin/python3"],
+        "repair": repair,
+    }
+
+
+def test_healthy_root_has_no_findings(fake_root, doctor):
+    assert doctor(fake_root) == []
+
+
+def test_a_working_venv_has_no_finding(fake_root, doctor):
+    make_venv(fake_root, "/srv/app", packages=SIX_ATTRS)
+    fake_root.mkdir("/usr/lib/python3.11/ensurepip")
+    assert doctor(fake_root) == []
+
+
+def test_venv_of_a_python_in_usr_local_and_a_venv_whose_home_is_gone_still_work(fake_root, doctor):
+    """Python finds its stdlib by searching upwards from home (/usr/local/bin, /usr/local, /usr)."""
+    fake_root.write("/usr/local/bin/python3.11", b"\x7fELF copy")
+    make_venv(fake_root, "/srv/a", caller="/usr/local/bin/python3.11")
+    make_venv(fake_root, "/srv/b", caller="/usr/bin/python3.11")
+    fake_root.write("/srv/b/pyvenv.cfg", fake_root.read("/srv/b/pyvenv.cfg").replace(
+        "home = /usr/bin", "home = /usr/lib/removed/bin"))
+    assert doctor(fake_root) == []
+
+
+def test_venv_from_before_an_upgrade_runs_the_new_python_without_its_packages(tmp_path, doctor):
+    """Debian 12 -> 13: /usr/bin/python3 is 3.13 now, the venv's packages are in lib/python3.11."""
+    root = FakeRoot.trixie(tmp_path / "root")
+    make_venv(root, "/srv/app", packages=SIX_ATTRS)
+    assert doctor(root) == [broken(
+        "/srv/app",
+        "/srv/app/bin/python3 now runs Python 3.13 (/usr/bin/python3.13), which does not look in "
+        "/srv/app/lib/python3.11/site-packages",
+        "attrs 24.2.0, six 1.17.0", "attrs==24.2.0 six==1.17.0", ensurepip=True,
+        owner=owner_of(root, "/srv/app"))]
+
+
+def test_dangling_interpreter_of_a_users_venv_with_system_site_packages(fake_root, doctor):
+    """Made with a /usr/local build that is gone; the user's venv is given back to them."""
+    venv = "/home/alice/projects/app/.venv"
+    fake_root.passwd([("alice", 1000, "/home/alice")])
+    make_venv(fake_root, venv, caller="/usr/local/bin/python3.11", system=True,
+              packages=[("requests", "2.32.3", ["requests"])])
+    fake_root.mkdir("/usr/lib/python3.11/ensurepip")
+    try:
+        import os
+        for top, dirs, files in os.walk(fake_root.host("/home/alice")):
+            for name in [top] + [os.path.join(top, n) for n in dirs + files]:
+                os.lchown(name, 1000, 1000)
+    except PermissionError:  # not root: the files are the tester's own, which is as good
+        pass
+    assert doctor(fake_root) == [broken(
+        venv,
+        f"its interpreter {venv}/bin/python3 leads to /usr/local/bin/python3.11, which does not exist",
+        "requests 2.32.3", "requests==2.32.3", system=True, owner=owner_of(fake_root, venv))]
+
+
+def test_editable_install_is_reinstalled_from_its_source_and_nothing_is_pinned_twice(tmp_path, doctor):
+    root = FakeRoot.trixie(tmp_path / "root")
+    root.mkdir("/usr/lib/python3.13/ensurepip")
+    site = make_venv(root, "/opt/tool", packages=[("Flask", "3.0.3", ["flask"])],
+                     provided=[("pip", "23.0.1")])
+    editable(root, site, "tool", "0.1", "/opt/tool-src")
+    editable(root, site, "vendored", "2.0", "/opt/tool/src/vendored")  # goes aside with the venv
+    direct(root, site, "lib", "1.2", {"url": "https://git.example.org/lib.git",
+                                      "vcs_info": {"vcs": "git", "commit_id": "0123abc"}})
+    assert doctor(root) == [broken(
+        "/opt/tool",
+        "/opt/tool/bin/python3 now runs Python 3.13 (/usr/bin/python3.13), which does not look in "
+        "/opt/tool/lib/python3.11/site-packages",
+        "Flask 3.0.3, lib 1.2, tool 0.1, vendored 2.0",
+        "Flask==3.0.3 'lib @ git+https://git.example.org/lib.git@0123abc' "
+        "--editable=/opt/tool-src vendored==2.0",
+        owner=owner_of(root, "/opt/tool"))]
+
+
+def test_venv_with_only_pip_is_remade_without_an_install_step(fake_root, doctor):
+    make_venv(fake_root, "/var/www/site/venv", caller="/usr/local/bin/python3.11")
+    fake_root.mkdir("/usr/lib/python3.11/ensurepip")
+    assert doctor(fake_root) == [broken(
+        "/var/www/site/venv",
+        "its interpreter /var/www/site/venv/bin/python3 leads to /usr/local/bin/python3.11, which "
+        "does not exist",
+        "no projects besides pip and setuptools", "",
+        owner=owner_of(fake_root, "/var/www/site/venv"))]
+
+
+def test_virtualenv_version_info_and_a_missing_stdlib(fake_root, doctor):
+    """virtualenv writes version_info; a venv with copied binaries keeps running into a void."""
+    venv = "/root/venv"
+    fake_root.write(f"{venv}/pyvenv.cfg", "home = /opt/python3.10/bin\nimplementation = CPython\n"
+                    "version_info = 3.10.13.final.0\nvirtualenv = 20.25.0\n"
+                    "include-system-site-packages = false\n")
+    fake_root.write(f"{venv}/bin/python3", b"\x7fELF copied interpreter")
+    fake_root.mkdir("/opt/python3.10/bin")
+    fake_root.mkdir(f"{venv}/lib/python3.10/site-packages")
+    fake_root.mkdir("/usr/lib/python3.11/ensurepip")
+    assert doctor(fake_root) == [broken(
+        venv, "the standard library of Python 3.10, /opt/python3.10/lib/python3.10, is gone",
+        "no projects besides pip and setuptools", "", made="Python 3.10.13",
+        owner=owner_of(fake_root, venv))]
+
+
+def test_venvs_too_deep_in_skipped_dirs_or_outside_the_roots_are_not_looked_at(fake_root, doctor):
+    for path in ("/srv/a/b/c/d/venv", "/srv/proj/.tox/py311", "/srv/proj/node_modules/x/venv",
+                 "/var/lib/app/venv"):
+        make_venv(fake_root, path, caller="/usr/local/bin/python3.11")
+    assert doctor(fake_root) == []
+
+
+def test_symlinks_are_followed_only_within_the_roots_and_a_venv_counts_once(fake_root, doctor):
+    fake_root.mkdir("/usr/lib/python3.11/ensurepip")
+    make_venv(fake_root, "/var/lib/app/venv", caller="/usr/local/bin/python3.11")
+    make_venv(fake_root, "/opt/real/venv", caller="/usr/local/bin/python3.11")
+    fake_root.symlink("/srv/outside", "/var/lib/app")
+    fake_root.symlink("/srv/inside", "/opt/real")
+    fake_root.symlink("/srv/escape", "../../../../../../..")  # RootFS keeps it in the root
+    assert [f["subject"] for f in doctor(fake_root)] == ["/opt/real/venv"]
+
+
+def test_roots_from_the_environment(fake_root, doctor, monkeypatch):
+    make_venv(fake_root, "/var/lib/app/venv", caller="/usr/local/bin/python3.11")
+    make_venv(fake_root, "/srv/app", caller="/usr/local/bin/python3.11")
+    monkeypatch.setenv("PYGUARD_VENV_ROOTS", "/var/lib/app:/nonexistent")
+    assert [f["subject"] for f in doctor(fake_root)] == ["/var/lib/app/venv"]
