@@ -21,48 +21,19 @@ def add_doctor(commands) -> None:
 
 
 def run_doctor(args: argparse.Namespace) -> int:
-    from ..engine import Problem
-    from ..render.json import dumps, envelope
+    from ..examine import examine
+    from ..render.json import dumps
 
-    problem = None
-    report = host = None
-    default = ""
-    rules = {}
-    try:
-        if not os.path.isdir(args.root):
-            problem = Problem("bad-root", f"--root {args.root}: no such directory")
-        else:
-            report, host, default, rules = _examine(args)
-    except Exception as exc:  # pyguard's own failure must still give a clear answer and exit 3
-        if os.environ.get("PYGUARD_DEBUG"):
-            raise
-        problem = Problem("internal-error", f"{type(exc).__name__}: {exc}")
-    root = os.path.realpath(args.root)
+    run = examine(args.root, args.only)
     if args.format == "json":
-        data = envelope(report, host, default, root, [problem] if problem else [])
+        data = run.envelope()
         sys.stdout.write(dumps(data))
         return data["exit_code"]
-    if problem is not None:
-        sys.stderr.write(f"pyguard: {problem.message}\n")
+    if run.problem is not None:
+        sys.stderr.write(f"pyguard: {run.problem.message}\n")
         return 3
-    _print_text(report, host, default, len(rules))
-    return report.exit_code
-
-
-def _examine(args: argparse.Namespace):
-    from ..engine import run
-    from ..facts import Facts
-    from ..rootfs import RootFS
-    from ..rules import load_rules
-
-    rules = load_rules()
-    unknown = sorted(set(args.only or ()) - set(rules))
-    if unknown:
-        from ..cli import UsageError
-        raise UsageError(f"pyguard doctor: unknown rule(s): {', '.join(unknown)} (see pyguard rules)")
-    facts = Facts(RootFS(args.root))
-    report = run(facts, rules, only=args.only)
-    return report, facts.host, facts.defaults.default, rules
+    _print_text(run.report, run.host, run.default_python, len(run.rules))
+    return run.report.exit_code
 
 
 def _print_text(report, host, default: str, rules_checked: int) -> None:

@@ -1,0 +1,61 @@
+"""One report run: examine the root under the state lock, apply acknowledgements, compare, save."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import time
+from typing import List, Optional, Tuple
+
+from .. import config as config_module
+from ..engine import Problem
+from ..examine import Examination, examine
+from . import state as state_module
+from .ack import acknowledge
+from .diff import compare
+from .model import Outcome
+
+STATEFUL = ("text", "json")
+"""Formats that say what changed keep state, each its own; metrics and plugin output need none."""
+
+
+def report(root: str, config: config_module.Config, state_dir: Optional[str] = None,
+           fmt: str = "text", today: Optional[datetime.date] = None,
+           lock_timeout: float = state_module.LOCK_TIMEOUT) -> Tuple[Outcome, List[str]]:
+    """(outcome, messages): messages are for stderr (a state file set aside, a state problem).
+
+    When the examination fails, nothing is compared and the previous state is kept: a run that
+    could not look must not report every finding as resolved.
+    """
+    messages: List[str] = []
+    today = today or datetime.date.today()
+    if fmt not in STATEFUL:
+        run = examine(root, command="report", config=config)
+        entries = acknowledge(run.report.findings if run.report else (), config, today)
+        return Outcome(run, entries, None, time.time()), messages
+    directory = state_module.state_dir(state_dir)
+    path = state_module.state_file(directory, os.path.realpath(root), fmt)
+    try:
+        with state_module.locked(path, lock_timeout):
+            run = examine(root, command="report", config=config)
+            if run.problem is not None or run.report is None or run.report.errors:
+                entries = acknowledge(run.report.findings if run.report else (), config, today)
+                return Outcome(run, entries, None, time.time()), messages
+            entries = acknowledge(run.report.findings, config, today)
+            previous, message = state_module.load(path, run.root)
+            if message:
+                messages.append(message)
+            changes = compare(previous, entries)
+            finished = time.time()
+            state_module.save(path, state_module.State(run.root, finished,
+                                                       state_module.recorded(list(entries))))
+            return Outcome(run, entries, changes, finished), messages
+    except state_module.StateError as exc:
+        failed = examine_failed(root, Problem("state", str(exc)))
+        return Outcome(failed, (), None, time.time()), messages
+
+
+def examine_failed(root: str, problem: Problem) -> Examination:
+    """An Examination that did not happen: the config or the state could not be used."""
+    now = time.time()
+    return Examination(os.path.realpath(root), None, None, "", {}, problem, now, 0.0)
