@@ -13,8 +13,8 @@ def add_venvs(commands) -> None:
         description="List the virtual environments (directories with a pyvenv.cfg) under the "
                     "scan roots: the Python each was made with, the interpreter it runs, how "
                     "many projects it holds and whether it still works. Roots: --venv-root, "
-                    "else $PYGUARD_VENV_ROOTS (colon-separated), else /srv /opt /home /root "
-                    "/var/www.")
+                    "else $PYGUARD_VENV_ROOTS (colon-separated), else [venvs] roots in "
+                    "/etc/pyguard/pyguard.conf, else /srv /opt /home /root /var/www.")
     root_option(parser)
     parser.add_argument("--venv-root", action="append", default=[], metavar="DIR",
                         help="look for venvs below DIR, a path inside the examined root "
@@ -34,9 +34,11 @@ def run_venvs(args: argparse.Namespace) -> int:
     venvs = ()
     notes = ()
     errors = []
+    from ..config import ConfigError, load
+
     try:
         from ..facts.venvs import venv_roots
-        roots = venv_roots(args.venv_root)
+        roots = venv_roots(args.venv_root, configured=load().venv_roots)
         if not os.path.isdir(args.root):
             errors.append(Problem("bad-root", f"--root {args.root}: no such directory"))
         else:
@@ -47,6 +49,8 @@ def run_venvs(args: argparse.Namespace) -> int:
             fs = RootFS(args.root)
             venvs = find_venvs(fs, DpkgDatabase(fs), roots)
             notes = tuple(fs.notes)
+    except ConfigError as exc:
+        errors.append(Problem("bad-config", str(exc)))
     except Exception as exc:  # pyguard's own failure: a clear answer and exit 3
         if os.environ.get("PYGUARD_DEBUG"):
             raise

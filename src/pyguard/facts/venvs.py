@@ -124,7 +124,9 @@ def venv_roots(cli: Sequence[str] = (), configured: Optional[Sequence[str]] = No
 
 
 def gather_venvs(facts) -> Venvs:  # facts: pyguard.facts.Facts (not imported: no cycle)
-    roots = venv_roots()
+    from ..config import venv_roots as configured_roots
+
+    roots = venv_roots(configured=configured_roots())
     return Venvs(roots, find_venvs(facts.fs, facts.dpkg, roots))
 
 
