@@ -53,6 +53,10 @@ class SymlinkLoop(Exception):
     pass
 
 
+class _TooLarge(Exception):
+    pass
+
+
 def _split(path: str) -> List[str]:
     return [part for part in path.split("/") if part and part != "."]
 
@@ -223,18 +227,15 @@ class RootFS:
             if st is not None and stat.S_ISDIR(st.st_mode) and max_depth > 0:
                 yield from self.walk(child, max_depth - 1)
 
-    def read_bytes(self, path: str, limit: int = DEFAULT_READ_LIMIT) -> Optional[bytes]:
-        """The contents of a regular file, or None (absent, not a file, unreadable).
-
-        A file larger than `limit` is noted and not read: nothing pyguard reads is that large
-        on a healthy system, and reading a multi-gigabyte file by mistake must not hang it.
-        """
+    def _open_regular(self, path: str, limit: int) -> Optional[int]:
+        """An fd of the regular file `path` names, opened with no symlink left; None if absent,
+        not a regular file, unreadable or larger than `limit` (those last two are noted)."""
         resolved = self.resolve(path)
         if resolved is None:
             return None
-        host = self.host_path(resolved)
         try:
-            fd = os.open(host, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+            fd = os.open(self.host_path(resolved),
+                         os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
         except (FileNotFoundError, NotADirectoryError):
             return None
         except OSError as exc:
@@ -246,23 +247,64 @@ class RootFS:
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
+                os.close(fd)
                 return None
             if st.st_size > limit:
                 self.note("too-large", path, f"{st.st_size} bytes, more than the {limit} read")
+                os.close(fd)
                 return None
-            chunks = []
-            remaining = limit + 1
-            while remaining > 0:
-                chunk = os.read(fd, min(remaining, 1 << 20))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                remaining -= len(chunk)
-            data = b"".join(chunks)
-            if len(data) > limit:
+        except OSError as exc:
+            os.close(fd)
+            self.note("unreadable", path, exc.strerror or str(exc))
+            return None
+        return fd
+
+    def _chunks(self, fd: int, path: str, limit: int) -> Iterator[bytes]:
+        """The file's bytes in chunks; raises _TooLarge if it grows past `limit` meanwhile."""
+        remaining = limit + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                return
+            remaining -= len(chunk)
+            if remaining <= 0:
                 self.note("too-large", path, f"grew past {limit} bytes while being read")
-                return None
-            return data
+                raise _TooLarge(path)
+            yield chunk
+
+    def read_bytes(self, path: str, limit: int = DEFAULT_READ_LIMIT) -> Optional[bytes]:
+        """The contents of a regular file, or None (absent, not a file, unreadable).
+
+        A file larger than `limit` is noted and not read: nothing pyguard reads is that large
+        on a healthy system, and reading a multi-gigabyte file by mistake must not hang it.
+        """
+        fd = self._open_regular(path, limit)
+        if fd is None:
+            return None
+        try:
+            return b"".join(self._chunks(fd, path, limit))
+        except _TooLarge:
+            return None
+        except OSError as exc:
+            self.note("unreadable", path, exc.strerror or str(exc))
+            return None
+        finally:
+            os.close(fd)
+
+    def digest(self, path: str, algorithm: str = "md5", limit: int = 1 << 30) -> Optional[str]:
+        """Hex digest of a regular file, hashed as it streams in; None as for read_bytes."""
+        import hashlib
+
+        fd = self._open_regular(path, limit)
+        if fd is None:
+            return None
+        try:
+            hasher = hashlib.new(algorithm)
+            for chunk in self._chunks(fd, path, limit):
+                hasher.update(chunk)
+            return hasher.hexdigest()
+        except _TooLarge:
+            return None
         except OSError as exc:
             self.note("unreadable", path, exc.strerror or str(exc))
             return None

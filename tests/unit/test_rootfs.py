@@ -138,3 +138,17 @@ def test_walk_does_not_follow_symlinked_directories(root):
     (root / "usr/lib/a.py").write_text("")
     (root / "usr/lib/loop").symlink_to("/usr")
     assert list(RootFS(str(root)).walk("/usr/lib")) == ["/usr/lib/a.py", "/usr/lib/loop"]
+
+
+def test_digest_streams_a_file_inside_the_root_and_refuses_what_read_bytes_refuses(tmp_path):
+    import hashlib
+
+    from pyguard.rootfs import RootFS
+
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc/data").write_bytes(b"x" * (3 << 20))
+    (tmp_path / "etc/link").symlink_to("/etc/data")
+    fs = RootFS(str(tmp_path))
+    assert (fs.digest("/etc/link"), fs.digest("/etc/data", limit=1 << 20), fs.digest("/etc"),
+            fs.digest("/etc/missing"), [n.code for n in fs.notes]) == (
+        hashlib.md5(b"x" * (3 << 20)).hexdigest(), None, None, None, ["too-large"])
