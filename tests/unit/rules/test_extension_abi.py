@@ -1,6 +1,6 @@
 """extension-abi: Debian's compiled modules have builds for the default and the running Python."""
 
-from fakeroot import FakeRoot
+from fakeroot import FakeRoot, Link, debian_defaults_text
 
 DIST = "/usr/lib/python3/dist-packages"
 APT_PKG = f"{DIST}/apt_pkg.cpython-311-x86_64-linux-gnu.so"
@@ -66,8 +66,10 @@ def test_packages_built_for_an_older_default_only(fake_root, doctor):
                       multi_arch="allowed", version="3.12.1-1")
     fake_root.install("libpython3.12-minimal", {"/usr/lib/python3.12/os.py": ""},
                       multi_arch="same", version="3.12.1-1")
-    fake_root.debian_defaults("3.12", ["3.12"])
-    fake_root.symlink("/usr/bin/python3", "python3.12")
+    # python3-minimal upgraded to the 3.12 default, as the archive ships it
+    fake_root.install("python3-minimal", multi_arch="allowed", version="3.12.1-1",
+                      files={"/usr/share/python3/debian_defaults": debian_defaults_text("3.12", ["3.12"]),
+                             "/usr/bin/python3": Link("python3.12")})
     assert doctor(fake_root) == [
         finding("python3-apt", "Built for Python 3.11 only, not 3.12: apt_inst, apt_pkg.",
                 [APT_INST, APT_PKG], upgrade("python3-apt")),
