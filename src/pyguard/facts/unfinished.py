@@ -1,0 +1,94 @@
+"""Packages dpkg left half done, and Python's runtime hooks, read from /var/lib/dpkg alone."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import List, Tuple
+
+from . import Facts
+
+STATUS_FILE = "/var/lib/dpkg/status"
+RUNTIME_D = "/usr/share/python3/runtime.d"
+PARAGRAPH = re.compile(r"^Package:[ \t]*(\S+)[\s\S]*?^Status:[ \t]*(\S+)[ \t]+(\S+)[ \t]+(\S+)",
+                       re.M)
+PYTHON_NAME = re.compile(r"(?:lib)?python3(?:[.-].*)?")
+PYTHON_PATH = re.compile(r"^/usr/lib/python3(?:\.\d+)?/", re.M)
+UNFINISHED_STATES = ("half-installed", "unpacked", "half-configured", "triggers-awaited",
+                     "triggers-pending")
+REINSTALL_STATES = ("half-installed",)
+"""States `dpkg --configure -a` cannot finish: only unpacking the package again can."""
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    """A package dpkg did not finish installing, configuring or removing."""
+
+    name: str
+    arch: str
+    state: str
+    """dpkg's state word: half-configured, unpacked, half-installed, triggers-pending, ..."""
+    flag: str
+    """ok, or reinstreq when dpkg demands the package be reinstalled first."""
+    python: bool
+    """python3*/libpython3* by name, or it has files under /usr/lib/python3*."""
+
+    @property
+    def needs_reinstall(self) -> bool:
+        return self.flag == "reinstreq" or self.state in REINSTALL_STATES
+
+    apt_name: str
+    """The name apt-get understands: NAME, or NAME:ARCH for a foreign architecture's instance."""
+
+
+@dataclass(frozen=True)
+class RuntimeHook:
+    """A /usr/share/python3/runtime.d/*.rtupdate hook python3's postinst runs."""
+
+    path: str
+    owners: Tuple[str, ...]
+    executable: bool
+
+
+@dataclass(frozen=True)
+class DpkgProgress:
+    unfinished: Tuple[Unfinished, ...]
+    """Every package not fully installed (any package, Python or not), by name."""
+    hooks: Tuple[RuntimeHook, ...]
+
+
+def gather_dpkg_progress(facts: Facts) -> DpkgProgress:
+    dpkg = facts.dpkg
+    fs = facts.fs
+    text = fs.read_text(STATUS_FILE) or ""
+    candidates: List[str] = []
+    for block in text.split("\n\n"):
+        m = PARAGRAPH.search(block)
+        if m is None:
+            continue
+        name, _, flag, state = m.groups()
+        if state in UNFINISHED_STATES or (flag == "reinstreq" and state != "not-installed"):
+            candidates.append(name)
+    native = dpkg.native_arch
+    unfinished: List[Unfinished] = []
+    for name in dict.fromkeys(candidates):
+        package = dpkg.package(name)
+        if package is None or not (package.state in UNFINISHED_STATES or package.flag == "reinstreq"):
+            continue
+        python = bool(PYTHON_NAME.fullmatch(name))
+        if not python:
+            listed = fs.read_text(f"/var/lib/dpkg/info/{package.info_name}.list") or ""
+            python = bool(PYTHON_PATH.search(listed))
+        foreign = package.arch not in ("", "all", native)
+        unfinished.append(Unfinished(name, package.arch, package.state, package.flag, python,
+                                     f"{name}:{package.arch}" if foreign else name))
+    hooks = []
+    for entry in fs.listdir(RUNTIME_D):
+        if not entry.endswith(".rtupdate"):
+            continue
+        path = f"{RUNTIME_D}/{entry}"
+        st = fs.stat(path)
+        if st is None or not fs.is_file(path):
+            continue
+        hooks.append(RuntimeHook(path, dpkg.owners(path), bool(st.st_mode & 0o111)))
+    return DpkgProgress(tuple(sorted(unfinished, key=lambda u: u.name)), tuple(hooks))

@@ -1,0 +1,122 @@
+"""dpkg work left half done on real roots: a reinstall with python3 broken, a stale rtupdate hook.
+
+Each test breaks a fresh overlay the way it happens to users, asserts pyguard's whole finding
+list, runs pyguard's repairs in order inside the root, and checks dpkg is content again.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .realroot import RealRoot, default_python, doctor, heal
+
+RELEASES = ["bookworm", "trixie"]
+AUDIT_CLEAN = "test -z \"$(dpkg --audit)\""
+
+
+def version_of(root: RealRoot) -> str:
+    return default_python(root).removeprefix("python")
+
+
+def assert_healed(root: RealRoot, envelope: dict, *probes: str) -> None:
+    heal(root, envelope)
+    code, after = doctor(root)
+    assert (code, after["findings"], after["errors"]) == (0, [], [])
+    for probe in probes:
+        root.run(probe)
+
+
+def interrupted(packages: str, repair: list) -> dict:
+    return {
+        "rule": "python-dpkg-interrupted",
+        "severity": "error",
+        "title": "dpkg did not finish installing Python packages",
+        "detail": f"dpkg left these packages half done: {packages}. Until they are finished, every "
+                  "apt-get install or upgrade stops with \"Sub-process /usr/bin/dpkg returned an "
+                  "error code (1)\", and the modules they ship may be missing or not byte-compiled.",
+        "subject": packages.split(" (")[0],
+        "paths": ["/var/lib/dpkg/status"],
+        "repair": repair,
+    }
+
+
+CONFIGURE = {"command": "dpkg --configure -a",
+             "note": "finish configuring every package left half done"}
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_reinstall_with_python3_dangling_leaves_a_package_to_reinstall(real_root, release) -> None:
+    root = real_root(release)
+    v = version_of(root)
+    root.run("ln -sf /usr/bin/python3.missing /usr/bin/python3")
+    failed = root.run("apt-get install --reinstall -y python3-six", check=False)
+    assert failed.returncode == 100, failed.stdout + failed.stderr
+    assert "py3compile: not found" in failed.stdout + failed.stderr
+    code, envelope = doctor(root)
+    assert code == 2
+    assert envelope["findings"] == [
+        interrupted("python3-six (half-configured, must be reinstalled)", [
+            {"command": f"ln -sfn python{v} /usr/bin/python3",
+             "note": "the maintainer scripts need a working python3 (the link python3-minimal ships)"},
+            {"command": "apt-get install --reinstall -y python3-six",
+             "note": "unpack again what dpkg flagged \"reinstall required\""},
+            CONFIGURE,
+        ]),
+        {
+            "rule": "python3-link",
+            "severity": "error",
+            "title": f"/usr/bin/python3 is not Debian's python{v}",
+            "detail": f"/usr/bin/python3 must run Debian's default interpreter /usr/bin/python{v}, "
+                      "but it points to /usr/bin/python3.missing, which does not exist. apt's hooks, "
+                      "maintainer scripts, lsb_release and add-apt-repository all run "
+                      f"/usr/bin/python3 and need the modules Debian built for Python {v}.",
+            "subject": "/usr/bin/python3",
+            "paths": ["/usr/bin/python3", "/usr/bin/python3.missing"],
+            "repair": [
+                {"command": f"ln -sfn python{v} /usr/bin/python3",
+                 "note": "point /usr/bin/python3 back at Debian's default interpreter"},
+                {"command": f"apt-get install --reinstall -y python3-minimal python{v}-minimal",
+                 "note": "restore both packages' files as shipped"},
+            ],
+        },
+    ]
+    assert_healed(root, envelope, AUDIT_CLEAN, "python3 -c 'import six'",
+                  "apt-get install --reinstall -y python3-six")
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_a_failing_stale_rtupdate_hook_is_moved_aside(real_root, release) -> None:
+    root = real_root(release)
+    hook = "/usr/share/python3/runtime.d/oldtool.rtupdate"
+    # the hook of a package removed without it: its helper went with the package
+    root.write(hook, "#! /bin/sh\nset -e\ncase \"$1\" in\n"
+                     "  rtupdate) /usr/lib/oldtool/recompile \"$2\" \"$3\" ;;\nesac\n", mode=0o755)
+    failed = root.run("apt-get install --reinstall -y python3", check=False)
+    assert failed.returncode == 100, failed.stdout + failed.stderr
+    assert "error running python rtupdate hook oldtool" in failed.stdout + failed.stderr
+    code, envelope = doctor(root)
+    assert code == 2
+    assert envelope["findings"] == [
+        {
+            "rule": "stale-rtupdate-hook",
+            "severity": "error",
+            "title": "python3 runs the rtupdate hook of oldtool, which no installed package owns",
+            "detail": f"{hook} belongs to no installed package, yet python3's postinst runs it every "
+                      "time python3 is configured (each upgrade or reinstall). Left behind by a "
+                      "removed package, or written by hand, it can fail and then python3 and "
+                      "everything that depends on it stay half-configured.",
+            "subject": hook,
+            "paths": [hook],
+            "repair": [
+                {"command": "mkdir -p /var/lib/pyguard/aside && tar -C / --remove-files -czf "
+                            "\"$(mktemp --suffix=.tar.gz /var/lib/pyguard/aside/rtupdate-oldtool.XXXXXX)\" "
+                            "usr/share/python3/runtime.d/oldtool.rtupdate",
+                 "note": "move the hook aside (kept in /var/lib/pyguard/aside)"},
+                {"command": "dpkg --configure -a",
+                 "note": "finish configuring python3 and what waits for it"},
+            ],
+        },
+        interrupted("python3 (half-configured)", [CONFIGURE]),
+    ]
+    assert_healed(root, envelope, AUDIT_CLEAN, "apt-get install --reinstall -y python3",
+                  "test $(ls /var/lib/pyguard/aside | wc -l) = 1")

@@ -1,0 +1,103 @@
+"""python-dpkg-interrupted: Python packages dpkg left unpacked, half-configured or reinstreq."""
+
+TITLE = "dpkg did not finish installing Python packages"
+TAIL = (". Until they are finished, every apt-get install or upgrade stops with \"Sub-process "
+        "/usr/bin/dpkg returned an error code (1)\", and the modules they ship may be missing or "
+        "not byte-compiled.")
+RELINK = ("ln -sfn python3.11 /usr/bin/python3",
+          "the maintainer scripts need a working python3 (the link python3-minimal ships)")
+CONFIGURE = ("dpkg --configure -a", "finish configuring every package left half done")
+
+
+def reinstall(*packages):
+    return (f"apt-get install --reinstall -y {' '.join(packages)}",
+            "unpack again what dpkg flagged \"reinstall required\"")
+
+
+def interrupted(packages, subject, repair):
+    return {
+        "rule": "python-dpkg-interrupted",
+        "severity": "error",
+        "title": TITLE,
+        "detail": f"dpkg left these packages half done: {packages}" + TAIL,
+        "subject": subject,
+        "paths": ["/var/lib/dpkg/status"],
+        "repair": repair,
+    }
+
+
+def test_healthy_root_has_no_findings(fake_root, doctor):
+    assert doctor(fake_root) == []
+
+
+def test_reinstreq_package_left_by_a_failed_postinst(fake_root, doctor):
+    fake_root.set_status("python3-six", "install reinstreq half-configured")
+    assert doctor(fake_root) == [
+        interrupted("python3-six (half-configured, must be reinstalled)", "python3-six",
+                    [reinstall("python3-six"), CONFIGURE]),
+    ]
+
+
+def test_with_python3_broken_the_link_is_fixed_first(fake_root, doctor):
+    fake_root.set_status("python3-six", "install reinstreq half-configured")
+    fake_root.symlink("/usr/bin/python3", "/usr/bin/python3.missing")
+    assert doctor(fake_root) == [
+        interrupted("python3-six (half-configured, must be reinstalled)", "python3-six",
+                    [RELINK, reinstall("python3-six"), CONFIGURE]),
+        {
+            "rule": "python3-link",
+            "severity": "error",
+            "title": "/usr/bin/python3 is not Debian's python3.11",
+            "detail": "/usr/bin/python3 must run Debian's default interpreter /usr/bin/python3.11, "
+                      "but it points to /usr/bin/python3.missing, which does not exist. apt's "
+                      "hooks, maintainer scripts, lsb_release and add-apt-repository all run "
+                      "/usr/bin/python3 and need the modules Debian built for Python 3.11.",
+            "subject": "/usr/bin/python3",
+            "paths": ["/usr/bin/python3", "/usr/bin/python3.missing"],
+            "repair": [("ln -sfn python3.11 /usr/bin/python3",
+                        "point /usr/bin/python3 back at Debian's default interpreter"),
+                       ("apt-get install --reinstall -y python3-minimal python3.11-minimal",
+                        "restore both packages' files as shipped")],
+        },
+    ]
+
+
+def test_half_configured_python3_only_needs_configuring(fake_root, doctor):
+    fake_root.set_status("python3", "install ok half-configured")
+    fake_root.set_status("libpython3.11-stdlib", "install ok triggers-pending")
+    assert doctor(fake_root) == [
+        interrupted("libpython3.11-stdlib (triggers pending), python3 (half-configured)",
+                    "libpython3.11-stdlib, python3", [CONFIGURE]),
+    ]
+
+
+def test_package_with_files_under_usr_lib_python3_counts_as_python(fake_root, doctor):
+    fake_root.install("lsb-release", arch="all", version="12.0-1",
+                      files={"/usr/lib/python3/dist-packages/lsb_release.py": "# lsb\n"},
+                      status="install ok unpacked")
+    assert doctor(fake_root) == [
+        interrupted("lsb-release (unpacked but not configured)", "lsb-release", [CONFIGURE]),
+    ]
+
+
+def test_other_packages_alone_are_not_this_rules_business(fake_root, doctor):
+    fake_root.install("less", version="590-2", files={"/usr/bin/less": "ELF"},
+                      status="install reinstreq half-installed")
+    assert doctor(fake_root) == []
+
+
+def test_every_reinstreq_package_is_reinstalled_so_configure_can_finish(fake_root, doctor):
+    fake_root.install("less", version="590-2", files={"/usr/bin/less": "ELF"},
+                      status="install reinstreq half-installed")
+    fake_root.set_status("python3-urllib3", "install ok unpacked")
+    assert doctor(fake_root) == [
+        interrupted("python3-urllib3 (unpacked but not configured)", "python3-urllib3",
+                    [reinstall("less"), CONFIGURE]),
+    ]
+
+
+def test_not_installed_and_config_files_are_finished_states(fake_root, doctor):
+    fake_root.install("python3-yaml", version="6.0-3", files={"/usr/share/doc/python3-yaml/x": ""},
+                      status="deinstall ok config-files")
+    fake_root.install("python3-old", version="1", files={}, status="purge ok not-installed")
+    assert doctor(fake_root) == []
