@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sys
-from typing import List, Optional
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import List, Optional
 
 EXIT_USAGE = 3
 
@@ -49,6 +52,9 @@ def _command_adders():
 
 def main(argv: Optional[List[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["pip"]:  # the pip guard's hot path: no parser, no heavy imports
+        from .guard.main import run
+        return run(argv[1:])
     try:
         args = _parser().parse_args(argv)
         return args.run(args)

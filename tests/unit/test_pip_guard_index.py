@@ -1,0 +1,243 @@
+"""The apt index (PyPI name -> Debian package and version) and the refusal built from it."""
+
+from __future__ import annotations
+
+import gzip
+import lzma
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pyguard.guard import aptindex, suggest
+from pyguard.guard.decide import decide
+from pyguard.guard.target import Target
+
+MAIN = """\
+Package: python3-requests
+Source: requests
+Version: 2.28.1+dfsg-1
+Architecture: all
+Depends: python3-certifi, python3-urllib3 (>= 1.21.1), python3:any
+Section: python
+
+Package: python3-yaml
+Source: pyyaml (6.0-3)
+Version: 6.0-3+b2
+Architecture: amd64
+Depends: python3 (<< 3.12), python3:any, libyaml-0-2
+Section: python
+
+Package: python3-yaml
+Source: pyyaml (6.0-3)
+Version: 7.0-1
+Architecture: arm64
+Depends: python3:any
+
+Package: python3-pil
+Source: pillow
+Version: 9.4.0-1.1+deb12u1
+Architecture: amd64
+Provides: python3-pillow
+Depends: python3:any
+
+Package: python3-pil.imagetk
+Source: pillow
+Version: 9.4.0-1.1+deb12u1
+Architecture: amd64
+Depends: python3-pil, python3-tk
+
+Package: python3-sklearn
+Source: scikit-learn
+Version: 1.2.1+dfsg-1
+Architecture: all
+Depends: python3-sklearn-lib, python3:any
+
+Package: python3-sklearn-lib
+Source: scikit-learn
+Version: 1.2.1+dfsg-1
+Architecture: amd64
+Depends: python3:any
+
+Package: python3-attr
+Source: python-attrs
+Version: 22.2.0-1
+Architecture: all
+Depends: python3:any
+
+Package: black
+Version: 23.1.0-1
+Architecture: all
+Depends: python3-black, python3:any
+Section: python
+
+Package: python3-black
+Source: black
+Version: 23.1.0-1
+Architecture: all
+Depends: python3:any
+
+Package: libc6
+Version: 2.36-9
+Architecture: amd64
+"""
+
+SECURITY = """\
+Package: python3-requests
+Source: requests
+Version: 2.28.1+dfsg-1+deb12u1
+Architecture: all
+Depends: python3:any
+"""
+
+STATUS = """\
+Package: python3-yaml
+Status: install ok installed
+Architecture: amd64
+Version: 6.0-3+b2
+
+Package: python3-pil
+Status: deinstall ok config-files
+Architecture: amd64
+Version: 9.4.0-1.1
+"""
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    root = tmp_path / "root"
+    lists = root / "var/lib/apt/lists"
+    lists.mkdir(parents=True)
+    (lists / "deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.gz").write_bytes(
+        gzip.compress(MAIN.encode()))
+    (lists / "deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages.xz"
+     ).write_bytes(lzma.compress(SECURITY.encode()))
+    (lists / "deb.debian.org_debian_dists_bookworm_InRelease").write_text("")
+    (root / "var/lib/dpkg").mkdir(parents=True)
+    (root / "var/lib/dpkg/arch").write_text("amd64\n")
+    (root / "var/lib/dpkg/status").write_text(STATUS)
+    (root / "usr/bin").mkdir(parents=True)
+    (root / "usr/bin/python3.11").write_text("")
+    (root / "usr/bin/python3").symlink_to("python3.11")
+    return root
+
+
+@pytest.mark.parametrize("project,package,version,app", [
+    ("requests", "python3-requests", "2.28.1+dfsg-1+deb12u1", ""),  # the higher of two lists
+    ("PyYAML", "python3-yaml", "6.0-3+b2", ""),  # source pyyaml; arm64's 7.0 is not ours
+    ("Pillow", "python3-pil", "9.4.0-1.1+deb12u1", ""),  # Provides python3-pillow
+    ("scikit_learn", "python3-sklearn", "1.2.1+dfsg-1", ""),  # source scikit-learn, main binary
+    ("attrs", "python3-attr", "22.2.0-1", ""),  # source python-attrs
+    ("black", "python3-black", "23.1.0-1", "black"),  # an application as well
+    ("left-pad", "", "", ""),
+])
+def test_lookup(root, project, package, version, app):
+    index = aptindex.build(aptindex.list_files(str(root)), "amd64")
+    offer = aptindex.lookup(index, project)
+    assert (offer.package, offer.version, offer.app) == (package, version, app)
+
+
+def test_index_is_cached_and_rebuilt_when_the_lists_change(root, monkeypatch):
+    built = []
+    real_build = aptindex.build
+    monkeypatch.setattr(aptindex, "build", lambda *a: built.append(1) or real_build(*a))
+    first = aptindex.load(str(root))
+    assert aptindex.load(str(root)) == first and built == [1]
+    lists = root / "var/lib/apt/lists"
+    security = next(lists.glob("*security*"))
+    security.write_bytes(lzma.compress(SECURITY.replace("deb12u1", "deb12u2").encode()))
+    os.utime(security, ns=(1, 2))
+    assert aptindex.lookup(aptindex.load(str(root)), "requests").version == "2.28.1+dfsg-1+deb12u2"
+    assert built == [1, 1]
+
+
+def test_lz4_lists_as_this_hosts_apt_keeps_them(root):
+    if not shutil.which("lz4"):  # apt-helper reads them everywhere; lz4 is only needed to write one
+        return
+    lists = root / "var/lib/apt/lists"
+    plain = lists / "x_Packages"
+    plain.write_text(SECURITY.replace("deb12u1", "deb12u9"))
+    subprocess.run(["lz4", "-q", "--rm", str(plain), str(plain) + ".lz4"], check=True)
+    index = aptindex.build(aptindex.list_files(str(root)), "amd64")
+    assert aptindex.lookup(index, "requests").version == "2.28.1+dfsg-1+deb12u9"
+
+
+def test_refusal_text(root, monkeypatch, tmp_path):
+    monkeypatch.setattr(suggest, "ROOT", str(root))
+    monkeypatch.setenv("PATH", str(tmp_path))  # no pipx
+    req = tmp_path / "req.txt"
+    req.write_text("PyYAML\n")
+    argv = ["install", "--break-system-packages", "requests", "black", "-r", str(req), "./src"]
+    target = Target("/usr/bin/python3", venv=False, system=True, version="3.11")
+    d = decide(argv, {}, 0, lambda p: target)
+    text = suggest.refusal(d, "pip", argv, {"SUDO_USER": "alice"})
+    assert text == f"""\
+pyguard: refused `pip install --break-system-packages requests black -r {req} ./src`:
+  It would install into Debian's system Python 3.11.
+  pip would put it in /usr/local/lib/python3.11/dist-packages, which comes before Debian's
+  /usr/lib/python3/dist-packages on sys.path: every Python program run as root,
+  apt's own tools included, would import pip's copy instead of the version Debian
+  built and tested with the rest of the system.
+  --break-system-packages only silences pip's own check (PEP 668); it does not make this safe.
+
+Instead:
+  requests: Debian's library package python3-requests 2.28.1+dfsg-1+deb12u1 (not installed)
+  black: Debian's library package python3-black 23.1.0-1 (not installed)
+  black: Debian's application package black 23.1.0-1 (not installed)
+  PyYAML: Debian's library package python3-yaml 6.0-3+b2 (already installed: 6.0-3+b2)
+  ./src: not a name from PyPI; install it in a virtual environment
+
+  Debian's packages (updated with the rest of the system):
+    $ sudo apt install python3-requests black
+
+  A command-line application, isolated from the system, as your own user:
+    $ sudo apt install pipx
+    $ pipx install black
+
+  Libraries for a project of your own, in a virtual environment, as your own user:
+    $ sudo apt install python3-venv
+    $ python3 -m venv .venv
+    $ .venv/bin/pip install -r {req} requests ./src
+
+On purpose anyway (logged):
+    $ sudo pip install --pyguard-override --break-system-packages requests black -r {req} ./src
+"""
+
+
+def test_refusal_without_lists(root, monkeypatch, tmp_path):
+    shutil.rmtree(root / "var/lib/apt/lists")
+    (root / "usr/lib/python3.11/ensurepip").mkdir(parents=True)
+    (root / "usr/lib/python3.11/ensurepip/__init__.py").write_text("")
+    monkeypatch.setattr(suggest, "ROOT", str(root))
+    target = Target("/usr/bin/python3", venv=False, system=True, version="3.11")
+    d = decide(["install", "--user", "requests"], {}, 0, lambda p: target)
+    text = suggest.refusal(d, "pip", ["install", "--user", "requests"], {})
+    assert text == """\
+pyguard: refused `pip install --user requests`:
+  --user as root writes /root/.local/lib/python3.11/site-packages, which every
+  Python program run as root imports before Debian's own packages.
+
+Instead:
+  (apt has no package lists here: run `apt update` to see Debian's packages)
+  requests: no Debian package found in the apt lists
+
+  Libraries for a project of your own, in a virtual environment, as your own user:
+    $ python3 -m venv .venv
+    $ .venv/bin/pip install requests
+
+On purpose anyway (logged):
+    $ pip install --pyguard-override --user requests
+"""
+
+
+def test_refusal_points_at_the_activated_venv(root, monkeypatch):
+    monkeypatch.setattr(suggest, "ROOT", str(root))
+    target = Target("/usr/bin/python3", venv=False, system=True, version="3.11")
+    d = decide(["install", "requests"], {}, 0, lambda p: target)
+    text = suggest.refusal(d, "pip", ["install", "requests"],
+                           {"SUDO_USER": "alice", "VIRTUAL_ENV": "/home/alice/proj/.venv"})
+    assert ("  VIRTUAL_ENV is /home/alice/proj/.venv, but this pip is the system's (sudo resets PATH): "
+            "use that\n  environment's own pip, as your own user: /home/alice/proj/.venv/bin/pip ...\n"
+            ) in text
