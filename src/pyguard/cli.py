@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from typing import List, Optional
+# No typing import: annotations stay strings, and `pyguard pip` must start as fast as pip.
 
 EXIT_USAGE = 3
 

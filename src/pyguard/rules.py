@@ -23,6 +23,8 @@ SECTIONS = (("What", "What it checks"), ("Why", "Why it matters on Debian"),
             ("Example", "Example"), ("Repair", "Repair"), ("Repair-Safety", "Repair safety"),
             ("References", "References"))
 SUFFIX = ".rule"
+PACKAGE_RULES = "/usr/share/pyguard/rules"
+ADMIN_RULES = "/etc/pyguard/rules.d"
 
 
 class RuleError(Exception):
@@ -66,14 +68,20 @@ class Rule:
 
 
 def rule_dirs() -> List[str]:
-    """Where rule files live: $PYGUARD_RULES, else a checkout's rules/ or an installed copy."""
+    """Where rule files live: $PYGUARD_RULES, else a checkout's rules/ or an installed copy.
+
+    The Debian package keeps its rules in /usr/share/pyguard/rules; there, an admin's rules in
+    /etc/pyguard/rules.d are read too (a file with the same name replaces the packaged rule).
+    """
     override = os.environ.get("PYGUARD_RULES")
     if override:
         return [p for p in override.split(os.pathsep) if p]
     here = os.path.dirname(os.path.realpath(__file__))
     candidates = [os.path.join(os.path.dirname(os.path.dirname(here)), "rules"),
-                  os.path.join(here, "rules"), "/usr/share/pyguard/rules"]
-    return [next((c for c in candidates if os.path.isdir(c)), candidates[-1])]
+                  os.path.join(here, "rules"), PACKAGE_RULES]
+    found = next((c for c in candidates if os.path.isdir(c)), PACKAGE_RULES)
+    # The Debian package's rules, then the admin's own (data only: they name existing checks).
+    return [found, ADMIN_RULES] if found == PACKAGE_RULES else [found]
 
 
 def load_rules(dirs: Optional[Iterable[str]] = None) -> Dict[str, Rule]:
