@@ -2,7 +2,7 @@
 # (.ci/run calls exactly it): it installs what the tests need, Debian packages included.
 VENV ?= .venv
 PYTHON ?= python3
-DEBIAN_TEST_PACKAGES = mmdebstrap debsums
+DEBIAN_TEST_PACKAGES = mmdebstrap debsums debhelper dh-python bash-completion pybuild-plugin-pyproject python3-all python3-hatchling python3-pytest python3-debian python3-distro python3-psutil python3-rich python3-prometheus-client dpkg-dev lintian
 
 .PHONY: venv test debian-test-packages benchmark
 
@@ -30,3 +30,5 @@ test: venv debian-test-packages
 
 benchmark: venv
 	$(VENV)/bin/python benchmarks/doctor_vs_pip_check.py
+	$(VENV)/bin/python benchmarks/verify_vs_debsums.py
+	$(VENV)/bin/python benchmarks/pip_guard.py

@@ -143,6 +143,25 @@ def test_a_dangling_python3_link_is_repaired(real_root, release: str) -> None:
     assert_healed(root, envelope, "python3 -c 'import apt_pkg'", f"test \"$(py3versions -d)\" = python{v}")
 
 
+def usr_local_python3_first() -> dict:
+    """other-python3-first, as a `make install` into /usr/local adds it."""
+    return {
+        "rule": "other-python3-first",
+        "severity": "warning",
+        "title": "another python3 comes before Debian's in root's PATH",
+        "detail": "/usr/local/bin/python3 is found before Debian's /usr/bin/python3. Scripts that "
+                  "start with \"#!/usr/bin/env python3\", and every \"python3\" typed as root or "
+                  "run through sudo, then get that interpreter instead of Debian's, without the "
+                  "modules Debian's packages installed for it.",
+        "subject": "/usr/local/bin/python3",
+        "paths": ["/usr/local/bin/python3"],
+        "repair": [{"command": 'mkdir -p /var/lib/pyguard/aside && tar -C / --remove-files -czf '
+                               '"$(mktemp --suffix=.tar.gz /var/lib/pyguard/aside/'
+                               'python3-path-usr-local-bin-python3.XXXXXX)" usr/local/bin/python3',
+                    "note": "move the python3 aside (kept in /var/lib/pyguard/aside)"}],
+    }
+
+
 def make_foreign_python(root: RealRoot, prefix: str, version: str) -> str:
     """A stand-in for a conda, pyenv or `make install` build: PREFIX/bin/python3 beside its stdlib."""
     root.run(f"mkdir -p {prefix}/bin {prefix}/lib/python{version} && "
@@ -162,7 +181,8 @@ def test_python3_pointed_at_a_foreign_build_is_repaired(real_root, release: str,
     assert envelope["findings"] == [link_finding(
         v, f"it runs {foreign} (Python 3.99), which no Debian package installed", foreign),
     ] + extension_findings(
-        release, v, "No build for Python 3.99, which /usr/bin/python3 runs")
+        release, v, "No build for Python 3.99, which /usr/bin/python3 runs") + (
+        [usr_local_python3_first()] if prefix == "/usr/local" else [])
     assert_healed(root, envelope, "python3 -c 'import apt_pkg'", "lsb_release -a")
 
 
@@ -224,14 +244,16 @@ def test_sudo_pip_break_system_packages_shadowing_debian_is_moved_aside(
             "detail": f"{site} comes before /usr/lib/python3/dist-packages on sys.path, so every "
                       "Python program run as root, Debian's tools included, imports "
                       f"{project} from {project} {version} there instead of the version "
-                      f"python3-{project} was built and tested with.",
+                      f"python3-{project} was built and tested with.{dependents}",
             "subject": f"{site}:{project}",
             "paths": [f"{site}/{project}-{version}.dist-info", f"{site}/{project}"],
             "repair": [{"command": move_aside(f"{project}-{version}",
                                               f"{site}/{project}-{version}.dist-info", f"{site}/{project}"),
                         "note": "move the shadowing copy aside (kept in /var/lib/pyguard/aside)"}],
         }
-        for project, version in (("requests", "2.32.3"), ("urllib3", "2.2.3"))
+        for project, version, dependents in (
+            ("requests", "2.32.3", ""),
+            ("urllib3", "2.2.3", " Debian packages that depend on it: python3-requests."))
     ]
     assert_healed(root, envelope,
                   "python3 -c 'import requests, urllib3; assert requests.__file__.startswith"

@@ -38,4 +38,4 @@ def test_a_clean_root_is_one_calm_line_under_debians_python(real_root) -> None:
     root = real_root("bookworm")
     result = run_inside(root, "doctor")
     assert (result.returncode, result.stdout, result.stderr) == (
-        0, "pyguard: / (Debian 12 (bookworm), default Python 3.11) is healthy; 8 rules checked.\n", "")
+        0, "pyguard: / (Debian 12 (bookworm), default Python 3.11) is healthy; 26 rules checked.\n", "")

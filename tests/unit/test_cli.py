@@ -33,7 +33,7 @@ def test_healthy_root_prints_one_calm_line_and_exits_0(fake_root):
     result = pyguard("doctor", "--root", str(fake_root))
     assert (result.returncode, result.stdout, result.stderr) == (
         0, f"pyguard: {fake_root} (Debian 12 (bookworm), default Python 3.11) is healthy; "
-           "8 rules checked.\n", "")
+           "26 rules checked.\n", "")
 
 
 def test_warning_prints_grouped_finding_with_chrooted_numbered_repair_and_exits_1(broken_root):
@@ -161,10 +161,32 @@ def test_explain_prints_every_section():
 def test_rules_lists_every_rule_in_doctor_order():
     result = pyguard("rules")
     assert (result.returncode, [line.split()[:2] for line in result.stdout.splitlines()]) == (0, [
-        ["python3-alternatives", "error"], ["python3-link", "error"], ["extension-abi", "error"],
-        ["unowned-extension", "error"], ["stray-in-dist-packages", "error"],
-        ["shadowed-debian-module", "error"], ["pip-in-usr-local", "warning"],
-        ["pep668-marker", "warning"]])
+        ["stale-rtupdate-hook", "error"],
+        ["python-dpkg-interrupted", "error"],
+        ["python3-alternatives", "error"],
+        ["python3-link", "error"],
+        ["extension-abi", "error"],
+        ["unowned-extension", "error"],
+        ["stray-in-dist-packages", "error"],
+        ["shadowed-debian-module", "error"],
+        ["startup-hook", "error"],
+        ["env-guard-rails", "error"],
+        ["module-beside-scripts", "error"],
+        ["broken-pip-command", "error"],
+        ["modified-debian-file", "error"],
+        ["pip-in-usr-local", "warning"],
+        ["shadowed-debian-module-user", "warning"],
+        ["other-python3-first", "warning"],
+        ["python-unversioned-link", "warning"],
+        ["lsb-release-copy", "warning"],
+        ["site-packages-dir", "warning"],
+        ["distutils-hack", "warning"],
+        ["pep668-marker", "warning"],
+        ["pip-break-system-packages", "warning"],
+        ["venv-broken", "warning"],
+        ["python3-venv-missing", "info"],
+        ["python3-distutils-missing", "info"],
+        ["python3-pip-missing", "info"]])
 
 
 def test_explain_unknown_rule_exits_3():
@@ -177,4 +199,4 @@ def test_trixie_root_is_described_as_trixie(tmp_path):
     root = FakeRoot.trixie(tmp_path)
     result = pyguard("doctor", "--root", str(root))
     assert (result.returncode, result.stdout) == (
-        0, f"pyguard: {root} (Debian 13 (trixie), default Python 3.13) is healthy; 8 rules checked.\n")
+        0, f"pyguard: {root} (Debian 13 (trixie), default Python 3.13) is healthy; 26 rules checked.\n")
