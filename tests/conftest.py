@@ -11,15 +11,15 @@ import os
 import pytest
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(hookwrapper=True)  # the old-style wrapper: bookworm's pytest 7 builds the .deb
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # type: ignore[no-untyped-def]
     """Turn skips (not xfails) into failures when the environment says CI=true."""
-    report = yield
+    outcome = yield
+    report = outcome.get_result()
     if os.environ.get("CI") == "true" and report.skipped and not hasattr(report, "wasxfail"):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
         report.longrepr = f"skipped on CI, which must never pass by skipping: {reason}"
-    return report
 
 
 # -- fake Debian roots and running doctor in-process (tests/unit) ----------------------------

@@ -1,0 +1,307 @@
+"""The Debian package: built once, lintian-clean, installed into real roots, and still working
+when the system Python it lives on is broken.
+
+The .deb is built once per session from a clean copy of the checkout (debpkg.build_deb). Each
+test installs it with `apt-get install ./pyguard_*.deb` into a fresh overlay, breaks the root the
+way users do, runs the INSTALLED /usr/bin/pyguard inside the root (not the checkout from outside),
+then runs pyguard's own repair commands there and checks the root is healthy again.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Callable, List, Tuple
+
+import pytest
+
+from . import debpkg
+from .realroot import RealRoot, default_python, heal
+
+PTH_MARKER = "/tmp/pth-ran"
+
+
+@pytest.fixture(scope="session")
+def deb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    reason = debpkg.missing_build_tools()
+    if reason:
+        pytest.skip(reason)
+    return debpkg.build_deb(tmp_path_factory.mktemp("deb"))
+
+
+@pytest.fixture(scope="session")
+def checked_build(tmp_path_factory: pytest.TempPathFactory, deb: Path):
+    """A second build WITH the build's test step, started at once and awaited by the last test."""
+    workdir = tmp_path_factory.mktemp("deb-checked")
+    build = debpkg.start_build(workdir, check=True)
+    yield workdir, build
+    if build.poll() is None:
+        build.kill()
+        build.wait()
+
+
+@pytest.fixture
+def installed(real_root: Callable[[str], RealRoot], deb: Path) -> Callable[[str], RealRoot]:
+    """`installed("bookworm")`: a fresh overlay with the package installed."""
+
+    def make(release: str) -> RealRoot:
+        root = real_root(release)
+        debpkg.install_deb(root, deb)
+        return root
+
+    return make
+
+
+def version_of(root: RealRoot) -> str:
+    return default_python(root).removeprefix("python")
+
+
+def summary(envelope: dict) -> List[Tuple[str, str, str]]:
+    return [(f["rule"], f["severity"], f["subject"]) for f in envelope["findings"]]
+
+
+def assert_heals(root: RealRoot, envelope: dict, *probes: str) -> None:
+    """pyguard's repairs, run in the root, leave the installed pyguard nothing to report."""
+    heal(root, envelope)
+    code, after, result = debpkg.doctor_inside(root)
+    assert (code, after["findings"], after["errors"]) == (0, [], []), result.stderr
+    for probe in probes:
+        root.run(probe)
+
+
+def tty_doctor(root: RealRoot) -> subprocess.CompletedProcess:
+    """pyguard doctor on a pseudo-terminal, so the text renderer really imports rich."""
+    return debpkg.run_inside(root, "script -qec 'pyguard doctor' /dev/null",
+                             env={"TERM": "xterm-256color"})
+
+
+# --------------------------------------------------------------------------- the package
+
+
+def test_lintian_reports_no_error_and_no_warning(deb: Path, checked_build, tmp_path: Path) -> None:
+    tree = debpkg.copy_tree(tmp_path)
+    subprocess.run(["dpkg-source", "-b", tree.name], cwd=tmp_path, env=debpkg.BUILD_ENV,
+                   check=True, capture_output=True, text=True)
+    (dsc,) = tmp_path.glob("pyguard_*.dsc")
+    result = subprocess.run(["lintian", "--fail-on", "none", str(deb), str(dsc)],
+                            env=debpkg.BUILD_ENV, capture_output=True, text=True, timeout=300)
+    tags = [line for line in result.stdout.splitlines() if line[:2] in ("E:", "W:")]
+    assert tags == []
+
+
+def test_the_package_holds_launcher_rules_man_page_and_completion(deb: Path) -> None:
+    listing = subprocess.run(["dpkg-deb", "-c", str(deb)], capture_output=True, text=True,
+                             check=True).stdout
+    paths = {line.split()[-1].lstrip(".") for line in listing.splitlines()}
+    rules = {f"/usr/share/pyguard/rules/{p.name}" for p in (debpkg.PROJECT / "rules").glob("*.rule")}
+    assert rules <= paths
+    assert {"/usr/bin/pyguard", "/usr/share/man/man1/pyguard.1.gz",
+            "/usr/share/bash-completion/completions/pyguard",
+            "/usr/lib/python3/dist-packages/pyguard/cli.py"} <= paths
+    assert not any("/dist-packages/pyguard/rules/" in p for p in paths)
+    fields = subprocess.run(["dpkg-deb", "-f", str(deb), "Depends"], capture_output=True,
+                            text=True, check=True).stdout
+    assert {d.strip().split()[0] for d in fields.split(",")} >= {
+        "python3-debian", "python3-psutil", "python3-rich", "python3-distro"}
+
+
+def test_the_man_page_names_every_command_and_option() -> None:
+    page = (debpkg.PROJECT / "doc" / "pyguard.1").read_text().replace("\\-", "-")
+    helps = [[]] + [[c] for c in ("doctor", "explain", "rules", "report", "venvs", "guard")] + [
+        ["guard", a] for a in ("install", "uninstall", "status")]
+    missing = []
+    for args in helps:
+        result = subprocess.run(["python3", "-m", "pyguard", *args, "--help"],
+                                env={**debpkg.BUILD_ENV, "PYTHONPATH": str(debpkg.PROJECT / "src")},
+                                capture_output=True, text=True)
+        words = [w.strip("[],") for w in result.stdout.split() if w.startswith(("--", "[--"))]
+        missing += [f"{' '.join(args)} {w}" for w in words if w.split("=")[0] not in page]
+    assert missing == []
+
+
+@pytest.mark.parametrize("release", ["bookworm", "trixie"])
+def test_installs_from_debian_only_and_doctor_is_clean(installed, release: str) -> None:
+    root = installed(release)
+    code, envelope, result = debpkg.doctor_inside(root)
+    assert (code, envelope["findings"], envelope["errors"], result.stderr) == (0, [], [], "")
+    assert not root.host("/usr/local/lib/" + default_python(root) + "/dist-packages").exists() or \
+        list(root.host("/usr/local/lib/" + default_python(root) + "/dist-packages").iterdir()) == []
+    # the autopkgtests of debian/tests, run in this root as autopkgtest would
+    names = [name for name, _ in debpkg.run_autopkgtests(root)]
+    assert names == ["commands", "doctor", "rescue", "isolation"]
+
+
+# --------------------------------------------------------------------------- broken hosts
+
+
+def link_finding(v: str, state: str, target: str) -> dict:
+    return {
+        "rule": "python3-link",
+        "severity": "error",
+        "title": f"/usr/bin/python3 is not Debian's python{v}",
+        "detail": f"/usr/bin/python3 must run Debian's default interpreter /usr/bin/python{v}, but "
+                  f"{state}. apt's hooks, maintainer scripts, lsb_release and add-apt-repository "
+                  f"all run /usr/bin/python3 and need the modules Debian built for Python {v}.",
+        "subject": "/usr/bin/python3",
+        "paths": ["/usr/bin/python3", target],
+        "repair": [
+            {"command": f"ln -sfn python{v} /usr/bin/python3",
+             "note": "point /usr/bin/python3 back at Debian's default interpreter"},
+            {"command": f"apt-get install --reinstall -y python3-minimal python{v}-minimal",
+             "note": "restore both packages' files as shipped"},
+        ],
+    }
+
+
+def test_python3_pointing_at_a_missing_interpreter(installed) -> None:
+    root = installed("bookworm")
+    v = version_of(root)
+    root.run("ln -sf /usr/bin/python3.missing /usr/bin/python3")
+    assert root.run("python3 -c pass", check=False).returncode == 127
+    code, envelope, _ = debpkg.doctor_inside(root)
+    assert (code, envelope["findings"]) == (2, [link_finding(
+        v, "it points to /usr/bin/python3.missing, which does not exist", "/usr/bin/python3.missing")])
+    assert_heals(root, envelope, "python3 -c 'import apt_pkg'", "py3versions -d")
+
+
+def test_python3_pointing_at_a_foreign_interpreter(installed) -> None:
+    root = installed("bookworm")
+    v = version_of(root)
+    root.run(f"cp /usr/bin/python{v} /usr/local/bin/python3.99 && "
+             "ln -sf /usr/local/bin/python3.99 /usr/bin/python3")
+    code, envelope, _ = debpkg.doctor_inside(root)
+    assert code == 2
+    assert envelope["findings"][0] == link_finding(
+        v, "it runs /usr/local/bin/python3.99 (Python 3.99), which no Debian package installed",
+        "/usr/local/bin/python3.99")
+    # a 3.99 cannot load Debian's 3.11 builds: each package with compiled modules is named
+    assert summary(envelope)[1:] == [("extension-abi", "error", p) for p in
+                                     ("python3-apt", "python3-gi", "python3-psutil", "python3-yaml")]
+    assert_heals(root, envelope, "python3 -c 'import apt_pkg'", "py3versions -d")
+
+
+def test_a_broken_rich_in_usr_local_neither_breaks_nor_fools_pyguard(installed) -> None:
+    root = installed("bookworm")
+    site = f"/usr/local/lib/{default_python(root)}/dist-packages"
+    root.write(f"{site}/rich/__init__.py", 'raise RuntimeError("this rich is broken")\n')
+    broken = root.run("python3 -c 'import rich'", check=False)
+    assert "this rich is broken" in broken.stderr  # every other root Python program trips on it
+    code, envelope, result = debpkg.doctor_inside(root)
+    assert (code, summary(envelope), result.stderr) == (
+        2, [("shadowed-debian-module", "error", f"{site}:rich")], "")
+    assert envelope["findings"][0]["repair"][0]["command"].endswith(f" {site.lstrip('/')}/rich")
+    on_tty = tty_doctor(root)  # the text renderer imports rich: Debian's, not this one
+    assert (on_tty.returncode, "this rich is broken" in on_tty.stdout,
+            "shadowed-debian-module" in on_tty.stdout) == (2, False, True)
+    assert_heals(root, envelope, "python3 -c 'import rich.console'")
+
+
+def test_a_hostile_pth_file_never_runs_inside_pyguard(installed) -> None:
+    root = installed("bookworm")
+    site = f"/usr/local/lib/{default_python(root)}/dist-packages"
+    root.write(f"{site}/zz-hostile.pth",
+               f"import os; open({PTH_MARKER!r}, 'w').write('ran')\n")
+    code, envelope, result = debpkg.doctor_inside(root)
+    on_tty = tty_doctor(root)
+    user = debpkg.run_inside(root, "setpriv --reuid=nobody --regid=nogroup --clear-groups "
+                                   "pyguard doctor --format json", env={"HOME": "/tmp"})
+    assert not root.host(PTH_MARKER).exists(), "pyguard ran the .pth file"
+    assert (code, summary(envelope), result.stderr) == (
+        2, [("startup-hook", "error", f"{site}/zz-hostile.pth")], "")
+    assert (on_tty.returncode, user.returncode, "Traceback" in user.stderr) == (2, 2, False)
+    root.run("python3 -c pass")  # the hook is live: any other Python runs it
+    assert root.host(PTH_MARKER).exists()
+    root.run(f"rm {PTH_MARKER}")
+    assert_heals(root, envelope)
+    root.run("python3 -c pass")
+    assert not root.host(PTH_MARKER).exists()
+
+
+def test_stdlib_moved_away_gives_rescue_mode_and_its_repair_heals(installed) -> None:
+    root = installed("bookworm")
+    v = version_of(root)
+    root.run(f"mv /usr/lib/python{v} /usr/lib/python{v}.moved")
+    assert root.run(f"python{v} -c pass", check=False).returncode != 0
+    code, envelope, result = debpkg.doctor_inside(root)
+    listed = root.run(f"dpkg -S /usr/lib/python{v}").stdout.strip().rsplit(": ", 1)[0]
+    owners = sorted({p.split(":")[0] for p in listed.split(", ")})
+    assert (code, envelope["status"], envelope["notes"][0]["code"]) == (2, "error", "rescue-mode")
+    assert envelope["findings"] == [{
+        "rule": "python-stdlib",
+        "severity": "error",
+        "title": f"standard library of Python {v} is gone: /usr/lib/python{v}",
+        "detail": f"python{v} cannot start without its standard library in /usr/lib/python{v}, "
+                  f"but it is missing (a copy is at /usr/lib/python{v}.moved). apt's hooks, "
+                  "maintainer scripts and every Debian tool written in Python fail with "
+                  "\"No module named 'encodings'\".",
+        "subject": f"/usr/lib/python{v}",
+        "paths": [f"/usr/lib/python{v}"],
+        "repair": [{"command": "apt-get install --reinstall -y " + " ".join(owners),
+                    "note": f"reinstall every package that ships files in /usr/lib/python{v}"}],
+    }]
+    text = debpkg.run_inside(root, "pyguard doctor")
+    assert (text.returncode, text.stdout.splitlines()[0]) == (
+        2, "pyguard: rescue mode: no Python interpreter starts, so only shell checks of the "
+           "essentials ran.")
+    root.run(f"rm -rf /usr/lib/python{v}.moved")  # what the user set aside (else a stray copy)
+    assert_heals(root, envelope, "python3 -c 'import apt_pkg, json'", "py3versions -d")
+
+
+def test_the_build_runs_the_unit_tests_in_both_locales(checked_build) -> None:
+    workdir, build = checked_build
+    deb = debpkg.finish_build(workdir, build)
+    assert deb.exists()  # only when the unit tests passed under LC_ALL=C and C.UTF-8
+
+
+def test_admin_rules_in_etc_are_read_after_the_packaged_ones(installed) -> None:
+    root = installed("bookworm")
+    v = version_of(root)
+    packaged = root.host("/usr/share/pyguard/rules/python3-link.rule").read_text()
+    root.write("/etc/pyguard/rules.d/site-python3-link.rule",
+               packaged.replace("Rule: python3-link", "Rule: site-python3-link")
+                       .replace("Title: /usr/bin/python3 is not", "Title: site policy: /usr/bin/python3 is not"))
+    listed = debpkg.run_inside(root, "pyguard rules")
+    assert listed.returncode == 0, listed.stderr
+    assert {"python3-link", "site-python3-link"} <= {l.split()[0] for l in listed.stdout.splitlines()}
+    root.run("ln -sf /usr/bin/python3.missing /usr/bin/python3")
+    code, envelope, _ = debpkg.doctor_inside(root)
+    assert (code, [(f["rule"], f["title"]) for f in envelope["findings"]]) == (2, [
+        ("python3-link", f"/usr/bin/python3 is not Debian's python{v}"),
+        ("site-python3-link", f"site policy: /usr/bin/python3 is not Debian's python{v}")])
+
+
+def test_an_interpreter_that_does_not_start_gives_rescue_mode_and_its_repair_heals(installed) -> None:
+    root = installed("bookworm")
+    v = version_of(root)
+    # every file is there, but the interpreter dies while starting (as with a bad libpython)
+    root.write(f"/usr/lib/python{v}/encodings/__init__.py", "this is not python\n")
+    code, envelope, _ = debpkg.doctor_inside(root)
+    assert (code, envelope["notes"][0]["code"]) == (2, "rescue-mode")
+    assert envelope["findings"] == [{
+        "rule": "python-start",
+        "severity": "error",
+        "title": f"Debian's default interpreter /usr/bin/python{v} does not start",
+        "detail": f"/usr/bin/python{v} and its standard library are present, but the interpreter "
+                  "fails: NameError: name 'this' is not defined.",
+        "subject": f"/usr/bin/python{v}",
+        "paths": [f"/usr/bin/python{v}"],
+        "repair": [{"command": f"apt-get install --reinstall -y python{v}-minimal "
+                               f"libpython{v}-minimal libpython{v}-stdlib",
+                    "note": "restore the interpreter and its libraries as shipped"}],
+    }]
+    assert_heals(root, envelope, "python3 -c 'import apt_pkg'")
+
+
+def test_root_user_site_neither_breaks_nor_subverts_pyguard(installed) -> None:
+    root = installed("bookworm")
+    site = f"/root/.local/lib/{default_python(root)}/site-packages"
+    root.write(f"{site}/psutil/__init__.py", 'raise RuntimeError("user-site psutil")\n')
+    root.write(f"{site}/zz-user.pth", f"import os; open({PTH_MARKER!r}, 'w').write('ran')\n")
+    assert "user-site psutil" in root.run("python3 -c 'import psutil'", check=False).stderr
+    root.run(f"rm -f {PTH_MARKER}")  # written by the python3 just above: the hook is live
+    code, envelope, result = debpkg.doctor_inside(root)
+    assert not root.host(PTH_MARKER).exists(), "pyguard ran the user site's .pth file"
+    assert (code, summary(envelope), result.stderr) == (2, [
+        ("shadowed-debian-module", "error", f"{site}:psutil"),
+        ("startup-hook", "error", f"{site}/zz-user.pth")], "")
+    assert_heals(root, envelope, "python3 -c 'import psutil'")
