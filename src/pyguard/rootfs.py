@@ -218,6 +218,32 @@ class RootFS:
             self.note("unreadable", path, exc.strerror or str(exc))
             return []
 
+    def entries(self, path: str) -> List[Tuple[str, str]]:
+        """Sorted (name, kind) of a directory's entries, kind as the directory entry tells it
+        (dir, link, file or other) without a stat per entry: for scans of many directories."""
+        resolved = self.resolve(path)
+        if resolved is None:
+            return []
+        out = []
+        try:
+            with os.scandir(self.host_path(resolved)) as it:
+                for entry in it:
+                    if entry.is_symlink():
+                        kind = "link"
+                    elif entry.is_dir(follow_symlinks=False):
+                        kind = "dir"
+                    elif entry.is_file(follow_symlinks=False):
+                        kind = "file"
+                    else:
+                        kind = "other"
+                    out.append((entry.name, kind))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        except OSError as exc:
+            self.note("unreadable", path, exc.strerror or str(exc))
+            return []
+        return sorted(out)
+
     def walk(self, path: str, max_depth: int = 64) -> Iterator[str]:
         """Every path below `path` (not following symlinked directories), depth-first."""
         for name in self.listdir(path):

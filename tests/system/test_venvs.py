@@ -26,7 +26,7 @@ NOTES = {
     "ensurepip": "python3 -m venv needs ensurepip, which python3-venv ships",
     "aside": "move the broken venv aside (kept in /var/lib/pyguard/aside)",
     "venv": "make the venv anew with today's python3",
-    "pip": "install the same projects at the same versions",
+    "pip": "install the same projects at the same versions, read from its metadata",
 }
 
 # python3-venv-missing (another rule) says the same about ensurepip; venv-broken's own repair
@@ -84,7 +84,8 @@ def finding(state: str, steps: List[str], made: str) -> dict:
         "severity": "warning",
         "title": "virtual environment /srv/app is broken",
         "detail": f"/srv/app was made with Python {made}, but {state}. Programs run from it fail "
-                  "to start or no longer find what was installed there: attrs 24.2.0, six 1.17.0.",
+                  "to start or no longer find what was installed there, read from its metadata: "
+                  "attrs 24.2.0, six 1.17.0.",
         "subject": "/srv/app",
         "paths": ["/srv/app/pyvenv.cfg", "/srv/app/bin/python3"],
         "repair": [{"command": commands[s], "note": NOTES[s]} for s in steps],

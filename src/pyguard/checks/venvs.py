@@ -25,7 +25,8 @@ def venv_broken(facts: Facts) -> Iterator[Hit]:
 
 
 def evidence(venv: Venv, no_ensurepip: bool) -> dict:
-    """What the rule's templates need; `requirements` may later come from a snapshot."""
+    """What the rule's templates need; `requirements` come from the venv's snapshot when it
+    has one (venv.recorded), else from its metadata."""
     uid, gid = venv.owner
     held = tuple(f"{p.name} {p.version}" for p in venv.packages
                  if p.requirement in venv.requirements)
@@ -40,5 +41,6 @@ def evidence(venv: Venv, no_ensurepip: bool) -> dict:
         "system": venv.path if venv.system_site_packages else "",
         "python": f"{venv.path}/bin/python3",
         "requirements": venv.requirements,
+        "source": f"as recorded on {venv.recorded}" if venv.recorded else "read from its metadata",
         "owner": f"{uid}:{gid}" if (uid, gid) != (0, 0) else "",
     }

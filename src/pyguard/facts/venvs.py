@@ -6,9 +6,10 @@ runs today, read from names on disk as facts.python does for /usr/bin/python3: n
 venv is run or imported. A Debian 12 -> 13 upgrade removes Python 3.11, and every venv made
 before it then either runs 3.13 without its 3.11 site-packages or has a dangling bin/python.
 
-What a venv held is read from the *.dist-info of its site-packages (facts.sites); a later
-snapshot of `pip freeze` taken while the venv still worked can take its place: checks only use
-`Venv.packages` and `Venv.requirements`.
+What a venv held is read from the *.dist-info of its site-packages (facts.sites). For a broken
+venv, the snapshot `pyguard report` recorded while it still worked (pyguard.report.snapshots)
+takes its place when there is one: an upgrade may have left the metadata partly gone. Checks only
+use `Venv.packages`, `Venv.requirements` and `Venv.recorded`.
 """
 
 from __future__ import annotations
@@ -83,6 +84,9 @@ class Venv:
     """uid and gid of the venv directory."""
     problem: str
     """Empty when the venv works; else why it does not, as the end of a sentence."""
+    recorded: str = ""
+    """The day (YYYY-MM-DD) of the snapshot `packages` come from; empty when they were read
+    from the venv's metadata."""
 
     @property
     def made_minor(self) -> str:
@@ -127,7 +131,21 @@ def gather_venvs(facts) -> Venvs:  # facts: pyguard.facts.Facts (not imported: n
     from ..config import venv_roots as configured_roots
 
     roots = venv_roots(configured=configured_roots())
-    return Venvs(roots, find_venvs(facts.fs, facts.dpkg, roots))
+    venvs = find_venvs(facts.fs, facts.dpkg, roots)
+    return Venvs(roots, tuple(with_snapshot(facts.fs, v) for v in venvs))
+
+
+def with_snapshot(fs: RootFS, venv: Venv) -> Venv:
+    """A broken venv with the projects its last snapshot recorded, when there is a usable one
+    (pyguard.report.snapshots); a working venv, or one with none, as its metadata says."""
+    if venv.healthy:
+        return venv
+    from ..report.snapshots import find_snapshot
+
+    snapshot = find_snapshot(fs, venv)
+    if snapshot is None:
+        return venv
+    return replace(venv, packages=snapshot.packages, recorded=snapshot.date)
 
 
 def find_venvs(fs: RootFS, dpkg: DpkgDatabase, roots: Iterable[str]) -> Tuple[Venv, ...]:
@@ -166,25 +184,23 @@ def _search(fs: RootFS, directory: str, depth: int, roots: Sequence[str], seen: 
         return
     seen.add(directory)
     budget[0] -= 1
-    names = fs.listdir(directory)
-    if "pyvenv.cfg" in names and fs.is_file(f"{directory}/pyvenv.cfg"):
+    entries = fs.entries(directory)
+    if ("pyvenv.cfg", "file") in entries or (("pyvenv.cfg", "link") in entries
+                                             and fs.is_file(f"{directory}/pyvenv.cfg")):
         found.append(directory)
         return
     if depth >= MAX_DEPTH:
         return
-    for name in names:
+    for name, kind in entries:
         if name in SKIP_DIRS or (directory == "/" and name in SKIP_TOP):
             continue
         child = f"{directory.rstrip('/')}/{name}"
-        st = fs.lstat(child)
-        if st is None:
-            continue
-        if stat.S_ISLNK(st.st_mode):
+        if kind == "link":
             target = fs.resolve(child)
             if target is None or not _inside(target, roots) or not fs.is_dir(target):
                 continue
             child = target
-        elif not stat.S_ISDIR(st.st_mode):
+        elif kind != "dir":
             continue
         _search(fs, child, depth + 1, roots, seen, found, budget)
 

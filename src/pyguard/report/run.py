@@ -31,6 +31,8 @@ def report(root: str, config: config_module.Config, state_dir: Optional[str] = N
     today = today or datetime.date.today()
     if fmt not in STATEFUL:
         run = examine(root, command="report", config=config)
+        if run.problem is None and run.report is not None:
+            messages.extend(record_snapshots(root, config, state_module.state_dir(state_dir)))
         entries = acknowledge(run.report.findings if run.report else (), config, today)
         return Outcome(run, entries, None, time.time()), messages
     directory = state_module.state_dir(state_dir)
@@ -41,6 +43,7 @@ def report(root: str, config: config_module.Config, state_dir: Optional[str] = N
             if run.problem is not None or run.report is None or run.report.errors:
                 entries = acknowledge(run.report.findings if run.report else (), config, today)
                 return Outcome(run, entries, None, time.time()), messages
+            messages.extend(record_snapshots(root, config, directory))
             entries = acknowledge(run.report.findings, config, today)
             previous, message = state_module.load(path, run.root)
             if message:
@@ -53,6 +56,19 @@ def report(root: str, config: config_module.Config, state_dir: Optional[str] = N
     except state_module.StateError as exc:
         failed = examine_failed(root, Problem("state", str(exc)))
         return Outcome(failed, (), None, time.time()), messages
+
+
+def record_snapshots(root: str, config: config_module.Config, directory: str) -> List[str]:
+    """Record the healthy venvs of `root` (pyguard.report.snapshots); messages for stderr. Not
+    being able to keep snapshots is said, but neither fails the run nor changes its exit code."""
+    from .snapshots import record_root
+
+    try:
+        return record_root(root, config.venv_roots, directory)
+    except Exception as exc:  # a snapshot must never cost the report itself
+        if os.environ.get("PYGUARD_DEBUG"):
+            raise
+        return [f"pyguard: venv snapshots not recorded: {type(exc).__name__}: {exc}"]
 
 
 def examine_failed(root: str, problem: Problem) -> Examination:

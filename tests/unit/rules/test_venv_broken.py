@@ -17,12 +17,13 @@ SIX_ATTRS = [("six", "1.17.0", ["six"]), ("attrs", "24.2.0", ["attr", "attrs"])]
 
 
 @pytest.fixture(autouse=True)
-def _default_roots(monkeypatch):
+def _default_roots(monkeypatch, tmp_path):
     monkeypatch.delenv("PYGUARD_VENV_ROOTS", raising=False)
+    monkeypatch.setenv("PYGUARD_STATE_DIR", str(tmp_path / "state"))  # no venv snapshots
 
 
 def broken(venv, state, held, requirements, made="Python 3.11.2", ensurepip=False,
-           system=False, owner="", interpreter=None):
+           system=False, owner="", interpreter=None, source="read from its metadata"):
     label = "venv-" + venv.strip("/").replace("/", "-")
     repair = []
     if ensurepip:
@@ -33,7 +34,8 @@ def broken(venv, state, held, requirements, made="Python 3.11.2", ensurepip=Fals
     else:
         repair.append((f"python3 -m venv {venv}", REMADE))
     if requirements:
-        repair.append((f"{venv}/bin/python3 -m pip install {requirements}", REINSTALLED))
+        repair.append((f"{venv}/bin/python3 -m pip install {requirements}",
+                       f"{REINSTALLED}, {source}"))
     if owner:
         repair.append((f"chown -R {owner} {venv}", CHOWN))
     return {
@@ -41,7 +43,7 @@ def broken(venv, state, held, requirements, made="Python 3.11.2", ensurepip=Fals
         "severity": "warning",
         "title": f"virtual environment {venv} is broken",
         "detail": f"{venv} was made with {made}, but {state}. Programs run from it fail to start "
-                  f"or no longer find what was installed there: {held}.",
+                  f"or no longer find what was installed there, {source}: {held}.",
         "subject": venv,
         "paths": [f"{venv}/pyvenv.cfg", interpreter or f"{venv}/bin/python3"],
         "repair": repair,
