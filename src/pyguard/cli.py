@@ -36,15 +36,17 @@ def _command_adders():
     runs, so declaring them all stays cheap.
     """
     import importlib
-    import pkgutil
+    import os
 
     from . import commands
 
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{commands.__name__}.{info.name}")
-        for name in sorted(vars(module)):
-            if name.startswith("add_") and callable(getattr(module, name)):
-                yield getattr(module, name)
+    names = sorted(n[:-3] for n in os.listdir(os.path.dirname(commands.__file__))
+                   if n.endswith(".py") and not n.startswith("_"))
+    for name in names:
+        module = importlib.import_module(f"{commands.__name__}.{name}")
+        for attr in sorted(vars(module)):
+            if attr.startswith("add_") and callable(getattr(module, attr)):
+                yield getattr(module, attr)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -230,3 +230,10 @@ def test_loose_modules_of_dist_packages_with_owners(fake_root):
         Module(DIST, "six", f"{DIST}/six.py", ("python3-six",)),
         Module(DIST, "urllib3", f"{DIST}/urllib3", ("python3-urllib3",)),
     )
+
+
+def test_conffiles_read_without_python_debian_equal_the_full_parse(fake_root):
+    dpkg = facts(fake_root).dpkg
+    names = [n for n in dpkg.names() if dpkg.package(n) is not None]
+    assert {n: dpkg.conffiles(n) for n in names} == {n: dpkg.package(n).conffiles for n in names}
+    assert any(dpkg.conffiles(n) for n in names)

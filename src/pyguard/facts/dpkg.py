@@ -13,6 +13,7 @@ DPKG_DIR = "/var/lib/dpkg"
 PACKAGE_LINE = re.compile(r"^Package:[ \t]*(\S+)", re.M)
 STATUS_LINE = re.compile(r"^Status:[ \t]*\S+[ \t]+\S+[ \t]+(\S+)[ \t]*$", re.M)
 MULTI_ARCH_LINE = re.compile(r"^Multi-Arch:[ \t]*(\S+)", re.M)
+CONFFILES_FIELD = re.compile(r"^Conffiles:[^\n]*((?:\n[ \t][^\n]*)*)", re.M)
 ARCH_LINE = re.compile(r"^Architecture:[ \t]*(\S+)", re.M)
 NEEDLES = ("python", "pip")
 """Words in almost every path pyguard asks dpkg about; the small index covers such paths."""
@@ -85,6 +86,7 @@ class DpkgDatabase:
         self._md5_cache: Dict[str, Mapping[str, str]] = {}
         self._parsed: Dict[str, Optional[Package]] = {}
         self._under: Dict[str, Tuple[str, ...]] = {}
+        self._conffiles: Dict[str, Tuple[Conffile, ...]] = {}
 
     @cached_property
     def present(self) -> bool:
@@ -281,11 +283,34 @@ class DpkgDatabase:
             digest = self.md5sums(owner).get(path)
             if digest:
                 return owner, digest
-            pkg = self.package(owner)
-            for conffile in pkg.conffiles if pkg else ():
+            for conffile in self.conffiles(owner):
                 if conffile.path == path:
                     return owner, conffile.md5
         return None
+
+    def conffiles(self, name: str) -> Tuple[Conffile, ...]:
+        """The Conffiles of package NAME (the instance package() picks), read from its status
+        paragraph directly: asked often, it need not import python-debian. A test holds it
+        equal to package(name).conffiles."""
+        if name in self._conffiles:
+            return self._conffiles[name]
+        chosen = None
+        for block in self._blocks.get(name, ()):
+            status = STATUS_LINE.search(block)
+            installed = status is not None and status.group(1) in INSTALLED_STATES
+            arch = ARCH_LINE.search(block)
+            native = arch is not None and arch.group(1) == self.native_arch
+            if chosen is None or (installed and not chosen[0]) or (installed and native):
+                chosen = (installed, block)
+        found: List[Conffile] = []
+        if chosen is not None:
+            m = CONFFILES_FIELD.search(chosen[1])
+            for line in (m.group(1).split("\n") if m else ()):
+                parts = line.split()
+                if len(parts) >= 2 and parts[0].startswith("/"):
+                    found.append(Conffile(parts[0], parts[1], "obsolete" in parts[2:]))
+        self._conffiles[name] = tuple(found)
+        return self._conffiles[name]
 
     @cached_property
     def diversions(self) -> Mapping[str, Diversion]:

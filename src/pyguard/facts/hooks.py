@@ -219,7 +219,6 @@ def _md5_of(facts: Facts, path: str) -> Optional[Tuple[str, str]]:
 
 def _is_conffile(facts: Facts, path: str) -> bool:
     for owner in facts.dpkg.owners(path):
-        package = facts.dpkg.package(owner)
-        if package and any(c.path == path for c in package.conffiles):
+        if any(c.path == path for c in facts.dpkg.conffiles(owner)):
             return True
     return False

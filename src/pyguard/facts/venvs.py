@@ -33,8 +33,10 @@ MAX_DEPTH = 4
 MAX_DIRS = 20000
 """Directories looked at per run at most, so a huge /home cannot make doctor crawl."""
 SKIP_DIRS = frozenset((".git", ".hg", ".svn", "node_modules", "__pycache__", ".tox", ".nox",
-                       "site-packages", "dist-packages"))
-"""Never descended into: large trees that hold no venv, and tox/nox's own throwaway venvs."""
+                       "site-packages", "dist-packages", "lib", "lib64", "include", "share",
+                       ".cache"))
+"""Never descended into: large trees that hold no venv (an interpreter's or a venv's own lib,
+include and share, caches), and tox/nox's own throwaway venvs."""
 SKIP_TOP = frozenset(("proc", "sys", "dev", "run"))
 """Kernel file systems, skipped when / itself is a scan root."""
 PROVIDED_BY_VENV = frozenset(("pip", "setuptools"))
