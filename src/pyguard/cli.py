@@ -54,6 +54,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     if argv[:1] == ["pip"]:  # the pip guard's hot path: no parser, no heavy imports
         from .guard.main import run
         return run(argv[1:])
+    import gc
+    # A short run that allocates much and frees little: the cycle collector would only scan the
+    # same young objects again and again (about a tenth of doctor's time). Cycles die with us.
+    gc.disable()
     try:
         args = _parser().parse_args(argv)
         return args.run(args)
