@@ -26,7 +26,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # type
 
 import sys as _sys
 from pathlib import Path as _Path
-from typing import Any, Callable, Dict, List, Set
+from typing import Any, Dict, List, Set
 
 _TESTS = _Path(__file__).resolve().parent
 if str(_TESTS) not in _sys.path:

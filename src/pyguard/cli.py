@@ -49,7 +49,7 @@ def _command_adders():
                 yield getattr(module, attr)
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["pip"]:  # the pip guard's hot path: no parser, no heavy imports
         from .guard.main import run
@@ -76,7 +76,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                      "(PYGUARD_DEBUG=1 shows the traceback)")
 
 
-def _fail(argv: List[str], code: str, message: str) -> int:
+def _fail(argv: list[str], code: str, message: str) -> int:
     """Report pyguard's own failure; in JSON mode as a valid envelope."""
     if _wants_json(argv):
         from .engine import Problem
@@ -87,12 +87,12 @@ def _fail(argv: List[str], code: str, message: str) -> int:
     return EXIT_USAGE
 
 
-def _wants_json(argv: List[str]) -> bool:
+def _wants_json(argv: list[str]) -> bool:
     return any(a == "--format=json" or (a == "json" and i and argv[i - 1] == "--format")
                for i, a in enumerate(argv))
 
 
-def _root(argv: List[str]) -> str:
+def _root(argv: list[str]) -> str:
     for i, a in enumerate(argv):
         if a.startswith("--root="):
             return a.split("=", 1)[1]

@@ -423,6 +423,20 @@ def doctor(root: RealRoot, *extra: str, timeout: float = 300) -> Tuple[int, dict
     return result.returncode, envelope
 
 
+def version_of(root: RealRoot) -> str:
+    """The root's default Python version ("3.11")."""
+    return default_python(root).removeprefix("python")
+
+
+def assert_healed(root: RealRoot, envelope: Mapping, *probes: str) -> None:
+    """Run pyguard's repairs in the root; then doctor is clean and every probe succeeds."""
+    heal(root, envelope)
+    code, after = doctor(root)
+    assert (code, after["findings"], after["errors"]) == (0, [], [])
+    for probe in probes:
+        root.run(probe)
+
+
 def repair_commands(envelope: Mapping) -> List[str]:
     """Every repair command of every finding, in the order pyguard gave them."""
     return [

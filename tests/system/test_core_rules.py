@@ -11,7 +11,7 @@ from typing import Callable, Dict, List
 
 import pytest
 
-from .realroot import RealRoot, default_python, doctor, heal
+from .realroot import RealRoot, assert_healed, doctor, version_of
 
 RELEASES = ["bookworm", "trixie"]
 
@@ -47,21 +47,10 @@ def link_finding(v: str, state: str, target: str) -> dict:
     }
 
 
-def version_of(root: RealRoot) -> str:
-    return default_python(root).removeprefix("python")
-
 
 def fill(template: List[Dict[str, str]], **values: str) -> List[Dict[str, str]]:
     return [{key: text.format(**values) for key, text in step.items()} for step in template]
 
-
-def assert_healed(root: RealRoot, envelope: dict, *probes: str) -> None:
-    """Run pyguard's repairs in the root; then doctor is clean and every probe succeeds."""
-    heal(root, envelope)
-    code, after = doctor(root)
-    assert (code, after["findings"], after["errors"]) == (0, [], [])
-    for probe in probes:
-        root.run(probe)
 
 
 def extension_findings(release: str, v: str, reason: str) -> List[dict]:
@@ -265,7 +254,6 @@ def test_sudo_pip_break_system_packages_shadowing_debian_is_moved_aside(
 def test_pip_target_into_dist_packages_is_moved_aside_and_debian_files_restored(
         real_root, pinned_wheels, release: str) -> None:
     root = real_root(release)
-    v = version_of(root)
     wheels = pinned_wheels(root)
     dist = "/usr/lib/python3/dist-packages"
     root.run(f"python3 -m pip install --target {dist} --upgrade --no-index --find-links {wheels} "

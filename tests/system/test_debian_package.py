@@ -16,7 +16,7 @@ from typing import Callable, List, Tuple
 import pytest
 
 from . import debpkg
-from .realroot import RealRoot, default_python, heal
+from .realroot import RealRoot, default_python, heal, version_of
 
 PTH_MARKER = "/tmp/pth-ran"
 
@@ -51,9 +51,6 @@ def installed(real_root: Callable[[str], RealRoot], deb: Path) -> Callable[[str]
 
     return make
 
-
-def version_of(root: RealRoot) -> str:
-    return default_python(root).removeprefix("python")
 
 
 def summary(envelope: dict) -> List[Tuple[str, str, str]]:

@@ -8,22 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from .realroot import RealRoot, default_python, doctor, heal
+from .realroot import assert_healed, doctor, version_of
 
 RELEASES = ["bookworm", "trixie"]
 AUDIT_CLEAN = "test -z \"$(dpkg --audit)\""
 
 
-def version_of(root: RealRoot) -> str:
-    return default_python(root).removeprefix("python")
-
-
-def assert_healed(root: RealRoot, envelope: dict, *probes: str) -> None:
-    heal(root, envelope)
-    code, after = doctor(root)
-    assert (code, after["findings"], after["errors"]) == (0, [], [])
-    for probe in probes:
-        root.run(probe)
 
 
 def interrupted(packages: str, repair: list) -> dict:

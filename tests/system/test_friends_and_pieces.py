@@ -6,14 +6,11 @@ from typing import List
 
 import pytest
 
-from .realroot import RealRoot, default_python, doctor, heal
+from .realroot import assert_healed, doctor, version_of
 
 RELEASES = ["bookworm", "trixie"]
 ASIDE = "(kept in /var/lib/pyguard/aside)"
 
-
-def version_of(root: RealRoot) -> str:
-    return default_python(root).removeprefix("python")
 
 
 def move_aside(label: str, *paths: str) -> str:
@@ -21,13 +18,6 @@ def move_aside(label: str, *paths: str) -> str:
             f'"$(mktemp --suffix=.tar.gz /var/lib/pyguard/aside/{label}.XXXXXX)" '
             + " ".join(p.lstrip("/") for p in paths))
 
-
-def assert_healed(root: RealRoot, envelope: dict, *probes: str) -> None:
-    heal(root, envelope)
-    code, after = doctor(root)
-    assert (code, after["findings"], after["errors"]) == (0, [], [])
-    for probe in probes:
-        root.run(probe)
 
 
 def rules(envelope: dict) -> List[str]:

@@ -16,7 +16,7 @@ from typing import List
 
 import pytest
 
-from .realroot import RealRoot, default_python, doctor, heal
+from .realroot import doctor, heal, version_of
 
 RELEASES = ["bookworm", "trixie"]
 MOVE = ('mkdir -p /var/lib/pyguard/aside && tar -C / --remove-files -czf "$(mktemp '
@@ -29,9 +29,6 @@ EVERY = "runs it in every program, root's and Debian's own tools included"
 RAN = "/var/tmp/pyguard-hook-ran"
 REFUSES = "python3 -m pip install --no-index attrs 2>&1 | grep -q externally-managed-environment"
 
-
-def version_of(root: RealRoot) -> str:
-    return default_python(root).removeprefix("python")
 
 
 def hook(path: str, what: str, who: str, origin: str, line: str, repair: List[dict],

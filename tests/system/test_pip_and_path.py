@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from .realroot import RealRoot, default_python, doctor, heal
+from .realroot import assert_healed, doctor, version_of
 
 RELEASES = ["bookworm", "trixie"]
 ASIDE = ('mkdir -p /var/lib/pyguard/aside && tar -C / {flags} "$(mktemp --suffix=.tar.gz '
@@ -24,16 +24,6 @@ def aside(label: str, *paths: str, remove: bool = True) -> str:
                         paths=" ".join(p.lstrip("/") for p in paths))
 
 
-def version_of(root: RealRoot) -> str:
-    return default_python(root).removeprefix("python")
-
-
-def assert_healed(root: RealRoot, envelope: dict, *probes: str) -> None:
-    heal(root, envelope)
-    code, after = doctor(root)
-    assert (code, after["findings"], after["errors"]) == (0, [], [])
-    for probe in probes:
-        root.run(probe)
 
 
 def pip_finding(directory: str, problems: str, paths: list, repair: list) -> dict:

@@ -16,7 +16,7 @@ from typing import Dict, List
 import pytest
 
 from . import realroot
-from .realroot import RealRoot, default_python, doctor, heal
+from .realroot import RealRoot, assert_healed, doctor, version_of
 
 RELEASES = ["bookworm", "trixie"]
 # Versions whose Debian Depends a test breaks on purpose: python3-rich needs
@@ -26,9 +26,6 @@ EXTRA_PINS = ("pygments==2.13.0", "setuptools==75.1.0")
 EXTRA_WHEELS = Path("/var/cache/pyguard-test-wheels-shadowing")
 MOVED = "move the shadowing copy aside (kept in /var/lib/pyguard/aside)"
 
-
-def version_of(root: RealRoot) -> str:
-    return default_python(root).removeprefix("python")
 
 
 def extra_wheels(root: RealRoot) -> str:
@@ -62,13 +59,6 @@ def make_wheel(directory: Path, name: str, version: str, files: Dict[str, str]) 
         archive.writestr(f"{info}/RECORD", "\n".join(record) + "\n")
     return wheel
 
-
-def assert_healed(root: RealRoot, envelope: dict, *probes: str) -> None:
-    heal(root, envelope)
-    code, after = doctor(root)
-    assert (code, after["findings"], after["errors"]) == (0, [], [])
-    for probe in probes:
-        root.run(probe)
 
 
 @pytest.mark.parametrize("release", RELEASES)

@@ -1,11 +1,9 @@
 """Facts read from a fake root: dpkg's database, Debian's Python defaults, sites and their contents."""
 
-import pytest
-
-from fakeroot import FakeRoot, Link, md5
+from fakeroot import FakeRoot, md5
 from pyguard.facts import Facts
-from pyguard.facts.dpkg import Alternative, Conffile, DpkgDatabase, Diversion
-from pyguard.facts.python import PythonDefaults, Step, follow_python3, read_defaults
+from pyguard.facts.dpkg import Alternative, Conffile, Diversion
+from pyguard.facts.python import PythonDefaults, Step, read_defaults
 from pyguard.facts.sites import (DEBIAN_DIST_PACKAGES as DIST, Distribution, Module, SiteDir,
                                  read_distribution, read_site, site_dirs)
 from pyguard.rootfs import RootFS

@@ -302,7 +302,7 @@ def test_acknowledged_findings_do_not_count_until_they_expire(env, fake_root, tm
         f"Why and how: pyguard doctor --root {fake_root}; pyguard explain RULE",
         "",
     ]
-    config.write_text(f"[report]\nsyslog = no\n[ack]\npep668-marker * = we test pip here; "
+    config.write_text("[report]\nsyslog = no\n[ack]\npep668-marker * = we test pip here; "
                       "until 2000-01-31\n")
     expired = report(env, fake_root)
     assert expired.returncode == 2

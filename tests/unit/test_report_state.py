@@ -3,7 +3,6 @@
 import datetime
 import os
 
-import pytest
 
 from pyguard import config as config_module
 from pyguard.config import Ack, Config, parse

@@ -13,7 +13,7 @@ MARKER = "EXTERNALLY-MANAGED"
 
 
 def pep668_marker(facts: Facts) -> Iterator[Hit]:
-    fs, dpkg = facts.fs, facts.dpkg
+    dpkg = facts.dpkg
     for interpreter in facts.interpreters:
         marker = f"{interpreter.stdlib}/{MARKER}"
         owners = dpkg.owners(marker)

@@ -7,7 +7,7 @@ from typing import Dict, Iterable, Iterator, List, Set, Tuple
 from ..aside import aside_label
 from ..facts import Facts
 from ..facts.relations import broken_needs, broken_requirements, users_of
-from ..facts.sites import DEBIAN_DIST_PACKAGES, Distribution, Module, SiteContents, normalize
+from ..facts.sites import DEBIAN_DIST_PACKAGES, Distribution, SiteContents, normalize
 from ..findings import Hit
 from .extensions import owned_extensions
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import stat
 from dataclasses import dataclass, replace
 from typing import Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
