@@ -22,3 +22,16 @@ GI_312 = {
     "paths": ["/usr/lib/python3/dist-packages/gi/_gi.cpython-311-x86_64-linux-gnu.so"],
     "repair": [("apt-get install --reinstall -y python3-gi", "restore the package's modules as shipped")],
 }
+
+
+KEEP = ('mkdir -p /var/lib/pyguard/aside && tar -C / -czf "$(mktemp --suffix=.tar.gz '
+        '/var/lib/pyguard/aside/{label}.XXXXXX)" {path}')
+KEPT = "keep a copy of the file (in /var/lib/pyguard/aside)"
+
+
+def commented_out(path: str, numbers, label: str):
+    """The repair of a config line: keep a copy of the file, then comment the lines out."""
+    script = ";".join(f"{n}s/^/# disabled by pyguard: /" for n in numbers)
+    return [(KEEP.format(label=label, path=path.lstrip("/")), KEPT),
+            (f"sed -i '{script}' {path}",
+             f"comment out line{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}")]

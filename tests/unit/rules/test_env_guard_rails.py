@@ -1,10 +1,8 @@
 """env-guard-rails: PYTHONPATH, PYTHONHOME, PYTHONSTARTUP, PYTHONUSERBASE set for root or everyone."""
 
+from expected_findings import KEEP, KEPT, commented_out
 from fakeroot_hooks import ROOT_BASHRC, debian_shell_files
 
-KEEP = ('mkdir -p /var/lib/pyguard/aside && tar -C / -czf "$(mktemp --suffix=.tar.gz '
-        '/var/lib/pyguard/aside/{label}.XXXXXX)" {path}')
-KEPT = "keep a copy of the file (in /var/lib/pyguard/aside)"
 PYTHONPATH = ("PYTHONPATH puts its directories before the standard library and Debian's packages "
               "on sys.path, so Debian's own tools import modules from there.")
 PYTHONHOME = ("PYTHONHOME makes /usr/bin/python3 load its standard library from another prefix: it "
@@ -23,7 +21,6 @@ SUDO = "With env_keep, sudo hands the calling user's value on to every command i
 
 
 def env(path, variables, how, lines, effects, reach, numbers, label):
-    script = ";".join(f"{n}s/^/# disabled by pyguard: /" for n in numbers)
     return {
         "rule": "env-guard-rails",
         "severity": "error",
@@ -31,10 +28,7 @@ def env(path, variables, how, lines, effects, reach, numbers, label):
         "detail": f"{path}, {lines}. {effects} {reach}",
         "subject": path,
         "paths": [path],
-        "repair": [(KEEP.format(label=label, path=path.lstrip("/")), KEPT),
-                   (f"sed -i '{script}' {path}",
-                    f"comment out line{'s' if len(numbers) > 1 else ''} "
-                    f"{', '.join(map(str, numbers))}")],
+        "repair": commented_out(path, numbers, label),
     }
 
 

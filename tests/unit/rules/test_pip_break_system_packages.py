@@ -1,10 +1,8 @@
 """pip-break-system-packages: PEP 668 switched off in pip's configuration or root's environment."""
 
+from expected_findings import commented_out
 from fakeroot_hooks import ROOT_BASHRC, debian_shell_files
 
-KEEP = ('mkdir -p /var/lib/pyguard/aside && tar -C / -czf "$(mktemp --suffix=.tar.gz '
-        '/var/lib/pyguard/aside/{label}.XXXXXX)" {path}')
-KEPT = "keep a copy of the file (in /var/lib/pyguard/aside)"
 IGNORE = ("makes pip ignore the PEP 668 marker: \"sudo pip install\" writes into the system "
           "interpreter without a word, over the packages Debian manages.")
 PIP = "pip reads this file whenever root runs it."
@@ -13,7 +11,6 @@ SUDO = "With env_keep, sudo hands the calling user's value on to every command i
 
 
 def pip(path, variable, how, lines, reach, numbers, label):
-    script = ";".join(f"{n}s/^/# disabled by pyguard: /" for n in numbers)
     return {
         "rule": "pip-break-system-packages",
         "severity": "warning",
@@ -21,10 +18,7 @@ def pip(path, variable, how, lines, reach, numbers, label):
         "detail": f"{path}, {lines}. {variable} {IGNORE} {reach}",
         "subject": path,
         "paths": [path],
-        "repair": [(KEEP.format(label=label, path=path.lstrip("/")), KEPT),
-                   (f"sed -i '{script}' {path}",
-                    f"comment out line{'s' if len(numbers) > 1 else ''} "
-                    f"{', '.join(map(str, numbers))}")],
+        "repair": commented_out(path, numbers, label),
     }
 
 
