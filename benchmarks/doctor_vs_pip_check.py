@@ -15,6 +15,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from installed import byte_compile_pyguard
 from typing import List, Optional, Sequence
 
 
@@ -47,6 +49,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
+    byte_compile_pyguard()
     doctor = pyguard_command() + ["doctor", "--format", "json"]
     pip_check = pip_check_command()
     wall_time(doctor), wall_time(pip_check)  # warm the page cache for both

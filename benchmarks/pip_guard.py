@@ -23,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from installed import byte_compile_pyguard
 from pathlib import Path
 from typing import Dict, List, Sequence
 
@@ -47,6 +49,7 @@ def wall_ms(command: Sequence[str], env: Dict[str, str], expect: int) -> float:
 
 
 def main() -> int:
+    byte_compile_pyguard()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--interpreter", default="/usr/bin/python3" if os.path.exists(
