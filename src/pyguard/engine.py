@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from .facts import Facts
-from .findings import Finding, Hit, severity_rank
+from .findings import Finding, Hit, severity_rank, status_of
 from .rootfs import Note
 from .rules import Rule
 
@@ -32,11 +32,7 @@ class Report:
 
     @property
     def status(self) -> str:
-        severities = {f.severity for f in self.findings}
-        for level in ("error", "warning"):
-            if level in severities:
-                return level
-        return "ok"
+        return status_of(f.severity for f in self.findings)
 
     @property
     def exit_code(self) -> int:

@@ -47,3 +47,9 @@ class Finding:
 
 def severity_rank(severity: str) -> int:
     return SEVERITIES.index(severity)
+
+
+def status_of(severities) -> str:
+    """error if any finding is an error, warning if any is a warning, else ok."""
+    present = set(severities)
+    return next((level for level in ("error", "warning") if level in present), "ok")

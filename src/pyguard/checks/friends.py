@@ -9,7 +9,7 @@ from ..aside import aside_label
 from ..facts import Facts
 from ..facts.sites import module_name
 from ..findings import Hit
-from .stray import _debian_modules, _local_sites, _root_sites, _versions
+from .stray import debian_modules, interpreter_versions, local_sites, root_sites
 
 PYTHON = "/usr/bin/python"
 SCRIPT_DIRS = ("/usr/bin", "/usr/sbin", "/usr/local/bin")
@@ -47,7 +47,7 @@ def module_beside_scripts(facts: Facts) -> Iterator[Hit]:
     from every Python script in /usr/bin that imports apt.
     """
     names = _system_modules(facts)
-    pip_files = {path for contents in _root_sites(facts) for dist in contents.distributions
+    pip_files = {path for contents in root_sites(facts) for dist in contents.distributions
                  for path in dist.record}
     seen: Set[str] = set()
     for directory in SCRIPT_DIRS:
@@ -74,8 +74,8 @@ def module_beside_scripts(facts: Facts) -> Iterator[Hit]:
 def lsb_release_copy(facts: Facts) -> Iterator[Hit]:
     """lsb_release.py copied or linked into /usr/local's site directories by hand."""
     shadowed = set()
-    if "lsb_release" in _debian_modules(facts):
-        shadowed = {c.site.path for c in _local_sites(facts)}  # shadowed-debian-module's
+    if "lsb_release" in debian_modules(facts):
+        shadowed = {c.site.path for c in local_sites(facts)}  # shadowed-debian-module's
     for site in _usr_local_sites(facts):
         if site in shadowed:
             continue
@@ -117,7 +117,7 @@ def distutils_hack(facts: Facts) -> Iterator[Hit]:
     A whole pip-installed setuptools is moved by shadowed-debian-module or pip-in-usr-local, and
     its distutils-precedence.pth by startup-hook; this rule finds the pieces nothing else claims.
     """
-    for contents in _root_sites(facts):
+    for contents in root_sites(facts):
         claimed: Set[str] = set()
         for dist in contents.distributions:
             claimed.update(dist.record)
@@ -146,8 +146,8 @@ def _usr_local_sites(facts: Facts) -> List[str]:
 
 def _system_modules(facts: Facts) -> Dict[str, Tuple[str, ...]]:
     """Top-level module name -> Debian packages shipping it, Debian's dist-packages and stdlib."""
-    names: Dict[str, Tuple[str, ...]] = dict(_debian_modules(facts))
-    for version in sorted(_versions(facts)):
+    names: Dict[str, Tuple[str, ...]] = dict(debian_modules(facts))
+    for version in sorted(interpreter_versions(facts)):
         stdlib = f"/usr/lib/python{version}"
         for entry in facts.fs.listdir(stdlib):
             path = f"{stdlib}/{entry}"

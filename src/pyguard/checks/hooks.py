@@ -145,7 +145,7 @@ def _moved_by_other_rules(facts: Facts) -> Dict[str, Tuple[str, str]]:
     (~root/.local, /usr/local), shadowed-debian-module-user those of login users that hide a
     Debian module; distutils-hack moves an orphaned _distutils_hack with its .pth file.
     """
-    from .stray import _debian_modules, _local_sites, _root_sites, _shadowing, _user_sites
+    from .stray import debian_modules, local_sites, root_sites, shadowing_copies, user_sites
 
     out: Dict[str, Tuple[str, str]] = {}
     debian = facts.site(DEBIAN_DIST_PACKAGES)
@@ -157,13 +157,13 @@ def _moved_by_other_rules(facts: Facts) -> Dict[str, Tuple[str, str]]:
         for module in debian.modules:
             if not module.owners and not module.name.endswith(".pth"):
                 out.setdefault(module.path, ("stray-in-dist-packages", ""))
-    names = _debian_modules(facts)
-    local = {c.site.path for c in _local_sites(facts)}
-    root_sites = _root_sites(facts)
-    others = [c for c in _user_sites(facts) if c not in root_sites]
+    names = debian_modules(facts)
+    local = {c.site.path for c in local_sites(facts)}
+    root_sites = root_sites(facts)
+    others = [c for c in user_sites(facts) if c not in root_sites]
     for contents, shadow_rule in [(c, "shadowed-debian-module") for c in root_sites] + \
             [(c, "shadowed-debian-module-user") for c in others]:
-        shadowing = {id(d) for d, _, _ in _shadowing(contents, names) if d is not None}
+        shadowing = {id(d) for d, _, _ in shadowing_copies(contents, names) if d is not None}
         claimed = set()
         for dist in contents.distributions:
             claimed.update(dist.record)

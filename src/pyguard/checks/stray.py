@@ -38,19 +38,19 @@ def stray_in_dist_packages(facts: Facts) -> Iterator[Hit]:
 
 def shadowed_debian_module(facts: Facts) -> Iterator[Hit]:
     """Copies in root's user site or /usr/local that hide a module a Debian package ships."""
-    yield from _shadowed(facts, _root_sites(facts))
+    yield from _shadowed(facts, root_sites(facts))
 
 
 def shadowed_debian_module_user(facts: Facts) -> Iterator[Hit]:
     """Copies in a login user's ~/.local that hide a module a Debian package ships from them."""
-    yield from _shadowed(facts, [c for c in _user_sites(facts) if c.site.user != ROOT])
+    yield from _shadowed(facts, [c for c in user_sites(facts) if c.site.user != ROOT])
 
 
 def _shadowed(facts: Facts, sites: Iterable[SiteContents]) -> Iterable[Hit]:
-    debian = _debian_modules(facts)
+    debian = debian_modules(facts)
     projects = _debian_projects(facts)
     for contents in sites:
-        for dist, names, modules in _shadowing(contents, debian):
+        for dist, names, modules in shadowing_copies(contents, debian):
             packages = tuple(sorted({p for name in names for p in debian[name]}))
             collision = breaks = ""
             if dist is not None:
@@ -113,9 +113,9 @@ def _debian_projects(facts: Facts) -> Dict[str, str]:
 
 def pip_in_usr_local(facts: Facts) -> Iterator[Hit]:
     """pip-installed projects in /usr/local that every root Python program now imports from."""
-    debian = _debian_modules(facts)
-    for contents in _local_sites(facts):
-        shadowing = {id(d) for d, _, _ in _shadowing(contents, debian) if d is not None}
+    debian = debian_modules(facts)
+    for contents in local_sites(facts):
+        shadowing = {id(d) for d, _, _ in shadowing_copies(contents, debian) if d is not None}
         projects: List[str] = []
         move: List[str] = []
         for dist in contents.distributions:
@@ -133,29 +133,29 @@ def pip_in_usr_local(facts: Facts) -> Iterator[Hit]:
             )
 
 
-def _versions(facts: Facts) -> Set[str]:
+def interpreter_versions(facts: Facts) -> Set[str]:
     """The interpreters that matter: the default and the one /usr/bin/python3 runs."""
     return {facts.defaults.default, facts.python3.version} - {None, ""}
 
 
-def _local_sites(facts: Facts) -> Iterable[SiteContents]:
+def local_sites(facts: Facts) -> Iterable[SiteContents]:
     """/usr/local site directories of the interpreters that matter."""
-    versions = _versions(facts)
+    versions = interpreter_versions(facts)
     return [c for c in facts.sites_of_kind("local") if c.site.version in versions]
 
 
-def _user_sites(facts: Facts) -> List[SiteContents]:
+def user_sites(facts: Facts) -> List[SiteContents]:
     """~/.local site directories of root and the login users, for the interpreters that matter."""
-    versions = _versions(facts)
+    versions = interpreter_versions(facts)
     return [c for c in facts.sites_of_kind("user") if c.site.version in versions]
 
 
-def _root_sites(facts: Facts) -> List[SiteContents]:
+def root_sites(facts: Facts) -> List[SiteContents]:
     """What root's Python programs see before Debian's dist-packages: ~root/.local, /usr/local."""
-    return [c for c in _user_sites(facts) if c.site.user == ROOT] + list(_local_sites(facts))
+    return [c for c in user_sites(facts) if c.site.user == ROOT] + list(local_sites(facts))
 
 
-def _debian_modules(facts: Facts) -> Dict[str, Tuple[str, ...]]:
+def debian_modules(facts: Facts) -> Dict[str, Tuple[str, ...]]:
     """Top-level module name -> Debian packages shipping it in dist-packages."""
     contents = facts.site(DEBIAN_DIST_PACKAGES)
     if contents is None:
@@ -163,7 +163,7 @@ def _debian_modules(facts: Facts) -> Dict[str, Tuple[str, ...]]:
     return {m.name: m.owners for m in contents.modules if m.owners and not m.name.endswith(".pth")}
 
 
-def _shadowing(contents: SiteContents, debian: Dict[str, Tuple[str, ...]]):
+def shadowing_copies(contents: SiteContents, debian: Dict[str, Tuple[str, ...]]):
     """(distribution or None, shadowed names, loose modules) for each shadowing thing."""
     claimed: Set[str] = set()
     out = []

@@ -7,7 +7,7 @@ from typing import Optional, Tuple
 
 from ..config import Ack
 from ..examine import Examination
-from ..findings import Finding
+from ..findings import Finding, status_of
 from .state import Recorded
 
 STATUS_CODES = {"ok": 0, "warning": 1, "error": 2, "unknown": 3}
@@ -73,11 +73,7 @@ class Outcome:
     def status(self) -> str:
         if self.errors or self.examination.report is None:
             return "unknown"
-        severities = {e.finding.severity for e in self.counted}
-        for level in ("error", "warning"):
-            if level in severities:
-                return level
-        return "ok"
+        return status_of(e.finding.severity for e in self.counted)
 
     @property
     def exit_code(self) -> int:
