@@ -1,4 +1,4 @@
-"""/etc/pyguard/pyguard.conf: report defaults, venv scan roots and acknowledged findings.
+"""/etc/pyguard/pyguard.conf: report defaults, venv scan roots, apt hooks, acknowledged findings.
 
 An INI-style file read by pyguard's own small parser, so that every mistake is reported with the
 file and line it is on (configparser would lower-case keys and split subjects at ':')::
@@ -15,6 +15,10 @@ file and line it is on (configparser would lower-case keys and split subjects at
     [venvs]
     # where to look for virtual environments, inside the examined root
     roots = /opt /srv /home
+
+    [hooks]
+    # yes | no: the apt hooks (`pyguard hooks pre-invoke|post-invoke`) check and speak
+    apt = no
 
     [ack]
     # RULE SUBJECT = REASON [; until YYYY-MM-DD]
@@ -38,7 +42,8 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 DEFAULT_PATH = "/etc/pyguard/pyguard.conf"
 FORMATS = ("text", "json", "prometheus", "nagios")
-SECTIONS = {"report": ("format", "output", "syslog"), "venvs": ("roots",), "ack": ()}
+SECTIONS = {"report": ("format", "output", "syslog"), "venvs": ("roots",), "hooks": ("apt",),
+            "ack": ()}
 BOOLEANS = {"yes": True, "true": True, "on": True, "1": True,
             "no": False, "false": False, "off": False, "0": False}
 
@@ -81,6 +86,8 @@ class Config:
     syslog: bool = True
     venv_roots: Optional[Tuple[str, ...]] = None
     """[venvs] roots: directories inside the examined root to look for venvs in."""
+    apt_hooks: bool = True
+    """[hooks] apt: whether the apt hooks check anything (no: they return at once, silent)."""
     acks: Tuple[Ack, ...] = ()
 
     def ack_for(self, rule: str, subject: str) -> Optional[Ack]:
@@ -157,7 +164,8 @@ def parse(text: str, path: str = "<config>") -> Config:
         if (section, key) in seen:
             raise ConfigError(f"{where}: {key} is already set on line {seen[(section, key)]}")
         seen[(section, key)] = number
-        values["venv_roots" if section == "venvs" else key] = _setting(section, key, value, where)
+        name = {"venvs": "venv_roots", "hooks": "apt_hooks"}.get(section, key)
+        values[name] = _setting(section, key, value, where)
     return Config(path=path, acks=tuple(acks), **values)  # type: ignore[arg-type]
 
 
@@ -170,9 +178,9 @@ def _setting(section: str, key: str, value: str, where: str) -> object:
         if not value:
             raise ConfigError(f"{where}: output needs a file name")
         return value
-    if section == "report" and key == "syslog":
+    if (section, key) in (("report", "syslog"), ("hooks", "apt")):
         if value.lower() not in BOOLEANS:
-            raise ConfigError(f"{where}: syslog must be yes or no, not {value!r}")
+            raise ConfigError(f"{where}: {key} must be yes or no, not {value!r}")
         return BOOLEANS[value.lower()]
     # [venvs] roots
     roots = tuple(value.split())

@@ -48,7 +48,7 @@ def test_acks_match_subjects_exactly_or_by_pattern_and_hold_through_their_last_d
 @pytest.mark.parametrize("text, message", [
     ("format = json\n", "c line 1: setting before any [section]: 'format = json'"),
     ("[report\n", "c line 1: a section header must look like [name]: '[report'"),
-    ("[reports]\n", "c line 1: unknown section [reports] (known: [report], [venvs], [ack])"),
+    ("[reports]\n", "c line 1: unknown section [reports] (known: [report], [venvs], [hooks], [ack])"),
     ("[report]\nformat = xml\n",
      "c line 2: format must be one of text, json, prometheus, nagios, not 'xml'"),
     ("[report]\ncolour = yes\n", "c line 2: unknown setting 'colour' in [report] (known: format, output, syslog)"),
