@@ -59,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     # same young objects again and again (about a tenth of doctor's time). Cycles die with us.
     gc.disable()
     try:
+        if argv[:1] == ["hooks"] and argv[1:2] in (["pre-invoke"], ["post-invoke"]):
+            from .apthooks.run import fast  # apt waits for it: no parser of every command
+            code = fast(argv[1:])
+            if code is not None:
+                return code
         args = _parser().parse_args(argv)
         return args.run(args)
     except UsageError as exc:

@@ -1,0 +1,170 @@
+"""The checks behind `pyguard hooks pre-invoke` and `pyguard hooks post-invoke`.
+
+Before dpkg runs, only what makes the maintainer scripts of Python packages fail matters: a
+/usr/bin/python3 that does not run Debian's default interpreter (dangling, pointed elsewhere,
+or the default python3.X gone), and python3-apt's compiled modules not loading with it. After
+dpkg, also what the run itself may have left: Python packages dpkg did not finish, and a PEP 668
+marker gone. These are doctor's own rules, run over facts whose dpkg ownership index holds only
+the file lists of the interpreter packages and python3-apt: a dozen files instead of every
+package's, and no on-disk cache, so the check is fast whether or not dpkg just changed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import textwrap
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Dict, Iterator, List, Mapping, Optional, Tuple
+
+from ..facts import Facts
+from ..facts.dpkg import DpkgDatabase
+from ..findings import Finding
+
+PRE_RULES = ("python3-link", "python3-alternatives", "extension-abi")
+"""What makes maintainer scripts (py3compile, py3clean, python3 itself) fail in this run."""
+POST_RULES = PRE_RULES + ("python-dpkg-interrupted", "pep668-marker")
+"""What a dpkg run can leave broken, besides the above."""
+
+LISTED = re.compile(r"(?:lib)?python3(?:\.\d+)?(?:-minimal|-stdlib)?|python3-apt")
+"""Packages whose file lists the hooks read: the interpreters, their stdlibs, python3-apt."""
+
+WIDTH = 96
+CONFIG_HINT = "[hooks] apt = no in /etc/pyguard/pyguard.conf"
+
+
+class HookDpkg(DpkgDatabase):
+    """The dpkg database with an ownership index of the interpreter packages and python3-apt.
+
+    A path those packages do not list is looked up in every installed package's file list
+    (read once, on the first such question): rare, since on a healthy system every path the
+    hook rules ask about belongs to an interpreter package.
+    """
+
+    def _installed_info_names(self) -> Iterator[Tuple[str, str]]:
+        return ((name, info) for name, info in super()._installed_info_names()
+                if LISTED.fullmatch(name))
+
+    def _cached_index(self, name: str, needles: Tuple[str, ...]) -> Mapping[str, object]:
+        return self._build_index(needles)  # a dozen lists: reading them beats any cache
+
+    @cached_property
+    def _every_list(self) -> Tuple[Tuple[str, str], ...]:
+        lists = []
+        for name, info in DpkgDatabase._installed_info_names(self):
+            text = self.fs.read_text(f"{self.admindir}/info/{info}.list")
+            if text:
+                lists.append((name, "\n" + text + "\n"))
+        return tuple(lists)
+
+    def owners(self, path: str) -> Tuple[str, ...]:
+        found = super().owners(path)
+        if found:
+            return found
+        line = "\n" + path + "\n"
+        return tuple(name for name, text in self._every_list if line in text)
+
+    def owned(self, path: str) -> bool:
+        return bool(self.owners(path))
+
+
+class HookFacts(Facts):
+    @cached_property
+    def dpkg(self) -> DpkgDatabase:  # type: ignore[override]
+        return HookDpkg(self.fs)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one hook found: the findings to speak of, and what it could not check."""
+
+    root: str
+    findings: Tuple[Finding, ...]
+    problems: Tuple[str, ...]
+
+
+def check(root: str, rule_ids: Tuple[str, ...], acks=None,
+          today: Optional[datetime.date] = None) -> Outcome:
+    """Run `rule_ids` over `root`; findings an [ack] of pyguard.conf holds today are left out,
+    and so is a python3-alternatives group that still runs the default interpreter."""
+    from ..engine import run
+    from ..rootfs import RootFS
+    from ..rules import load_rules
+
+    rules = load_rules()
+    selected = {rule_id: rules[rule_id] for rule_id in rules if rule_id in rule_ids}
+    facts = HookFacts(RootFS(root))
+    if not facts.dpkg.present:
+        return Outcome(root, (), (f"{root} has no /var/lib/dpkg/status",))
+    report = run(facts, selected)
+    today = today or datetime.date.today()
+    default = f"/usr/bin/python{facts.defaults.default}"
+    kept = []
+    for finding in report.findings:
+        if finding.rule == "python3-alternatives" and finding.evidence.get("target") == default:
+            continue  # the group exists, but python3 still runs Debian's default: scripts work
+        ack = acks.ack_for(finding.rule, finding.subject) if acks is not None else None
+        if ack is not None and ack.holds(today):
+            continue
+        kept.append(finding)
+    return Outcome(root, tuple(kept), tuple(p.message for p in report.errors))
+
+
+# -- what apt shows -----------------------------------------------------------------------------
+
+
+def render_pre(outcome: Outcome, as_root: bool) -> str:
+    """A few lines on stderr before dpkg runs: what is wrong, what fails, the exact repair."""
+    lines = _problems(outcome)
+    if not outcome.findings:
+        return "".join(line + "\n" for line in lines)
+    lines.append("pyguard: Debian's system Python is broken: the maintainer scripts of Python "
+                 "packages will fail.")
+    repairs: Dict[str, None] = {}
+    for finding in outcome.findings:
+        lines.append(f"  {finding.title}  [{finding.rule}]")
+        lines += _wrapped(_first_sentence(finding.detail), "    ")
+        repairs.update((_command(step.command, outcome.root, as_root), None)
+                       for step in finding.repair)
+    lines.append("  Repair, as root, then run apt again:")
+    lines += [f"    {command}" for command in repairs]
+    lines.append(f"  More: {_doctor(outcome.root)}. To silence this check: {CONFIG_HINT}.")
+    return "".join(line + "\n" for line in lines)
+
+
+def render_post(outcome: Outcome) -> str:
+    """After dpkg: one line per problem and the next step, or nothing on a healthy system."""
+    lines = _problems(outcome)
+    if outcome.findings:
+        lines.append("pyguard: after this apt run, Debian's system Python is broken:")
+        lines += [f"  {f.severity.upper()} {f.title}  [{f.rule}]" for f in outcome.findings]
+        lines.append(f"Next: {_doctor(outcome.root)} (why, and the exact repair commands)")
+    return "".join(line + "\n" for line in lines)
+
+
+def _problems(outcome: Outcome) -> List[str]:
+    return [f"pyguard: apt hook could not check everything: {p}" for p in outcome.problems]
+
+
+def _first_sentence(text: str) -> str:
+    first = text.split("\n\n", 1)[0]
+    end = first.find(". ")
+    return first if end < 0 else first[: end + 1]
+
+
+def _wrapped(text: str, indent: str) -> List[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent,
+                         break_long_words=False, break_on_hyphens=False)
+
+
+def _command(command: str, root: str, as_root: bool) -> str:
+    from ..render.text import Context, repair_command
+
+    return repair_command(command, Context(root=root, as_root=as_root))
+
+
+def _doctor(root: str) -> str:
+    import shlex
+
+    return "pyguard doctor" + ("" if root == "/" else f" --root {shlex.quote(root)}")

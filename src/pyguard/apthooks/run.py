@@ -1,0 +1,73 @@
+"""Run one hook for apt: `pyguard hooks pre-invoke|post-invoke [--root DIR] [--config FILE]`.
+
+apt waits for the hook before and after every dpkg run, so cli.main sends this command line
+here directly, without building the parser of every command (a quarter of the hook's time).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import List, Optional
+
+HOOKS = ("pre-invoke", "post-invoke")
+
+
+def fast(argv: List[str]) -> Optional[int]:
+    """Run the hook argv names (argv[0] is the hook), or None when argv is anything but the
+    plain hook command line (--help, a mistake): the full parser then deals with it."""
+    if not argv or argv[0] not in HOOKS:
+        return None
+    options = {"--root": "/", "--config": None}
+    rest = argv[1:]
+    while rest:
+        name, equals, value = rest[0].partition("=")
+        if name not in options:
+            return None
+        if not equals:
+            if len(rest) < 2:
+                return None
+            value, rest = rest[1], rest[1:]
+        options[name] = value
+        rest = rest[1:]
+    return hook(argv[0], options["--root"] or "/", options["--config"])
+
+
+def hook(action: str, root: str, config_path: Optional[str]) -> int:
+    """Speak on stderr only when Python is broken; always exit 0, so that even a hand-written
+    apt.conf line without `|| true` cannot make apt fail."""
+    from .. import config as config_module
+
+    try:
+        config = config_module.load(config_path)
+    except config_module.ConfigError as exc:
+        _say(f"pyguard: apt hook not run: {exc}\n")
+        return 0
+    if not config.apt_hooks:
+        return 0
+    if not os.path.isdir(root):
+        _say(f"pyguard: apt hook: --root {root}: no such directory\n")
+        return 0
+    config_module.activate(config)
+    try:
+        from . import check
+
+        pre = action == "pre-invoke"
+        outcome = check.check(root, check.PRE_RULES if pre else check.POST_RULES, config)
+        text = check.render_pre(outcome, os.geteuid() == 0) if pre else check.render_post(outcome)
+    except Exception as exc:  # the hook must never break apt's run, whatever happens here
+        if os.environ.get("PYGUARD_DEBUG"):
+            raise
+        text = (f"pyguard: apt hook could not check: {type(exc).__name__}: {exc} "
+                "(pyguard doctor says more)\n")
+    _say(text)
+    return 0
+
+
+def _say(text: str) -> None:
+    if not text:
+        return
+    if hasattr(sys.stderr, "reconfigure"):
+        sys.stderr.reconfigure(errors="backslashreplace")
+    sys.stderr.write(text)
+    sys.stderr.flush()

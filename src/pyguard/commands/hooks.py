@@ -1,0 +1,96 @@
+"""pyguard hooks install|uninstall|status|pre-invoke|post-invoke: the apt hooks."""
+
+from __future__ import annotations
+
+import argparse
+
+HOOKS = ("pre-invoke", "post-invoke")
+
+
+def add_hooks(commands) -> None:
+    parser = commands.add_parser(
+        "hooks", help="place, remove or check the apt hooks; the hooks apt runs",
+        description="apt runs `pyguard hooks pre-invoke` before each dpkg run and `pyguard hooks "
+                    "post-invoke` after it (DPkg::Pre-Invoke and DPkg::Post-Invoke in "
+                    "/etc/apt/apt.conf.d/80pyguard). Before: if the maintainer scripts of Python "
+                    "packages will fail, say why and the exact repair. After: if the run left "
+                    "Python broken, a short summary. Silent on a healthy system; they always "
+                    "exit 0. The Debian package ships the file; `pyguard hooks install` places "
+                    "it for a pip or pipx install.")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
+    actions.required = True
+    for action, text in (
+            ("install", "place /etc/apt/apt.conf.d/80pyguard, running this pyguard (pip or pipx "
+                        "install; never over a file pyguard did not place)"),
+            ("uninstall", "remove the file `hooks install` placed, if unchanged"),
+            ("status", "report the file, what it runs, and whether pyguard.conf turns it off"),
+            ("pre-invoke", "apt's DPkg::Pre-Invoke hook: will maintainer scripts fail? "
+                           "(stderr; silent when healthy; exit 0)"),
+            ("post-invoke", "apt's DPkg::Post-Invoke hook: did the run leave Python broken? "
+                            "(stderr; silent when healthy; exit 0)")):
+        sub = actions.add_parser(action, help=text, description=text)
+        sub.add_argument("--root", default="/", metavar="DIR",
+                         help="the system to act on, mounted at DIR (default: /)")
+        if action == "install":
+            sub.add_argument("--interpreter", default="", metavar="PYTHON",
+                             help="the Python that runs the hooks (default: the real file "
+                                  "behind this one, e.g. /usr/bin/python3.11)")
+            sub.add_argument("--pythonpath", action="append", default=[], metavar="DIR",
+                             help="where that Python finds pyguard (default: where this one "
+                                  "finds it and python-debian)")
+        if action in ("status", *HOOKS):
+            sub.add_argument("--config", metavar="FILE",
+                             help="config file (default: $PYGUARD_CONFIG or "
+                                  "/etc/pyguard/pyguard.conf)")
+        sub.set_defaults(run=run_hook if action in HOOKS else run_hooks)
+
+
+def run_hooks(args: argparse.Namespace) -> int:
+    """install, uninstall, status: exit 0 all well, 1 a file left alone or not as placed, 3 could
+    not act."""
+    import os
+    import sys
+
+    from ..apthooks import conf
+
+    if not os.path.isdir(args.root):
+        sys.stderr.write(f"pyguard hooks: --root {args.root}: no such directory\n")
+        return 3
+    try:
+        if args.action == "install":
+            if args.interpreter or args.pythonpath:
+                from ..guard.shims import default_paths
+                launch = conf.python_launch(args.interpreter or os.path.realpath(sys.executable),
+                                            args.pythonpath or default_paths())
+            else:
+                launch = conf.current_launch()
+            code, lines = conf.install(args.root, launch)
+        elif args.action == "uninstall":
+            code, lines = conf.uninstall(args.root)
+        else:
+            code, lines = conf.status(args.root, _config_note(args.config))
+    except conf.HookError as exc:
+        sys.stderr.write(f"pyguard hooks {args.action}: {exc}\n")
+        return 3
+    except PermissionError as exc:
+        sys.stderr.write(f"pyguard hooks {args.action}: {exc} (run it as root)\n")
+        return 3
+    sys.stdout.write("".join(line + "\n" for line in lines))
+    return code
+
+
+def _config_note(path) -> str:
+    from .. import config as config_module
+
+    try:
+        config = config_module.load(path)
+    except config_module.ConfigError as exc:
+        return f"cannot tell: {exc}"
+    where = config.path or f"{config_module.default_path()} (none)"
+    return f"{'on' if config.apt_hooks else 'off'} ([hooks] apt in {where})"
+
+
+def run_hook(args: argparse.Namespace) -> int:
+    from ..apthooks.run import hook
+
+    return hook(args.action, args.root, args.config)
