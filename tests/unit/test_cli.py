@@ -89,7 +89,7 @@ def test_json_envelope_of_a_broken_root(broken_root):
             "subject": MARKER,
             "paths": [MARKER],
             "repair": [{"command": "apt-get install --reinstall -y libpython3.11-stdlib",
-                        "note": "restore the marker as shipped"}],
+                        "note": "restore the marker as shipped", "risk": "safe"}],
         }],
         "errors": [],
         "notes": [],
