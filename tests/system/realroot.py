@@ -420,7 +420,20 @@ def doctor(root: RealRoot, *extra: str, timeout: float = 300) -> Tuple[int, dict
             f"pyguard doctor printed no JSON ({exc}); exit {result.returncode}\n"
             f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}"
         ) from None
-    return result.returncode, envelope
+    return result.returncode, without_risk(envelope)
+
+
+def without_risk(envelope: dict) -> dict:
+    """The envelope with each repair's `risk` checked and dropped.
+
+    risk is derived from the command alone (pyguard.risk, tested on every repair shape of the
+    rule catalog in tests/unit/test_risk.py); the findings these tests expect stay about what
+    the rules say.
+    """
+    for finding in envelope.get("findings", []):
+        for step in finding.get("repair", []):
+            assert step.pop("risk") in ("safe", "moves files"), step
+    return envelope
 
 
 def version_of(root: RealRoot) -> str:
@@ -428,33 +441,109 @@ def version_of(root: RealRoot) -> str:
     return default_python(root).removeprefix("python")
 
 
+def pyguard(root: RealRoot, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+    """Run pyguard on the host against `root` (as for a rescue-mounted disk)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC_DIR), env.get("PYTHONPATH")]))
+    env.pop("NO_COLOR", None)
+    return subprocess.run([sys.executable, "-m", "pyguard", *args, "--root", str(root.path)],
+                          env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def fix(root: RealRoot, *extra: str) -> Tuple[int, dict]:
+    """`pyguard fix --root ROOT --yes --format json`: (exit code, envelope with its "fix")."""
+    result = pyguard(root, "fix", "--yes", "--format", "json", *extra)
+    try:
+        return result.returncode, without_risk(json.loads(result.stdout))
+    except json.JSONDecodeError as exc:
+        raise AssertionError(f"pyguard fix printed no JSON ({exc})\n"
+                             + describe_run("pyguard fix", result)) from None
+
+
+def fixable_commands(envelope: Mapping) -> List[str]:
+    """The repairs pyguard fix runs: those of warnings and errors, each command once."""
+    commands = [step["command"] for finding in envelope.get("findings", [])
+                if finding["severity"] in ("error", "warning") for step in finding["repair"]]
+    return list(dict.fromkeys(commands))
+
+
+def heal(root: RealRoot, envelope: Mapping) -> dict:
+    """Heal `root` with `pyguard fix`, which must run exactly doctor's repairs, all of them
+    successfully; returns fix's JSON."""
+    code, result = fix(root)
+    steps = result["fix"]["steps"]
+    failed = [s for s in steps if s["exit_code"] != 0]
+    assert not failed and not result["fix"]["unavailable"], (
+        "pyguard fix failed:\n" + json.dumps(result["fix"], indent=1))
+    assert [s["command"] for s in steps] == fixable_commands(envelope)
+    assert (code, result["findings"], result["errors"]) == (0, [], []), json.dumps(result, indent=1)
+    return result
+
+
 def assert_healed(root: RealRoot, envelope: Mapping, *probes: str) -> None:
-    """Run pyguard's repairs in the root; then doctor is clean and every probe succeeds."""
+    """pyguard fix heals the root (doctor clean, every probe passes); pyguard undo then puts
+    back every regular file that existed before the fix, byte for byte."""
+    before = changed_files(root)
     heal(root, envelope)
-    code, after = doctor(root)
-    assert (code, after["findings"], after["errors"]) == (0, [], [])
     for probe in probes:
         root.run(probe)
+    undone = pyguard(root, "undo", "--yes")
+    assert undone.returncode == 0, describe_run("pyguard undo", undone)
+    assert files_differing_from(root, before) == []
 
 
-def repair_commands(envelope: Mapping) -> List[str]:
-    """Every repair command of every finding, in the order pyguard gave them."""
-    return [
-        step["command"]
-        for finding in envelope.get("findings", [])
-        for step in finding.get("repair", [])
-    ]
+# State apt and dpkg keep for themselves, caches, logs, and pyguard's own records: a fix
+# rewrites them (dpkg's status, apt's pkgcache, py3compile's byte code) and undo leaves them.
+NOT_USER_FILES = ("/var/lib/dpkg/", "/var/lib/apt/", "/var/cache/", "/var/log/",
+                  "/var/lib/pyguard/", "/etc/ld.so.cache")
 
 
-def heal(root: RealRoot, envelope: Mapping) -> List[subprocess.CompletedProcess]:
-    """Run pyguard's repair commands inside `root`; a failing one fails the test."""
-    results = []
-    for cmd in repair_commands(envelope):
-        result = root.run(cmd, check=False)
-        if result.returncode != 0:
-            raise AssertionError("pyguard's repair failed:\n" + describe_run(cmd, result))
-        results.append(result)
-    return results
+def changed_files(root: RealRoot) -> Dict[str, Optional[str]]:
+    """sha256 of every regular file the test changed so far (the overlay's upper dir);
+    None for a path it deleted (a whiteout)."""
+    out: Dict[str, Optional[str]] = {}
+    for host in root.upper.rglob("*"):
+        inside = "/" + str(host.relative_to(root.upper))
+        st = host.lstat()
+        if _whiteout(st):
+            out[inside] = None
+        elif host.is_file() and not host.is_symlink():
+            out[inside] = _sha256(host)
+    return out
+
+
+def files_differing_from(root: RealRoot, before: Mapping[str, Optional[str]]) -> List[str]:
+    """Regular files that existed before (in `before`, else in the pristine root) and now
+    differ from then or are gone."""
+    differing = []
+    now = changed_files(root)
+
+    def pristine(inside: str) -> Optional[str]:
+        lower = root.lower / inside.lstrip("/")
+        return _sha256(lower) if lower.is_file() and not lower.is_symlink() else None
+
+    for inside in sorted(set(now) | set(before)):
+        if inside.startswith(NOT_USER_FILES) or "/__pycache__/" in inside:
+            continue
+        was = before[inside] if inside in before else pristine(inside)
+        is_now = now[inside] if inside in now else pristine(inside)
+        if was is not None and is_now != was:
+            differing.append(inside)
+    return differing
+
+
+def _whiteout(st: os.stat_result) -> bool:
+    import stat as stat_module
+    return stat_module.S_ISCHR(st.st_mode) and st.st_rdev == 0
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 # --------------------------------------------------------------------------- wheels

@@ -122,25 +122,6 @@ def test_busy_mount_is_detached_lazily() -> None:
         sleeper.wait()
 
 
-def test_heal_runs_repairs_in_order_and_fails_loudly(
-    real_root: Callable[[str], RealRoot]
-) -> None:
-    root = real_root("bookworm")
-    envelope = {"findings": [
-        {"rule": "a", "repair": [{"command": "echo 1 >> /root/log"},
-                                 {"command": "echo 2 >> /root/log"}]},
-        {"rule": "b", "repair": []},
-        {"rule": "c", "repair": [{"command": "echo 3 >> /root/log"}]},
-    ]}
-    assert len(realroot.heal(root, envelope)) == 3
-    assert root.host("/root/log").read_text() == "1\n2\n3\n"
-    broken = {"findings": [{"rule": "d", "repair": [{"command": "echo oops >&2; false"}]}]}
-    with pytest.raises(AssertionError) as failure:
-        realroot.heal(root, broken)
-    assert "command exited 1: echo oops >&2; false" in str(failure.value)
-    assert "--- stderr ---\noops\n" in str(failure.value)
-
-
 @pytest.mark.parametrize("release", ["bookworm", "trixie"])
 def test_pinned_wheels_install_offline(
     real_root: Callable[[str], RealRoot], pinned_wheels: Callable[[RealRoot], str],

@@ -32,8 +32,13 @@ def run_doctor(args: argparse.Namespace) -> int:
     if run.problem is not None:
         sys.stderr.write(f"pyguard: {run.problem.message}\n")
         return 3
-    _print_text(run.report, run.host, run.default_python, len(run.rules))
+    print_report(run)
     return run.report.exit_code
+
+
+def print_report(run) -> None:
+    """Doctor's text of an examination (fix prints it again for the state it leaves)."""
+    _print_text(run.report, run.host, run.default_python, len(run.rules))
 
 
 def _print_text(report, host, default: str, rules_checked: int) -> None:

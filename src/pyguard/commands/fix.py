@@ -1,0 +1,143 @@
+"""pyguard fix: run the repairs of the current findings, keeping everything they change."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from ..options import root_option
+
+EXIT_INTERRUPTED = 130
+
+
+def add_fix(commands) -> None:
+    parser = commands.add_parser(
+        "fix", help="run the repairs of the current findings (undo puts back what they changed)",
+        description="Show the repair plan of the current warnings and errors, then run it: each "
+                    "file a step removes or overwrites is copied first into "
+                    "/var/lib/pyguard/undo/ID inside the examined system.")
+    root_option(parser)
+    parser.add_argument("--only", action="append", metavar="RULE",
+                        help="fix only this rule's findings (may be repeated)")
+    parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    parser.add_argument("--yes", "-y", action="store_true",
+                        help="run without asking (needed when not on a terminal)")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.set_defaults(run=run_fix)
+
+
+def run_fix(args: argparse.Namespace) -> int:
+    from ..examine import examine
+    from ..fix.plan import make_plan
+    from ..render import fix as render
+    from ..render.json import dumps
+    from ..render.terminal import marked, use_color, write
+    from ..render.text import describe_host, plain
+
+    json_out = args.format == "json"
+    color = not json_out and use_color(sys.stdout)
+    style = marked if color else plain
+    before = examine(args.root, args.only, command="fix")
+    if before.problem is not None:
+        return _fail(before.envelope() if json_out else None, before.problem.message)
+    plan = make_plan(before.report.findings)
+    where = f"{before.root} ({describe_host(before.host, before.default_python)})"
+    if not json_out:
+        write(render.plan_text(plan, where, style) if plan.steps else
+              f"pyguard fix: nothing to fix on {where}.\n", sys.stdout, color)
+    if not plan.steps or args.dry_run or plan.refused:
+        if json_out:
+            sys.stdout.write(dumps(render.envelope(plan, None, before.envelope(), args.dry_run)))
+        return 3 if plan.refused else before.exit_code
+    if os.geteuid() != 0:
+        return _fail(None, "pyguard fix changes the system: run it as root (see the plan above "
+                           "with --dry-run as any user)")
+    if not args.yes and not _confirmed(len(plan.steps)):
+        return 3
+
+    root_option_text = "" if before.root == "/" else f" --root {before.root}"
+    outcome = None
+    try:
+        outcome = _execute(before.root, plan, args, color, style)
+    except KeyboardInterrupt:
+        sys.stderr.write("\npyguard fix: interrupted; every mount pyguard made is undone. "
+                         f"Run `pyguard undo{root_option_text}` to put back what was changed.\n")
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a mount or the undo store failed: say so, no traceback
+        if os.environ.get("PYGUARD_DEBUG"):
+            raise
+        return _fail(None, f"{type(exc).__name__}: {exc}")
+
+    after = examine(args.root, None, command="fix")
+    if json_out:
+        sys.stdout.write(dumps(render.envelope(plan, outcome, after.envelope(), False)))
+        return after.exit_code
+    write("\n" + render.outcome_text(plan, outcome, root_option_text, style), sys.stdout, color)
+    if after.problem is None:
+        from .doctor import print_report
+        sys.stdout.write("\nAfterwards:\n")
+        print_report(after)
+    return after.exit_code
+
+
+def _execute(root: str, plan, args: argparse.Namespace, color: bool, style):
+    from ..fix.execute import execute
+    from ..render import fix as render
+    from ..render.terminal import write
+
+    show = args.format == "text"
+    total = len(plan.steps)
+    status = None
+    if color:
+        from rich.console import Console
+        console = Console(file=sys.stdout, highlight=False)
+
+    def listen(event, step, result) -> None:
+        nonlocal status
+        if not show:
+            return
+        if event == "start":
+            if color:
+                status = console.status(render.step_start(step, total))
+                status.start()
+            else:
+                sys.stdout.write(render.step_start(step, total) + "\n")
+                sys.stdout.flush()
+            return
+        if status is not None:
+            status.stop()
+            status = None
+            write(render.step_start(step, total) + "\n", sys.stdout, color)
+        write(render.step_end(result, style), sys.stdout, color)
+        sys.stdout.flush()
+
+    command_line = "pyguard fix" + ("" if root == "/" else f" --root {root}")
+    try:
+        return execute(root, plan, command_line, listen)
+    finally:
+        if status is not None:
+            status.stop()
+
+
+def _confirmed(steps: int) -> bool:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        sys.stderr.write("pyguard fix: not on a terminal; run it with --yes to carry out the plan, "
+                         "or --dry-run to only see it\n")
+        return False
+    try:
+        answer = input(f"\nRun these {steps} step{'s' if steps != 1 else ''}? [y/N] ")
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() not in ("y", "yes"):
+        sys.stderr.write("pyguard fix: nothing changed\n")
+        return False
+    return True
+
+
+def _fail(envelope, message: str) -> int:
+    if envelope is not None:
+        from ..render.json import dumps
+        sys.stdout.write(dumps(envelope))
+    sys.stderr.write(f"pyguard fix: {message}\n")
+    return 3

@@ -1,0 +1,155 @@
+"""Carry out a plan: check apt can get everything, keep what each step changes, run it, stop at
+the first failure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional, Sequence, Tuple
+
+from ..risk import Action
+from . import apt
+from .chroot import Ran, mounted, planned_mounts, run
+from .plan import Plan, Step
+from .store import Record, Store
+from .touched import touched_paths
+
+OUTPUT_TAIL = 40  # lines of a step's output kept in the JSON and the undo record
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    step: Step
+    packages: Tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class StepResult:
+    step: Step
+    exit_code: int
+    seconds: float
+    output: str
+    kept: int
+    """Paths this step made pyguard keep in the undo store."""
+
+
+@dataclass
+class Outcome:
+    record: Optional[Record] = None
+    results: List[StepResult] = field(default_factory=list)
+    unavailable: List[Unavailable] = field(default_factory=list)
+    mounts: Tuple[str, ...] = ()
+    interrupted: bool = False
+
+    @property
+    def failed(self) -> Optional[StepResult]:
+        return next((r for r in self.results if r.exit_code != 0), None)
+
+
+Listener = Callable[[str, Step, Optional[StepResult]], None]
+"""Told "start" before a step runs and "end" after, for progress output."""
+
+
+def execute(root: str, plan: Plan, command_line: str, listen: Listener) -> Outcome:
+    outcome = Outcome()
+    with mounted(root, planned_mounts(root)) as mounts:
+        outcome.mounts = tuple(mounts)
+        outcome.unavailable = _unavailable(root, plan.steps)
+        if outcome.unavailable:
+            return outcome  # nothing changed: apt's cache and lists only
+        store = Store(root)
+        outcome.record = record = store.new_record(command_line)
+        try:
+            for step in plan.steps:
+                listen("start", step, None)
+                result = _run_step(root, store, record, step)
+                outcome.results.append(result)
+                record.steps.append(_summary(result))
+                store.save(record)
+                listen("end", step, result)
+                if result.exit_code != 0:
+                    break
+            record.state = "failed" if outcome.failed else "done"
+        except KeyboardInterrupt:
+            outcome.interrupted = True
+            record.state = "interrupted"
+            raise
+        finally:
+            store.save(record)
+    return outcome
+
+
+def _unavailable(root: str, steps: Sequence[Step]) -> List[Unavailable]:
+    """Every apt step whose packages apt cannot get now, with apt's reason.
+
+    Packages are downloaded here too, so a missing network stops the fix before it changes
+    anything. A step that refreshes apt's lists first, or that apt cannot judge until dpkg's
+    interrupted work is finished by an earlier step, is checked when its turn comes.
+    """
+    missing = []
+    for step in steps:
+        for action in step.actions:
+            if action.verb == "apt-update":
+                break
+            if action.verb != "apt-install":
+                continue
+            reason = apt.check_available(root, action.argv)
+            if reason is None:
+                try:
+                    apt.download(root, action.argv)
+                except apt.AptError as exc:
+                    reason = str(exc)
+            if reason and "dpkg was interrupted" not in reason:
+                missing.append(Unavailable(step, action.packages, reason))
+    return missing
+
+
+def _run_step(root: str, store: Store, record: Record, step: Step) -> StepResult:
+    outputs: List[str] = []
+    seconds = 0.0
+    kept = 0
+    for piece, actions in _pieces(step):
+        try:
+            paths = [p for action in actions for p in _at_risk(root, action, record)]
+        except apt.AptError as exc:
+            outputs.append(str(exc) + "\n")
+            return StepResult(step, 100, seconds, "".join(outputs), kept)
+        kept += len(store.keep(record, paths, step.number))
+        ran: Ran = run(root, piece)
+        seconds += ran.seconds
+        outputs.append(ran.output)
+        if ran.exit_code != 0:
+            return StepResult(step, ran.exit_code, seconds, "".join(outputs), kept)
+    return StepResult(step, 0, seconds, "".join(outputs), kept)
+
+
+def _at_risk(root: str, action: Action, record: Record) -> List[str]:
+    if action.verb != "apt-install":
+        return touched_paths(root, action)
+    reason = apt.check_available(root, action.argv)
+    if reason:
+        raise apt.AptError(reason)
+    apt.download(root, action.argv)
+    changes = apt.simulate(root, action.argv)
+    record.packages = sorted(set(record.packages) | apt.packages_of(changes))
+    return apt.at_risk(root, changes)
+
+
+def _pieces(step: Step) -> List[Tuple[str, Tuple[Action, ...]]]:
+    """The step's shell text split at its &&s, each with its action: pyguard keeps what each
+    one changes just before it runs (an apt-get install after apt-get update, say). A text that
+    does not split cleanly runs whole, after keeping what all its actions change."""
+    texts = step.command.split(" && ")
+    if len(texts) != len(step.actions):
+        return [(step.command, step.actions)]
+    return [(text, (action,)) for text, action in zip(texts, step.actions)]
+
+
+def _summary(result: StepResult) -> dict:
+    return {"number": result.step.number, "command": result.step.command,
+            "exit_code": result.exit_code, "seconds": round(result.seconds, 2),
+            "kept": result.kept, "output_tail": tail(result.output)}
+
+
+def tail(output: str, lines: int = OUTPUT_TAIL) -> str:
+    return "\n".join(output.rstrip("\n").splitlines()[-lines:])

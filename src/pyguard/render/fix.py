@@ -1,0 +1,118 @@
+"""pyguard fix for a person (the plan, each step as it runs, what is left) and as JSON."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from ..fix.execute import Outcome, StepResult, tail
+from ..fix.plan import Plan, Step
+from ..fix.store import STORE
+from .text import Style, plain
+
+OUTPUT_LINES = 15  # of a failed step, on the terminal
+
+
+def plan_text(plan: Plan, where: str, style: Style = plain) -> str:
+    steps = len(plan.steps)
+    lines = [style(f"pyguard fix: {_n(len(plan.findings), 'finding')}, {_n(steps, 'step')} "
+                   f"on {where}", "heading")]
+    for finding in plan.findings:
+        label = style(finding.severity.upper(), finding.severity)
+        lines += ["", f"{label} {style(finding.title, 'title')}  [{finding.rule}]"]
+        for step in plan.steps_of(finding):
+            lines.append(f"  {step.number}. [{style(step.risk, 'ok' if step.risk == 'safe' else 'warning')}] "
+                         f"{style(step.command, 'command')}")
+            if step.note:
+                lines.append(f"     {style('# ' + step.note, 'note')}")
+            if step.moves:
+                lines.append(f"     moves aside: {', '.join(step.moves)}")
+    lines += ["", f"safe: reinstalls from the archive and touches nothing local; moves files: "
+                  f"what it names goes aside. Every file a step removes or overwrites is copied "
+                  f"first to {STORE}/ID; pyguard undo puts it back."]
+    if plan.refused:
+        lines += ["", style(f"pyguard will not run this plan: {plan.refused}", "error")]
+    return "\n".join(lines) + "\n"
+
+
+def step_start(step: Step, total: int) -> str:
+    return f"[{step.number}/{total}] {step.command}"
+
+
+def step_end(result: StepResult, style: Style = plain) -> str:
+    kept = f", kept {_n(result.kept, 'file')}" if result.kept else ""
+    if result.exit_code == 0:
+        return f"  {style('ok', 'ok')} ({result.seconds:.1f} s{kept})\n"
+    out = [f"  {style(f'failed with exit code {result.exit_code}', 'error')} "
+           f"({result.seconds:.1f} s{kept}); its output:"]
+    out += ["    " + line for line in tail(result.output, OUTPUT_LINES).splitlines()]
+    return "\n".join(out) + "\n"
+
+
+def outcome_text(plan: Plan, outcome: Outcome, root_option: str, style: Style = plain) -> str:
+    lines: List[str] = []
+    if outcome.unavailable:
+        lines.append(style("Nothing was changed: apt cannot get every package the fix needs.", "error"))
+        for missing in outcome.unavailable:
+            lines.append(f"  step {missing.step.number} ({' '.join(missing.packages)}):")
+            lines += ["    " + line for line in missing.reason.splitlines()]
+        lines.append("  Check /etc/apt/sources.list and the network, run apt-get update, "
+                     "then pyguard fix again.")
+        return "\n".join(lines) + "\n"
+    done = [r.step.number for r in outcome.results if r.exit_code == 0]
+    left = [s.number for s in plan.steps if s.number not in done]
+    if outcome.failed:
+        lines.append(style(f"Step {outcome.failed.step.number} failed; the steps after it did "
+                           "not run.", "error"))
+    lines.append(f"Done: {_list(done)}. Left: {_list(left)}.")
+    record = outcome.record
+    if record is not None:
+        kept = len(record.entries)
+        lines.append(f"Undo record {record.id}: {_n(kept, 'path')} kept in {STORE}/{record.id}; "
+                     f"`pyguard undo{root_option} {record.id}` puts them back.")
+        if record.packages:
+            lines.append("Packages unpacked from the archive (undo does not downgrade them): "
+                         + ", ".join(record.packages))
+    return "\n".join(lines) + "\n"
+
+
+def envelope(plan: Plan, outcome: Optional[Outcome], final: Dict[str, Any],
+             dry_run: bool) -> Dict[str, Any]:
+    """The doctor envelope of the final state, with the plan and what each step did."""
+    data = dict(final)
+    data["fix"] = {
+        "dry_run": dry_run,
+        "refused": plan.refused,
+        "plan": [_step_json(step) for step in plan.steps],
+        "unavailable": [{"step": u.step.number, "packages": list(u.packages), "reason": u.reason}
+                        for u in (outcome.unavailable if outcome else [])],
+        "steps": [{"number": r.step.number, "command": r.step.command, "risk": r.step.risk,
+                   "exit_code": r.exit_code, "seconds": round(r.seconds, 2), "kept": r.kept,
+                   "output_tail": tail(r.output)} for r in (outcome.results if outcome else [])],
+        "undo": _undo_json(outcome),
+        "mounted": list(outcome.mounts) if outcome else [],
+    }
+    return data
+
+
+def _step_json(step: Step) -> Dict[str, Any]:
+    return {"number": step.number, "rule": step.finding.rule, "subject": step.finding.subject,
+            "command": step.command, "note": step.note, "risk": step.risk,
+            "moves": list(step.moves), "packages": list(step.packages)}
+
+
+def _undo_json(outcome: Optional[Outcome]) -> Optional[Dict[str, Any]]:
+    if outcome is None or outcome.record is None:
+        return None
+    record = outcome.record
+    return {"id": record.id, "path": f"{STORE}/{record.id}", "kept": len(record.entries),
+            "packages": list(record.packages), "state": record.state}
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _list(numbers: List[int]) -> str:
+    if not numbers:
+        return "none"
+    return "step" + ("s " if len(numbers) > 1 else " ") + ", ".join(map(str, numbers))
