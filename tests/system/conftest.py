@@ -1,4 +1,5 @@
-"""Fixtures for system tests: real Debian roots, pyguard run against them, pinned wheels.
+"""Fixtures for system tests: real Debian roots, pyguard run against them, pinned wheels, and
+the Debian package built once and installed into roots.
 
 Everything under tests/system is marked `system` here, and skipped with the reason when this
 machine cannot build real roots (not root, no mmdebstrap, no mirror). tests/conftest.py turns
@@ -87,3 +88,27 @@ def pinned_wheels() -> Callable[[RealRoot], str]:
         return realroot.copy_wheels(root, dirs[version], inside)
 
     return put
+
+
+@pytest.fixture(scope="session")
+def deb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """pyguard_*.deb, built once per session from a clean copy of the checkout (debpkg)."""
+    from . import debpkg
+
+    reason = debpkg.missing_build_tools()
+    if reason:
+        pytest.skip(reason)
+    return debpkg.build_deb(tmp_path_factory.mktemp("deb"))
+
+
+@pytest.fixture
+def installed(real_root: Callable[[str], RealRoot], deb: Path) -> Callable[[str], RealRoot]:
+    """`installed("bookworm")`: a fresh overlay with the package installed."""
+    from . import debpkg
+
+    def make(release: str) -> RealRoot:
+        root = real_root(release)
+        debpkg.install_deb(root, deb)
+        return root
+
+    return make

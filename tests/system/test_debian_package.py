@@ -1,7 +1,8 @@
 """The Debian package: built once, lintian-clean, installed into real roots, and still working
 when the system Python it lives on is broken.
 
-The .deb is built once per session from a clean copy of the checkout (debpkg.build_deb). Each
+The .deb is built once per session from a clean copy of the checkout (the `deb` fixture of
+conftest.py, shared with test_apt_hooks.py). Each
 test installs it with `apt-get install ./pyguard_*.deb` into a fresh overlay, breaks the root the
 way users do, runs the INSTALLED /usr/bin/pyguard inside the root (not the checkout from outside),
 then runs pyguard's own repair commands there and checks the root is healthy again.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import Callable, List, Tuple
+from typing import List, Tuple
 
 import pytest
 
@@ -19,14 +20,6 @@ from . import debpkg
 from .realroot import RealRoot, default_python, heal, version_of
 
 PTH_MARKER = "/tmp/pth-ran"
-
-
-@pytest.fixture(scope="session")
-def deb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    reason = debpkg.missing_build_tools()
-    if reason:
-        pytest.skip(reason)
-    return debpkg.build_deb(tmp_path_factory.mktemp("deb"))
 
 
 @pytest.fixture(scope="session")
@@ -39,17 +32,6 @@ def checked_build(tmp_path_factory: pytest.TempPathFactory, deb: Path):
         build.kill()
         build.wait()
 
-
-@pytest.fixture
-def installed(real_root: Callable[[str], RealRoot], deb: Path) -> Callable[[str], RealRoot]:
-    """`installed("bookworm")`: a fresh overlay with the package installed."""
-
-    def make(release: str) -> RealRoot:
-        root = real_root(release)
-        debpkg.install_deb(root, deb)
-        return root
-
-    return make
 
 
 

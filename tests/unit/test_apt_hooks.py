@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from fakeroot import FakeRoot, Link, debian_defaults_text
+from fakeroot import FakeRoot
 from pyguard.apthooks import conf
 from pyguard.apthooks.run import fast
 from pyguard.cli import main
