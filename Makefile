@@ -32,3 +32,4 @@ benchmark: venv
 	$(VENV)/bin/python benchmarks/doctor_vs_pip_check.py
 	$(VENV)/bin/python benchmarks/verify_vs_debsums.py
 	$(VENV)/bin/python benchmarks/pip_guard.py
+	$(VENV)/bin/python benchmarks/apt_hook.py

@@ -30,6 +30,11 @@ POST_RULES = PRE_RULES + ("python-dpkg-interrupted", "pep668-marker")
 LISTED = re.compile(r"(?:lib)?python3(?:\.\d+)?(?:-minimal|-stdlib)?|python3-apt")
 """Packages whose file lists the hooks read: the interpreters, their stdlibs, python3-apt."""
 
+UNSCANNED = ("/usr/share/python3/runtime.d/",)
+"""Paths whose owners no hook rule reads: gather_dpkg_progress asks for the rtupdate hooks'
+owners for stale-rtupdate-hook, which the hooks do not run; scanning every file list for them
+would double post-invoke's time."""
+
 WIDTH = 96
 CONFIG_HINT = "[hooks] apt = no in /etc/pyguard/pyguard.conf"
 
@@ -60,7 +65,7 @@ class HookDpkg(DpkgDatabase):
 
     def owners(self, path: str) -> Tuple[str, ...]:
         found = super().owners(path)
-        if found:
+        if found or path.startswith(UNSCANNED):
             return found
         line = "\n" + path + "\n"
         return tuple(name for name, text in self._every_list if line in text)
