@@ -51,7 +51,7 @@ _pyguard()
     local opts
     case $command in
         "")
-            COMPREPLY=($(compgen -W "doctor explain rules report venvs guard pip --help --version" -- "$cur"))
+            COMPREPLY=($(compgen -W "doctor explain rules report venvs fix undo guard hooks pip --help --version" -- "$cur"))
             return ;;
         doctor) opts="--root --format --only --help" ;;
         explain)
@@ -63,11 +63,25 @@ _pyguard()
         rules) opts="--help" ;;
         report) opts="--root --format --output --config --state-dir --help" ;;
         venvs) opts="--root --venv-root --format --help" ;;
+        fix) opts="--root --only --dry-run --yes --format --help" ;;
+        undo)
+            if [[ -z $action && $cur != -* ]]; then
+                COMPREPLY=($(compgen -W "$(command ls /var/lib/pyguard/undo 2>/dev/null)" -- "$cur"))
+                return
+            fi
+            opts="--root --list --yes --help" ;;
         guard)
             case $action in
                 "") opts="install uninstall status --help" ;;
                 install) opts="--root --interpreter --pythonpath --help" ;;
                 *) opts="--root --help" ;;
+            esac ;;
+        hooks)
+            case $action in
+                "") opts="install uninstall status pre-invoke post-invoke --help" ;;
+                install) opts="--root --interpreter --pythonpath --help" ;;
+                uninstall) opts="--root --help" ;;
+                *) opts="--root --config --help" ;;
             esac ;;
         pip)
             # pip's own command line: leave it to pip's completion, if any.

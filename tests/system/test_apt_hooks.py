@@ -9,6 +9,7 @@ exit code with pyguard's hooks against the same run without them.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -115,6 +116,26 @@ def test_a_run_that_leaves_a_python_package_half_configured_gets_a_summary(insta
         "pyguard: after this apt run, Debian's system Python is broken:\n"
         "  ERROR dpkg did not finish installing Python packages  [python-dpkg-interrupted]\n"
         "Next: pyguard doctor (why, and the exact repair commands)\n")).count("pyguard") == 0
+
+
+def test_with_no_interpreter_starting_the_launcher_says_so_in_two_lines(installed):
+    hooked, plain = installed("bookworm"), installed("bookworm")
+    hooks_off(plain)
+    v = version_of(hooked)
+    for root in (hooked, plain):
+        root.run(f"mv /usr/lib/python{v} /usr/lib/python{v}.moved")
+    with_hooks, without_hooks = apt(hooked), apt(plain)
+    assert with_hooks.returncode == without_hooks.returncode == 100
+    rescue = ("pyguard: no Python interpreter starts here, so the maintainer scripts of Python "
+              "packages will fail.\n"
+              "  More: pyguard doctor (its shell checks name the cause and the repair).\n")
+    assert without(with_hooks.stderr, rescue, rescue) == without_hooks.stderr
+    # maintainer scripts' Python dies with "Fatal Python error" and a thread's address
+    assert addresses(with_hooks.stdout) == addresses(without_hooks.stdout)
+
+
+def addresses(text: str) -> str:
+    return re.sub(r"0x[0-9a-f]+", "0x...", text)
 
 
 # -- a pip install -----------------------------------------------------------------------------

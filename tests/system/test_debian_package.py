@@ -86,14 +86,16 @@ def test_the_package_holds_launcher_rules_man_page_and_completion(deb: Path) -> 
 
 def test_the_man_page_names_every_command_and_option() -> None:
     page = (debpkg.PROJECT / "doc" / "pyguard.1").read_text().replace("\\-", "-")
-    helps = [[]] + [[c] for c in ("doctor", "explain", "rules", "report", "venvs", "guard")] + [
-        ["guard", a] for a in ("install", "uninstall", "status")]
+    helps = [[]] + [[c] for c in ("doctor", "explain", "rules", "report", "venvs", "fix", "undo",
+                                  "guard", "hooks")] + [
+        ["guard", a] for a in ("install", "uninstall", "status")] + [
+        ["hooks", a] for a in ("install", "uninstall", "status", "pre-invoke", "post-invoke")]
     missing = []
     for args in helps:
         result = subprocess.run(["python3", "-m", "pyguard", *args, "--help"],
                                 env={**debpkg.BUILD_ENV, "PYTHONPATH": str(debpkg.PROJECT / "src")},
                                 capture_output=True, text=True)
-        words = [w.strip("[],") for w in result.stdout.split() if w.startswith(("--", "[--"))]
+        words = [w.strip("[](),.") for w in result.stdout.split() if w.startswith(("--", "[--"))]
         missing += [f"{' '.join(args)} {w}" for w in words if w.split("=")[0] not in page]
     assert missing == []
 
