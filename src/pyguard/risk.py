@@ -27,7 +27,7 @@ class Action:
 
     verb: str
     """apt-install, apt-update, dpkg-configure, mkdir, archive, move-aside, edit, append, link,
-    alternatives-remove, divert-remove, make-venv, pip-in-venv"""
+    alternatives-remove, divert-remove, make-venv, pip-in-venv, own-venv"""
     argv: Tuple[str, ...]
     packages: Tuple[str, ...] = ()
     """apt-install: the packages named on the command line."""
@@ -91,12 +91,14 @@ def _action(argv: List[str], command: str) -> Action:
         return Action("link", args, paths=(argv[3],))
     if verb == "update-alternatives" and argv[1:2] == ["--remove-all"] and len(argv) == 3:
         return Action("alternatives-remove", args, paths=(argv[2],))
-    if verb == "dpkg-divert" and argv[1:4] == ["--rename", "--remove"] and len(argv) == 5:
-        return Action("divert-remove", args, paths=(argv[4],))
+    if verb == "dpkg-divert" and argv[1:3] == ["--rename", "--remove"] and len(argv) == 4:
+        return Action("divert-remove", args, paths=(argv[3],))
     if verb.split("/")[-1].startswith("python") and argv[1:3] == ["-m", "venv"]:
         return Action("make-venv", args, paths=(argv[-1],))
     if verb.split("/")[-1].startswith("python") and argv[1:4] == ["-m", "pip", "install"]:
         return Action("pip-in-venv", args)
+    if verb == "chown" and argv[1:2] == ["-R"] and len(argv) == 4:
+        return Action("own-venv", args)  # the venv the step before made anew
     raise UnknownCommand(f"pyguard cannot tell what {' '.join(argv[:3])} ... changes: {command!r}")
 
 

@@ -461,22 +461,28 @@ def fix(root: RealRoot, *extra: str) -> Tuple[int, dict]:
                              + describe_run("pyguard fix", result)) from None
 
 
-def fixable_commands(envelope: Mapping) -> List[str]:
-    """The repairs pyguard fix runs: those of warnings and errors, each command once."""
+def fixable_commands(envelope: Mapping, advice_too: bool = False) -> List[str]:
+    """The repairs pyguard fix runs: those of warnings and errors (and of advice, for rules
+    named with --only), each command once."""
     commands = [step["command"] for finding in envelope.get("findings", [])
-                if finding["severity"] in ("error", "warning") for step in finding["repair"]]
+                if advice_too or finding["severity"] in ("error", "warning")
+                for step in finding["repair"]]
     return list(dict.fromkeys(commands))
 
 
 def heal(root: RealRoot, envelope: Mapping) -> dict:
     """Heal `root` with `pyguard fix`, which must run exactly doctor's repairs, all of them
-    successfully; returns fix's JSON."""
-    code, result = fix(root)
+    successfully; returns fix's JSON. When doctor gave advice too, its rules are named with
+    --only, which makes fix follow the advice as well."""
+    findings = envelope.get("findings", [])
+    advice_too = any(f["severity"] == "info" for f in findings)
+    only = [arg for rule in dict.fromkeys(f["rule"] for f in findings) for arg in ("--only", rule)]
+    code, result = fix(root, *(only if advice_too else []))
     steps = result["fix"]["steps"]
     failed = [s for s in steps if s["exit_code"] != 0]
     assert not failed and not result["fix"]["unavailable"], (
         "pyguard fix failed:\n" + json.dumps(result["fix"], indent=1))
-    assert [s["command"] for s in steps] == fixable_commands(envelope)
+    assert [s["command"] for s in steps] == fixable_commands(envelope, advice_too)
     assert (code, result["findings"], result["errors"]) == (0, [], []), json.dumps(result, indent=1)
     return result
 

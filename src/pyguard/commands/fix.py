@@ -19,7 +19,7 @@ def add_fix(commands) -> None:
                     "/var/lib/pyguard/undo/ID inside the examined system.")
     root_option(parser)
     parser.add_argument("--only", action="append", metavar="RULE",
-                        help="fix only this rule's findings (may be repeated)")
+                        help="fix only this rule's findings, pieces of advice included (may be repeated)")
     parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     parser.add_argument("--yes", "-y", action="store_true",
                         help="run without asking (needed when not on a terminal)")
@@ -41,7 +41,7 @@ def run_fix(args: argparse.Namespace) -> int:
     before = examine(args.root, args.only, command="fix")
     if before.problem is not None:
         return _fail(before.envelope() if json_out else None, before.problem.message)
-    plan = make_plan(before.report.findings)
+    plan = make_plan(before.report.findings, advice_too=bool(args.only))
     where = f"{before.root} ({describe_host(before.host, before.default_python)})"
     if not json_out:
         write(render.plan_text(plan, where, style) if plan.steps else

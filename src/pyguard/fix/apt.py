@@ -59,11 +59,17 @@ def _with(argv: Sequence[str], *extra: str) -> str:
 
 
 def check_available(root: str, argv: Sequence[str]) -> Optional[str]:
-    """None when apt can get every package of this apt-get command; else apt's reason."""
-    ran = run(root, _with(argv, "--print-uris", "-qq"))
-    if ran.exit_code == 0:
+    """None when apt can get every package of this apt-get command; else apt's reason.
+
+    A package apt cannot download is an error (E:) for a new install but only a message for a
+    reinstall ("Reinstallation of X is not possible, it cannot be downloaded."), after which
+    apt happily does nothing and exits 0: both count.
+    """
+    ran = run(root, _with(argv, "--print-uris", "-q"))
+    reasons = [line for line in ran.output.splitlines()
+               if line.startswith("E:") or "cannot be downloaded" in line]
+    if ran.exit_code == 0 and not reasons:
         return None
-    reasons = [line for line in ran.output.splitlines() if line.startswith(("E:", "W:"))]
     return "\n".join(reasons or ran.output.strip().splitlines()[-3:])
 
 

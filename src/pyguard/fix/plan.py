@@ -45,13 +45,14 @@ class Plan:
         return tuple(s for s in self.steps if s.finding is finding)
 
 
-def make_plan(findings: Sequence[Finding]) -> Plan:
-    """Steps of the warning and error findings, in the order doctor prints them.
+def make_plan(findings: Sequence[Finding], advice_too: bool = False) -> Plan:
+    """Steps of the warning and error findings, in the order doctor prints them; with
+    `advice_too` (the rules were named with --only) of the pieces of advice too.
 
     A repair command that two findings share (two shadowed projects needing the same reinstall)
     runs once, at its first place.
     """
-    chosen = tuple(f for f in findings if f.severity in FIXED_SEVERITIES)
+    chosen = tuple(f for f in findings if advice_too or f.severity in FIXED_SEVERITIES)
     steps = []
     seen = set()
     refused = None

@@ -1,0 +1,79 @@
+"""pyguard fix and undo from the command line on fake roots: the plan, and the refusals that
+keep a system unchanged. Running the steps needs apt: tests/system/test_fix.py."""
+
+import json
+
+from fakeroot import FakeRoot
+from test_cli import MARKER, pyguard
+
+
+def test_dry_run_prints_the_plan_and_changes_nothing(fake_root: FakeRoot):
+    fake_root.remove(MARKER)
+    fake_root.symlink("/usr/bin/python3", "python3.99")
+    root = str(fake_root)
+    result = pyguard("fix", "--root", root, "--dry-run")
+    assert (result.returncode, result.stderr) == (2, "")
+    assert result.stdout.splitlines() == [
+        f"pyguard fix: 2 findings, 3 steps on {root} (Debian 12 (bookworm), default Python 3.11)",
+        "",
+        "ERROR /usr/bin/python3 is not Debian's python3.11  [python3-link]",
+        "  1. [moves files] ln -sfn python3.11 /usr/bin/python3",
+        "     # point /usr/bin/python3 back at Debian's default interpreter",
+        "     moves aside: /usr/bin/python3",
+        "  2. [safe] apt-get install --reinstall -y python3-minimal python3.11-minimal",
+        "     # restore both packages' files as shipped",
+        "",
+        "WARNING PEP 668 marker of Python 3.11 is gone: it is missing  [pep668-marker]",
+        "  3. [safe] apt-get install --reinstall -y libpython3.11-stdlib",
+        "     # restore the marker as shipped",
+        "",
+        "safe: reinstalls from the archive and touches nothing local; moves files: what it names "
+        "goes aside. Every file a step removes or overwrites is copied first to "
+        "/var/lib/pyguard/undo/ID; pyguard undo puts it back.",
+    ]
+    assert fake_root.host("/usr/bin/python3").readlink().name == "python3.99"
+
+
+def test_json_plan_of_a_dry_run(fake_root: FakeRoot):
+    fake_root.remove(MARKER)
+    result = pyguard("fix", "--root", str(fake_root), "--dry-run", "--format", "json")
+    doctor = json.loads(pyguard("doctor", "--root", str(fake_root), "--format", "json").stdout)
+    assert result.returncode == 1
+    assert json.loads(result.stdout) == {**doctor, "fix": {
+        "dry_run": True, "refused": None, "unavailable": [], "steps": [], "undo": None,
+        "mounted": [],
+        "plan": [{"number": 1, "rule": "pep668-marker", "subject": MARKER,
+                  "command": "apt-get install --reinstall -y libpython3.11-stdlib",
+                  "note": "restore the marker as shipped", "risk": "safe", "moves": [],
+                  "packages": ["libpython3.11-stdlib"]}],
+    }}
+
+
+def test_without_a_terminal_it_runs_only_with_yes(fake_root: FakeRoot):
+    fake_root.remove(MARKER)
+    result = pyguard("fix", "--root", str(fake_root))
+    assert (result.returncode, result.stderr) == (
+        3, "pyguard fix: not on a terminal; run it with --yes to carry out the plan, or "
+           "--dry-run to only see it\n")
+    assert not fake_root.host("/var/lib/pyguard").exists()
+
+
+def test_a_healthy_root_has_nothing_to_fix(fake_root: FakeRoot):
+    result = pyguard("fix", "--root", str(fake_root), "--yes")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0, f"pyguard fix: nothing to fix on {fake_root} (Debian 12 (bookworm), default Python "
+           "3.11).\n", "")
+
+
+def test_undo_with_nothing_recorded(fake_root: FakeRoot):
+    listed = pyguard("undo", "--root", str(fake_root), "--list")
+    undone = pyguard("undo", "--root", str(fake_root), "--yes")
+    assert (listed.returncode, listed.stdout) == (0, "No fixes recorded.\n")
+    assert (undone.returncode, undone.stderr) == (
+        3, f"pyguard undo: no fix to undo: {fake_root}/var/lib/pyguard/undo holds none\n")
+
+
+def test_not_a_directory(tmp_path):
+    result = pyguard("fix", "--root", str(tmp_path / "nope"), "--yes")
+    assert (result.returncode, result.stderr) == (
+        3, f"pyguard fix: --root {tmp_path / 'nope'}: no such directory\n")

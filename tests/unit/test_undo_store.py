@@ -1,0 +1,129 @@
+"""The undo store on fake roots: what is kept, and that restore gives back the same bytes, mode,
+owner, link target and time, never writing outside the root."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from pyguard.fix.store import STORE, Entry, Store, StoreError
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    r = tmp_path / "root"
+    (r / "usr/bin").mkdir(parents=True)
+    (r / "etc").mkdir()
+    (r / "usr/bin/python3.11").write_bytes(b"\x7fELF interpreter")
+    (r / "usr/bin/python3").symlink_to("python3.11")
+    (r / "etc/pip.conf").write_text("[global]\nbreak-system-packages = true\n")
+    os.chmod(r / "etc/pip.conf", 0o640)
+    os.utime(r / "etc/pip.conf", ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
+    site = r / "usr/local/lib/python3.11/dist-packages/six-1.0.dist-info"
+    site.mkdir(parents=True)
+    (site / "RECORD").write_text("six.py,,\n")
+    os.chmod(site, 0o750)
+    return r
+
+
+def state(root: Path, inside: str):
+    """What undo must give back: type, bytes or target, mode, owner and mtime."""
+    path = root / inside.lstrip("/")
+    st = os.lstat(path)
+    body = os.readlink(path) if path.is_symlink() else (
+        "dir" if path.is_dir() else path.read_bytes())
+    mode = None if path.is_symlink() else oct(st.st_mode & 0o7777)
+    return body, mode, st.st_uid, st.st_gid, None if path.is_dir() else st.st_mtime_ns
+
+
+PATHS = ["/usr/bin/python3", "/etc/pip.conf", "/usr/local/lib/python3.11/dist-packages/six-1.0.dist-info",
+         "/usr/local/lib/python3.11/dist-packages/six-1.0.dist-info/RECORD"]
+
+
+def test_restore_puts_back_what_a_fix_changed_exactly(root: Path):
+    store = Store(str(root))
+    before = {p: state(root, p) for p in PATHS}
+    record = store.new_record("pyguard fix")
+    kept = store.keep(record, ["/usr/bin/python3", "/etc/pip.conf"], step=1)
+    kept += store.keep(record, ["/usr/local/lib/python3.11/dist-packages/six-1.0.dist-info"], step=2)
+    assert [(e.path, e.type, e.step) for e in kept] == [
+        ("/usr/bin/python3", "symlink", 1), ("/etc/pip.conf", "file", 1),
+        ("/usr/local/lib/python3.11/dist-packages/six-1.0.dist-info", "dir", 2),
+        ("/usr/local/lib/python3.11/dist-packages/six-1.0.dist-info/RECORD", "file", 2)]
+
+    # what the steps do: relink, edit in place, move a directory away
+    (root / "usr/bin/python3").unlink()
+    (root / "usr/bin/python3").write_text("#!/bin/sh\n")
+    (root / "etc/pip.conf").write_text("# disabled by pyguard: [global]\n")
+    os.rename(root / "usr/local/lib/python3.11/dist-packages/six-1.0.dist-info", root / "moved")
+
+    safety, changed = store.restore(store.load(record.id))
+    assert {p: state(root, p) for p in PATHS} == before
+    assert sorted(e.path for e in changed) == sorted(PATHS)
+    # what undo replaced is kept in turn: the script that stood at /usr/bin/python3, the edit
+    assert [(e.path, e.type) for e in safety.entries] == [("/usr/bin/python3", "file"),
+                                                          ("/etc/pip.conf", "file")]
+    assert (root / STORE.lstrip("/") / safety.id / "files/etc/pip.conf").read_text() == \
+        "# disabled by pyguard: [global]\n"
+    assert store.load(record.id).state == "undone"
+
+
+def test_a_path_changed_by_two_steps_goes_back_to_before_the_first(root: Path):
+    store = Store(str(root))
+    record = store.new_record("pyguard fix")
+    store.keep(record, ["/etc/pip.conf"], step=1)
+    (root / "etc/pip.conf").write_text("step 1\n")
+    assert store.keep(record, ["/etc/pip.conf"], step=2) == []
+    (root / "etc/pip.conf").write_text("step 2\n")
+    store.restore(record)
+    assert (root / "etc/pip.conf").read_text() == "[global]\nbreak-system-packages = true\n"
+
+
+def test_the_manifest_names_path_type_mode_owner_sha256_and_target(root: Path):
+    store = Store(str(root))
+    record = store.new_record("pyguard fix --root /mnt")
+    store.keep(record, ["/etc/pip.conf", "/usr/bin/python3", "/no/such/file"], step=3)
+    manifest = json.loads((root / STORE.lstrip("/") / record.id / "manifest.json").read_text())
+    uid, gid = os.getuid(), os.getgid()
+    assert manifest == {
+        "schema": "pyguard-undo/1", "id": record.id, "created": record.created,
+        "command": "pyguard fix --root /mnt", "state": "running", "undone_by": "",
+        "steps": [], "packages": [],
+        "entries": [
+            {"path": "/etc/pip.conf", "type": "file", "mode": "0o640", "uid": uid, "gid": gid,
+             "mtime_ns": 1_600_000_000_000_000_000, "size": 38, "step": 3, "target": "",
+             "sha256": "36e57a2846a0c36b9318da84f15c93ece479e134d58aecd5b59212a5f576bdc4"},
+            {"path": "/usr/bin/python3", "type": "symlink", "mode": "0o777", "uid": uid,
+             "gid": gid, "mtime_ns": os.lstat(root / "usr/bin/python3").st_mtime_ns, "size": 0,
+             "step": 3, "target": "python3.11", "sha256": ""},
+        ],
+    }
+
+
+def test_a_symlinked_parent_is_resolved_inside_the_root(root: Path, tmp_path: Path):
+    outside = tmp_path / "host-etc"
+    outside.mkdir()
+    (outside / "pip.conf").write_text("the host's own\n")
+    (root / "srv").symlink_to(str(outside))  # an absolute link: inside the root it is /<that>
+    store = Store(str(root))
+    record = store.new_record("pyguard fix")
+    assert store.keep(record, ["/srv/pip.conf"], step=1) == []  # nothing there inside the root
+    store.restore(record)
+    assert (outside / "pip.conf").read_text() == "the host's own\n"
+
+
+def test_a_damaged_manifest_is_a_clear_error(root: Path):
+    store = Store(str(root))
+    record = store.new_record("pyguard fix")
+    (root / STORE.lstrip("/") / record.id / "manifest.json").write_text("{not json")
+    with pytest.raises(StoreError, match=rf"{record.id}/manifest.json: not a pyguard undo manifest"):
+        store.load(record.id)
+    assert store.records() == []
+    with pytest.raises(StoreError, match="no undo record nope"):
+        store.load("nope")
+
+
+def test_entries_round_trip_through_the_manifest():
+    entry = Entry("/a b/ünïcode", "file", 0o4755, 0, 0, 5, 3, "ab", "", 2)
+    assert Entry(**{**vars(entry)}) == entry
