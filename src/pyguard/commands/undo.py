@@ -44,8 +44,9 @@ def run_undo(args: argparse.Namespace) -> int:
             return _fail(f"{record.id} was undone already (by {record.undone_by}); "
                          f"`pyguard undo {record.undone_by}` puts back what that undo replaced")
         kept = len([e for e in record.entries if e.type != "dir"])
+        paths = "1 path goes" if kept == 1 else f"{kept} paths go"
         sys.stdout.write(f"Undo {record.id} ({record.command}, {record.created}, {record.state}): "
-                         f"{kept} path{'s' if kept != 1 else ''} go back as they were.\n")
+                         f"{paths} back as they were before the fix.\n")
         if os.geteuid() != 0:
             return _fail("pyguard undo changes the system: run it as root")
         if not args.yes and not _confirmed():
