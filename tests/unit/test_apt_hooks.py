@@ -431,4 +431,5 @@ def test_by_default_install_runs_this_pyguard_with_the_real_interpreter_file(cap
     assert hooks(capsys, "install", "--root", str(fake_root))[0] == 0
     state = json.loads(fake_root.read("/var/lib/pyguard/hooks.json"))
     assert state["launch"][:6] == [os.path.realpath(sys.executable), "-I", "-S", "-B", "-c", conf.BOOT]
-    assert state["launch"][6].split(":")[0] == SRC
+    import pyguard
+    assert state["launch"][6].split(":")[0] == os.path.dirname(os.path.dirname(pyguard.__file__))
