@@ -487,6 +487,15 @@ def heal(root: RealRoot, envelope: Mapping) -> dict:
     return result
 
 
+def run_repairs(root: RealRoot, envelope: Mapping) -> None:
+    """Run every repair command of `envelope` inside the root, in order, as an admin pastes
+    them (rescue mode's commands, which pyguard fix does not plan)."""
+    for finding in envelope.get("findings", []):
+        for step in finding.get("repair", []):
+            result = root.run(step["command"], check=False)
+            assert result.returncode == 0, "repair failed:\n" + describe_run(step["command"], result)
+
+
 def assert_healed(root: RealRoot, envelope: Mapping, *probes: str) -> None:
     """pyguard fix heals the root (doctor clean, every probe passes); pyguard undo then puts
     back every regular file that existed before the fix, byte for byte."""
@@ -494,15 +503,23 @@ def assert_healed(root: RealRoot, envelope: Mapping, *probes: str) -> None:
     heal(root, envelope)
     for probe in probes:
         root.run(probe)
+    assert_undo_restores(root, before)
+
+
+def assert_undo_restores(root: RealRoot, before: Mapping[str, Optional[str]]) -> None:
+    """`pyguard undo` makes every regular file that existed when `before` was taken (with
+    changed_files) byte-identical to then."""
     undone = pyguard(root, "undo", "--yes")
     assert undone.returncode == 0, describe_run("pyguard undo", undone)
-    assert files_differing_from(root, before) == []
+    differing = files_differing_from(root, before)
+    assert differing == [], f"not as before the fix after pyguard undo: {differing}"
 
 
 # State apt and dpkg keep for themselves, caches, logs, and pyguard's own records: a fix
 # rewrites them (dpkg's status, apt's pkgcache, py3compile's byte code) and undo leaves them.
+# Temporary dirs hold what the tests' own probes write and remove.
 NOT_USER_FILES = ("/var/lib/dpkg/", "/var/lib/apt/", "/var/cache/", "/var/log/",
-                  "/var/lib/pyguard/", "/etc/ld.so.cache")
+                  "/var/lib/pyguard/", "/etc/ld.so.cache", "/tmp/", "/var/tmp/")
 
 
 def changed_files(root: RealRoot) -> Dict[str, Optional[str]]:

@@ -16,7 +16,7 @@ from typing import List
 
 import pytest
 
-from .realroot import doctor, heal, version_of
+from .realroot import assert_undo_restores, changed_files, doctor, heal, version_of
 
 RELEASES = ["bookworm", "trixie"]
 MOVE = ('mkdir -p /var/lib/pyguard/aside && tar -C / --remove-files -czf "$(mktemp '
@@ -110,6 +110,7 @@ def test_startup_hooks_are_moved_aside_and_stop_running(real_root, release: str)
     ]
     assert envelope["findings"] == expected
 
+    before = changed_files(root)
     heal(root, envelope)
     code, after = doctor(root)
     assert (code, after["findings"], after["errors"]) == (0, [], [])
@@ -121,6 +122,7 @@ def test_startup_hooks_are_moved_aside_and_stop_running(real_root, release: str)
         f"{local.lstrip('/')}/{name}" for name in ("pyguard-test.pth", "sitecustomize.py",
                                                     "usercustomize.py")]
         + ([precedence.lstrip("/")] if release == "bookworm" else []))
+    assert_undo_restores(root, before)
 
 
 def env_finding(rule: str, severity: str, path: str, variable: str, how: str, line: int,
@@ -186,6 +188,7 @@ def test_variables_and_pip_config_that_defeat_the_guard_rails_are_commented_out(
                     "from them.", "root-.bashrc"),
     ]
 
+    before = changed_files(root)
     heal(root, envelope)
     code, after = doctor(root)
     assert (code, after["findings"], after["errors"]) == (0, [], [])
@@ -201,3 +204,4 @@ def test_variables_and_pip_config_that_defeat_the_guard_rails_are_commented_out(
     assert sorted(kept) == ["etc/environment", "etc/pip.conf", "etc/sudoers.d/x", "root/.bashrc"]
     original = root.run("tar -xzOf /var/lib/pyguard/aside/root-.bashrc.*").stdout
     assert original.endswith("export PIP_BREAK_SYSTEM_PACKAGES=1\n")
+    assert_undo_restores(root, before)

@@ -11,7 +11,7 @@ from typing import Callable, List
 
 import pytest
 
-from .realroot import RealRoot, default_python, doctor, heal
+from .realroot import RealRoot, assert_undo_restores, changed_files, default_python, doctor, heal
 
 RELEASES = ["bookworm", "trixie"]
 DIST = "/usr/lib/python3/dist-packages"
@@ -86,11 +86,13 @@ def test_edited_deleted_and_moved_files_are_restored(real_root: Callable[[str], 
         finding("python3-yaml", f"Missing: {COMPOSER}.", [COMPOSER], [reinstall("python3-yaml")]),
     ]
 
+    before = changed_files(root)
     heal(root, envelope)
     assert_clean(root)
     root.run("python3 -c 'import encodings, requests, yaml.composer'")
     assert archived(root, "python3-requests-changed", API).endswith("# local edit\n")
     assert archived(root, "startup-hook-sitecustomize.py", conffile).endswith("# keep me\n")
+    assert_undo_restores(root, before)
 
 
 @pytest.mark.parametrize("release", RELEASES)
@@ -119,8 +121,10 @@ def test_changed_conffile_is_restored_and_kept_as_dpkg_old(real_root: Callable[[
         ]),
     ]
 
+    before = changed_files(root)
     heal(root, envelope)
     assert_clean(root)
     assert root.host(f"/usr/lib/python{v}/sitecustomize.py").is_symlink()  # came back too
     assert root.host(conffile + ".dpkg-old").read_text().endswith("# local edit\n")
     assert archived(root, f"{package}-changed", conffile).endswith("# local edit\n")
+    assert_undo_restores(root, before)

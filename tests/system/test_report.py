@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .realroot import SRC_DIR, RealRoot, doctor, heal
+from .realroot import SRC_DIR, RealRoot, assert_undo_restores, changed_files, doctor, heal
 
 PROJECT = Path(__file__).resolve().parents[2]
 WRAPPER = '#!/bin/sh\nPYTHONPATH=/opt/pyguard/src exec python3 -m pyguard "$@"\n'
@@ -90,6 +90,7 @@ def test_report_twice_break_heal_resolved_once(real_root, pinned_wheels, tmp_pat
     assert report_from_outside(root, state).stdout == ""
     code, envelope = doctor(root)
     assert code == 2
+    before = changed_files(root)
     heal(root, envelope)
     healed = report_from_outside(root, state)
     assert (healed.returncode, healed.stderr) == (0, "")
@@ -102,3 +103,4 @@ def test_report_twice_break_heal_resolved_once(real_root, pinned_wheels, tmp_pat
     ]
     again = report_from_outside(root, state)
     assert (again.returncode, again.stdout, again.stderr) == (0, "", "")
+    assert_undo_restores(root, before)

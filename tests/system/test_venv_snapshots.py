@@ -15,7 +15,7 @@ import json
 import shlex
 import subprocess
 
-from .realroot import RealRoot, doctor, heal
+from .realroot import RealRoot, assert_undo_restores, changed_files, doctor, heal
 from .test_report import PROJECT, cron_command, install_pyguard
 
 PIP_CONF = "[global]\nno-index = true\nfind-links = /root/wheels\n"
@@ -96,8 +96,10 @@ def test_snapshot_of_a_bookworm_venv_rebuilds_it_after_the_upgrade(real_root, pi
         ],
     }], [])
 
+    before = changed_files(root)
     heal(root, envelope)
     code, after = doctor(root)
     assert (code, after["findings"], after["errors"]) == (0, [], [])
     assert freeze(root) == doc["requirements"]
     root.run("/srv/app/bin/python -c 'import six, attr, idna, certifi, urllib3'")
+    assert_undo_restores(root, before)

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from typing import Callable, List
 
-from .realroot import SRC_DIR, RealRoot, doctor, heal
+from .realroot import RealRoot, SRC_DIR, assert_undo_restores, changed_files, doctor, heal
 
 PIP_CONF = "[global]\nno-index = true\nfind-links = /root/wheels\n"
 PROBE = ("/srv/app/bin/python -c 'import six, attr; "
@@ -93,6 +93,7 @@ def finding(state: str, steps: List[str], made: str) -> dict:
 
 
 def assert_healed(root: RealRoot, envelope: dict) -> None:
+    before = changed_files(root)
     heal(root, envelope)
     code, after = doctor(root)
     assert (code, after["findings"], after["errors"]) == (0, [], [])
@@ -100,6 +101,7 @@ def assert_healed(root: RealRoot, envelope: dict) -> None:
     kept = root.run("tar -tzf /var/lib/pyguard/aside/venv-srv-app.*.tar.gz").stdout.split()
     assert "srv/app/pyvenv.cfg" in kept and "srv/app/lib/" in "\n".join(kept)
     assert [v["health"] for v in venvs(root)["venvs"]] == ["ok"]
+    assert_undo_restores(root, before)
 
 
 def test_bookworm_venv_whose_interpreter_was_removed(real_root, pinned_wheels) -> None:
