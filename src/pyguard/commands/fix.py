@@ -97,6 +97,16 @@ def _execute(root: str, plan, args: argparse.Namespace, color: bool, style):
         nonlocal status
         if not show:
             return
+        if status is not None:
+            status.stop()
+            status = None
+            if event == "end":
+                write(render.step_start(step, total) + "\n", sys.stdout, color)
+        if event == "check":
+            if color:
+                status = console.status("checking that apt can get every package, downloading")
+                status.start()
+            return
         if event == "start":
             if color:
                 status = console.status(render.step_start(step, total))
@@ -105,10 +115,6 @@ def _execute(root: str, plan, args: argparse.Namespace, color: bool, style):
                 sys.stdout.write(render.step_start(step, total) + "\n")
                 sys.stdout.flush()
             return
-        if status is not None:
-            status.stop()
-            status = None
-            write(render.step_start(step, total) + "\n", sys.stdout, color)
         write(render.step_end(result, style), sys.stdout, color)
         sys.stdout.flush()
 

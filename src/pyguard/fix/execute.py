@@ -46,14 +46,16 @@ class Outcome:
         return next((r for r in self.results if r.exit_code != 0), None)
 
 
-Listener = Callable[[str, Step, Optional[StepResult]], None]
-"""Told "start" before a step runs and "end" after, for progress output."""
+Listener = Callable[[str, Optional[Step], Optional[StepResult]], None]
+"""Told "check" while apt's packages are checked and fetched, "start" before a step runs and
+"end" after, for progress output."""
 
 
 def execute(root: str, plan: Plan, command_line: str, listen: Listener) -> Outcome:
     outcome = Outcome()
     with mounted(root, planned_mounts(root)) as mounts:
         outcome.mounts = tuple(mounts)
+        listen("check", None, None)
         outcome.unavailable = _unavailable(root, plan.steps)
         if outcome.unavailable:
             return outcome  # nothing changed: apt's cache and lists only
