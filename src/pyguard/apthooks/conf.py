@@ -17,13 +17,14 @@ apt aborts the whole run when a Pre-Invoke command fails.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import shlex
 import sys
 import tempfile
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
+
+from ..placing import host_path, make_dirs, read_state, sha256_of, write_state
 
 FILE = "/etc/apt/apt.conf.d/80pyguard"
 STATE = "/var/lib/pyguard/hooks.json"
@@ -41,13 +42,6 @@ ACTIONS = ("pre-invoke", "post-invoke")
 
 class HookError(Exception):
     """The hooks cannot be placed as asked; the message says why."""
-
-
-def _host(root: str, inside: str) -> str:
-    return os.path.join(root, inside.lstrip("/"))
-
-
-# -- the file ---------------------------------------------------------------------------------
 
 
 def package_launch() -> List[str]:
@@ -120,52 +114,19 @@ def runner(text: str) -> Tuple[str, ...]:
 # -- install, uninstall, status ----------------------------------------------------------------
 
 
-def _sha256(path: str) -> Optional[str]:
-    try:
-        with open(path, "rb") as f:
-            return hashlib.sha256(f.read()).hexdigest()
-    except OSError:
-        return None
-
-
 def load_state(root: str) -> Dict:
-    try:
-        with open(_host(root, STATE), encoding="utf-8") as f:
-            state = json.load(f)
-        if isinstance(state, dict) and isinstance(state.get("file"), str):
-            return state
-    except (OSError, ValueError):
-        pass
-    return {}
+    state = read_state(root, STATE)
+    return state if state is not None and isinstance(state.get("file"), str) else {}
 
 
 def _save_state(root: str, state: Dict) -> None:
-    path = _host(root, STATE)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".hooks-")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(state, f, indent=2, sort_keys=True)
-        f.write("\n")
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
-
-
-def _makedirs(root: str, inside: str, created: List[str]) -> None:
-    """Create `inside` and its missing parents, recording each one pyguard made."""
-    missing = []
-    current = inside
-    while current not in ("/", "") and not os.path.isdir(_host(root, current)):
-        missing.append(current)
-        current = os.path.dirname(current)
-    for directory in reversed(missing):
-        os.mkdir(_host(root, directory), 0o755)
-        if directory not in created:
-            created.append(directory)
+    write_state(root, STATE, state)
 
 
 def shipped_by_package(root: str) -> bool:
     """Whether dpkg lists the file as a conffile of the pyguard package."""
     try:
-        with open(_host(root, "/var/lib/dpkg/info/pyguard.conffiles"), encoding="utf-8") as f:
+        with open(host_path(root, "/var/lib/dpkg/info/pyguard.conffiles"), encoding="utf-8") as f:
             return FILE in f.read().split()
     except OSError:
         return False
@@ -173,17 +134,17 @@ def shipped_by_package(root: str) -> bool:
 
 def install(root: str, launch: Sequence[str]) -> Tuple[int, List[str]]:
     """Place the hooks file; returns (exit code, lines). 1 when a file not pyguard's is there."""
-    if not os.path.isdir(_host(root, "/etc/apt")):
+    if not os.path.isdir(host_path(root, "/etc/apt")):
         return 3, [f"no /etc/apt in {root}: the hooks are for apt, which is not installed there"]
     text = conf_text(launch, "`pyguard hooks install`; `pyguard hooks uninstall` removes it")
     digest = hashlib.sha256(text.encode()).hexdigest()
-    path = _host(root, FILE)
+    path = host_path(root, FILE)
     state = load_state(root)
     recorded = state.get("sha256") if state.get("file") == FILE else None
     created: List[str] = list(state.get("created_dirs", []))
     lines: List[str] = []
     if os.path.lexists(path):
-        current = None if os.path.islink(path) else _sha256(path)
+        current = None if os.path.islink(path) else sha256_of(path)
         if recorded and current == recorded:
             if current == digest:
                 lines.append(f"kept     {FILE} (already in place)")
@@ -201,10 +162,10 @@ def install(root: str, launch: Sequence[str]) -> Tuple[int, List[str]]:
             return 1, [f"SKIPPED  {FILE}: not placed by pyguard; left alone "
                        "(move it away and run `pyguard hooks install` again)"]
     else:
-        _makedirs(root, os.path.dirname(FILE), created)
+        make_dirs(root, os.path.dirname(FILE), created)
         _write(path, text, replace=False)
         lines.append(f"placed   {FILE}")
-    _makedirs(root, os.path.dirname(STATE), created)
+    make_dirs(root, os.path.dirname(STATE), created)
     _save_state(root, {"format": FORMAT, "file": FILE, "sha256": digest, "launch": list(launch),
                        "created_dirs": created})
     lines.append(f"  apt runs: {describe(launch)}")
@@ -237,7 +198,7 @@ def describe(launch: Sequence[str]) -> str:
 def uninstall(root: str) -> Tuple[int, List[str]]:
     """Remove the file install placed, if it is unchanged; then the record."""
     state = load_state(root)
-    path = _host(root, FILE)
+    path = host_path(root, FILE)
     if not state:
         if shipped_by_package(root) and os.path.lexists(path):
             return 1, [f"KEPT     {FILE}: the pyguard package ships it; turn the hooks off with "
@@ -248,16 +209,16 @@ def uninstall(root: str) -> Tuple[int, List[str]]:
     lines: List[str] = []
     if not os.path.lexists(path):
         lines.append(f"gone     {FILE} (already removed)")
-    elif not os.path.islink(path) and _sha256(path) == state.get("sha256"):
+    elif not os.path.islink(path) and sha256_of(path) == state.get("sha256"):
         os.unlink(path)
         lines.append(f"removed  {FILE}")
     else:
         return 1, [f"KEPT     {FILE}: changed since pyguard placed it; left alone "
                    "(it is yours now: edit or remove it by hand)"]
-    os.unlink(_host(root, STATE))
+    os.unlink(host_path(root, STATE))
     for directory in sorted(state.get("created_dirs", []), key=len, reverse=True):
         try:
-            os.rmdir(_host(root, directory))  # only if empty
+            os.rmdir(host_path(root, directory))  # only if empty
             lines.append(f"removed  {directory}/ (pyguard had created it)")
         except OSError:
             pass
@@ -267,13 +228,13 @@ def uninstall(root: str) -> Tuple[int, List[str]]:
 def status(root: str, config_note: str) -> Tuple[int, List[str]]:
     """The hooks file, what it runs, and whether pyguard.conf turns them off."""
     state = load_state(root)
-    path = _host(root, FILE)
+    path = host_path(root, FILE)
     problem = False
     if not os.path.lexists(path):
         where = "MISSING" if state else "not installed"
         lines = [f"{FILE}: {where} (`pyguard hooks install` places it)"]
         return 1, lines + [f"  config: {config_note}"]
-    current = None if os.path.islink(path) else _sha256(path)
+    current = None if os.path.islink(path) else sha256_of(path)
     if state and current == state.get("sha256"):
         origin = "placed by `pyguard hooks install`, unchanged"
     elif state:
@@ -293,7 +254,7 @@ def status(root: str, config_note: str) -> Tuple[int, List[str]]:
     if text and MARKER not in text:
         problem = True
     for needed in runner(text):
-        there = os.path.exists(_host(root, needed))
+        there = os.path.exists(host_path(root, needed))
         lines.append(f"  needs:  {needed}" + ("" if there else " (MISSING: the hooks do nothing)"))
         problem = problem or not there
     lines.append(f"  config: {config_note}")

@@ -11,13 +11,13 @@ it did not place, and removes only files that are still exactly as it wrote them
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import sys
 import tempfile
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
+from ..placing import host_path, make_dirs, read_state, sha256_of, write_state
 from .target import SHIM_MARKER, find_real
 
 SHIM_DIR = "/usr/local/sbin"
@@ -26,20 +26,16 @@ FORMAT = 1
 SECURE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
-def _host(root: str, inside: str) -> str:
-    return os.path.join(root, inside.lstrip("/"))
-
-
 def shim_names(root: str = "/") -> List[str]:
     """pip, pip3 and pip3.X for each Debian interpreter /usr/bin/python3.X in the root."""
     versions = []
     try:
-        entries = os.listdir(_host(root, "/usr/bin"))
+        entries = os.listdir(host_path(root, "/usr/bin"))
     except OSError:
         entries = []
     for entry in entries:
         match = re.fullmatch(r"python3\.(\d+)", entry)
-        if match and os.path.isfile(_host(root, "/usr/bin/" + entry)):
+        if match and os.path.isfile(host_path(root, "/usr/bin/" + entry)):
             versions.append(int(match.group(1)))
     return ["pip", "pip3", *(f"pip3.{v}" for v in sorted(set(versions)))]
 
@@ -100,46 +96,19 @@ def shim_text(name: str, interpreter: str, paths: Sequence[str]) -> str:
     )
 
 
-def _sha256(path: str) -> Optional[str]:
-    try:
-        with open(path, "rb") as f:
-            return hashlib.sha256(f.read()).hexdigest()
-    except OSError:
-        return None
-
-
 def load_state(root: str) -> Dict:
-    try:
-        with open(_host(root, STATE), encoding="utf-8") as f:
-            state = json.load(f)
-        if isinstance(state, dict) and isinstance(state.get("shims"), dict):
-            return state
-    except (OSError, ValueError):
-        pass
+    state = read_state(root, STATE)
+    if state is not None and isinstance(state.get("shims"), dict):
+        return state
     return {"format": FORMAT, "shims": {}, "created_dirs": []}
 
 
 def _save_state(root: str, state: Dict) -> None:
-    path = _host(root, STATE)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".guard-")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(state, f, indent=2, sort_keys=True)
-        f.write("\n")
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+    write_state(root, STATE, state)
 
 
 def _makedirs(root: str, inside: str, state: Dict) -> None:
-    """Create `inside` and missing parents, recording each directory pyguard made."""
-    missing = []
-    current = inside
-    while current not in ("/", "") and not os.path.isdir(_host(root, current)):
-        missing.append(current)
-        current = os.path.dirname(current)
-    for directory in reversed(missing):
-        os.mkdir(_host(root, directory), 0o755)
-        if directory not in state["created_dirs"]:
-            state["created_dirs"].append(directory)
+    make_dirs(root, inside, state["created_dirs"])
 
 
 def _write_new(path: str, text: str) -> None:
@@ -168,12 +137,12 @@ def install(root: str = "/", interpreter: str = "", paths: Sequence[str] = ()) -
     _makedirs(root, SHIM_DIR, state)
     for name in shim_names(root):
         inside = f"{SHIM_DIR}/{name}"
-        path = _host(root, inside)
+        path = host_path(root, inside)
         text = shim_text(name, interpreter, paths)
         digest = hashlib.sha256(text.encode()).hexdigest()
         recorded = state["shims"].get(inside)
         if os.path.lexists(path):
-            current = _sha256(path) if not os.path.islink(path) else None
+            current = sha256_of(path) if not os.path.islink(path) else None
             if recorded and current == recorded.get("sha256"):
                 if current != digest:
                     _replace(path, text)
@@ -207,25 +176,25 @@ def uninstall(root: str = "/") -> Tuple[int, List[str]]:
     lines: List[str] = []
     kept: Dict[str, Dict] = {}
     for inside, info in sorted(state["shims"].items()):
-        path = _host(root, inside)
+        path = host_path(root, inside)
         if not os.path.lexists(path):
             lines.append(f"gone     {inside} (already removed)")
-        elif not os.path.islink(path) and _sha256(path) == info.get("sha256"):
+        elif not os.path.islink(path) and sha256_of(path) == info.get("sha256"):
             os.unlink(path)
             lines.append(f"removed  {inside}")
         else:
             lines.append(f"KEPT     {inside}: changed since pyguard placed it; left alone")
             kept[inside] = info
-    if not state["shims"] and not os.path.exists(_host(root, STATE)):
+    if not state["shims"] and not os.path.exists(host_path(root, STATE)):
         return 0, ["pyguard's guard is not installed; nothing to remove"]
     if kept:
         state["shims"] = kept
         _save_state(root, state)
         return 1, lines
-    os.unlink(_host(root, STATE))
+    os.unlink(host_path(root, STATE))
     for directory in sorted(state.get("created_dirs", []), key=len, reverse=True):
         try:
-            os.rmdir(_host(root, directory))  # only if empty
+            os.rmdir(host_path(root, directory))  # only if empty
             lines.append(f"removed  {directory}/ (pyguard had created it)")
         except OSError:
             pass
@@ -234,10 +203,10 @@ def uninstall(root: str = "/") -> Tuple[int, List[str]]:
 
 def _secure_path(root: str) -> str:
     """sudo's secure_path in the root's sudoers (and sudoers.d), or ""."""
-    files = [_host(root, "/etc/sudoers")]
+    files = [host_path(root, "/etc/sudoers")]
     try:
-        files += sorted(os.path.join(_host(root, "/etc/sudoers.d"), f)
-                        for f in os.listdir(_host(root, "/etc/sudoers.d")))
+        files += sorted(os.path.join(host_path(root, "/etc/sudoers.d"), f)
+                        for f in os.listdir(host_path(root, "/etc/sudoers.d")))
     except OSError:
         pass
     found = ""
@@ -259,16 +228,16 @@ def status(root: str = "/") -> Tuple[int, List[str]]:
         return 1, ["pyguard's guard is not installed (`pyguard guard install` places it)"]
     lines = [f"pyguard's guard: {len(state['shims'])} shims, run by {state.get('interpreter', '?')}"]
     problems = 0
-    search = ":".join(_host(root, d) for d in SECURE_PATH.split(":"))
+    search = ":".join(host_path(root, d) for d in SECURE_PATH.split(":"))
     for inside, info in sorted(state["shims"].items()):
-        path = _host(root, inside)
+        path = host_path(root, inside)
         if not os.path.lexists(path):
             word, problems = "MISSING", problems + 1
-        elif os.path.islink(path) or _sha256(path) != info.get("sha256"):
+        elif os.path.islink(path) or sha256_of(path) != info.get("sha256"):
             word, problems = "CHANGED", problems + 1
         else:
             word = "ok"
-        real = find_real(info.get("name", os.path.basename(inside)), search, [_host(root, SHIM_DIR)])
+        real = find_real(info.get("name", os.path.basename(inside)), search, [host_path(root, SHIM_DIR)])
         real_inside = "/" + os.path.relpath(real, root) if real else "none on PATH"
         lines.append(f"  {word:<8}{inside} -> real pip: {real_inside}")
     secure = _secure_path(root)

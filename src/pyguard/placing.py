@@ -1,0 +1,69 @@
+"""Files pyguard places in a system (pip shims, apt hooks) and the state that says they are its.
+
+What pyguard places it records with a sha256, so that removing takes away only an unchanged
+file of its own, and the directories it had to create, so that those go too. Every path is
+resolved inside the root: a symlink in the examined system (/etc -> /host/etc) can never make
+pyguard write outside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from typing import Dict, List, Optional
+
+from .rootfs import RootFS
+
+
+def host_path(root: str, inside: str, follow_last: bool = False) -> str:
+    """Host path of `inside`, its parents (and with follow_last the path itself) resolved
+    inside the root."""
+    fs = RootFS(root)
+    resolved = fs.resolve(inside, follow_last=follow_last)
+    if resolved is None:
+        raise OSError(f"{inside}: too many levels of symbolic links")
+    return fs.host_path(resolved)
+
+
+def sha256_of(path: str) -> Optional[str]:
+    try:
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
+    except OSError:
+        return None
+
+
+def read_state(root: str, inside: str) -> Optional[Dict]:
+    """The JSON object at `inside`, or None when it is missing or not one."""
+    try:
+        with open(host_path(root, inside), encoding="utf-8") as f:
+            state = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return state if isinstance(state, dict) else None
+
+
+def write_state(root: str, inside: str, state: Dict) -> None:
+    """Replace the JSON at `inside` atomically."""
+    path = host_path(root, inside)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".pyguard-state-")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(state, f, indent=2, sort_keys=True)
+        f.write("\n")
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+def make_dirs(root: str, inside: str, created: List[str]) -> None:
+    """Create `inside` and its missing parents, adding each one pyguard made to `created`."""
+    missing = []
+    current = inside
+    while current not in ("/", "") and not os.path.isdir(host_path(root, current, True)):
+        missing.append(current)
+        current = os.path.dirname(current)
+    for directory in reversed(missing):
+        os.mkdir(host_path(root, directory, True), 0o755)
+        if directory not in created:
+            created.append(directory)
