@@ -123,17 +123,18 @@ def _listed(fs: RootFS, name: str, arch: str) -> List[str]:
 def _compare(fs: RootFS, deb: str) -> Iterable[Tuple[str, bool]]:
     """Each non-directory member of the .deb, and whether the file on disk differs from it.
 
-    dpkg-deb (the rescuing system's own) unpacks the data member whatever its compression.
+    dpkg-deb (the rescuing system's own) unpacks the data member whatever its compression; on a
+    rescue system without dpkg, python-debian reads it.
     """
-    proc = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", deb], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    try:
+        proc = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", deb], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+    except FileNotFoundError:
+        yield from _compare_without_dpkg(fs, deb)
+        return
     try:
         with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
-            for member in tar:
-                if member.isdir():
-                    continue
-                path = "/" + member.name.lstrip("./")
-                yield path, _differs(fs, path, member, tar)
+            yield from _members(fs, tar)
     except tarfile.TarError as exc:
         raise AptError(f"{deb}: {exc}") from None
     finally:
@@ -141,6 +142,24 @@ def _compare(fs: RootFS, deb: str) -> Iterable[Tuple[str, bool]]:
         err = proc.stderr.read().decode("utf-8", "replace")
         if proc.wait() != 0:
             raise AptError(f"dpkg-deb --fsys-tarfile {deb}: {err.strip()}")
+
+
+def _compare_without_dpkg(fs: RootFS, deb: str) -> Iterable[Tuple[str, bool]]:
+    from debian.debfile import DebError, DebFile
+
+    try:
+        yield from _members(fs, DebFile(deb).data.tgz())
+    except (DebError, tarfile.TarError, OSError) as exc:
+        raise AptError(f"{deb}: {exc}") from None
+
+
+def _members(fs: RootFS, tar: tarfile.TarFile) -> Iterable[Tuple[str, bool]]:
+    for member in tar:
+        if member.isdir():
+            continue
+        name = member.name[2:] if member.name.startswith("./") else member.name
+        path = "/" + name.lstrip("/")
+        yield path, _differs(fs, path, member, tar)
 
 
 def _differs(fs: RootFS, path: str, member: tarfile.TarInfo, tar: tarfile.TarFile) -> bool:
