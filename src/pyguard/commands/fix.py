@@ -50,11 +50,12 @@ def run_fix(args: argparse.Namespace) -> int:
         if json_out:
             sys.stdout.write(dumps(render.envelope(plan, None, before.envelope(), args.dry_run)))
         return 3 if plan.refused else before.exit_code
+    planned = render.envelope(plan, None, before.envelope(), False) if json_out else None
     if os.geteuid() != 0:
-        return _fail(None, "pyguard fix changes the system: run it as root (see the plan above "
-                           "with --dry-run as any user)")
+        return _fail(planned, "pyguard fix changes the system: run it as root (--dry-run shows "
+                              "the plan as any user)")
     if not args.yes and not _confirmed(len(plan.steps)):
-        return 3
+        return _fail(planned, None)
 
     root_option_text = "" if before.root == "/" else f" --root {before.root}"
     outcome = None
@@ -141,9 +142,11 @@ def _confirmed(steps: int) -> bool:
     return True
 
 
-def _fail(envelope, message: str) -> int:
+def _fail(envelope, message) -> int:
+    """Exit 3: pyguard did not do its job (the JSON, when asked for, still says what it saw)."""
     if envelope is not None:
         from ..render.json import dumps
         sys.stdout.write(dumps(envelope))
-    sys.stderr.write(f"pyguard fix: {message}\n")
+    if message:
+        sys.stderr.write(f"pyguard fix: {message}\n")
     return 3
