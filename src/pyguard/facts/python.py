@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 from ..rootfs import RootFS
 from .dpkg import DpkgDatabase
@@ -85,6 +85,24 @@ def read_defaults(fs: RootFS) -> PythonDefaults:
 
 def find_interpreters(fs: RootFS, dpkg: DpkgDatabase) -> Tuple[Interpreter, ...]:
     """Every python3.X that dpkg installed or that has a binary or stdlib under /usr."""
+    out = []
+    for version in interpreter_versions(fs, dpkg):
+        binary = f"/usr/bin/python{version}"
+        stdlib = f"/usr/lib/python{version}"
+        out.append(Interpreter(
+            version=version,
+            binary=binary,
+            binary_present=fs.is_file(binary),
+            binary_owners=dpkg.owners(binary),
+            stdlib=stdlib,
+            stdlib_present=fs.is_file(f"{stdlib}/os.py"),
+            stdlib_owners=dpkg.owners(f"{stdlib}/os.py"),
+        ))
+    return tuple(out)
+
+
+def interpreter_versions(fs: RootFS, dpkg: DpkgDatabase) -> List[str]:
+    """The versions of find_interpreters, oldest first, without asking who owns what."""
     versions = set()
     for name in dpkg.names():
         m = re.fullmatch(r"(?:lib)?python(3\.\d+)(?:-minimal|-stdlib)?", name)
@@ -98,20 +116,7 @@ def find_interpreters(fs: RootFS, dpkg: DpkgDatabase) -> Tuple[Interpreter, ...]
         m = VERSION_NAME.fullmatch(name)
         if m:
             versions.add(m.group(1))
-    out = []
-    for version in sorted(versions, key=_version_key):
-        binary = f"/usr/bin/python{version}"
-        stdlib = f"/usr/lib/python{version}"
-        out.append(Interpreter(
-            version=version,
-            binary=binary,
-            binary_present=fs.is_file(binary),
-            binary_owners=dpkg.owners(binary),
-            stdlib=stdlib,
-            stdlib_present=fs.is_file(f"{stdlib}/os.py"),
-            stdlib_owners=dpkg.owners(f"{stdlib}/os.py"),
-        ))
-    return tuple(out)
+    return sorted(versions, key=_version_key)
 
 
 def follow_python3(fs: RootFS, dpkg: DpkgDatabase, path: str = PYTHON3) -> Python3Link:

@@ -14,6 +14,7 @@ change is not read again. A rescue run (--root DIR) reads and writes no cache.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
@@ -132,11 +133,14 @@ def python_packages(facts) -> List[str]:
     on dpkg's database alone: the versions come from installed packages, and a directory that
     no package installed has no owner.
     """
+    from .python import interpreter_versions
+
     dpkg = facts.dpkg
     names = set(named_packages(dpkg))
-    versions = {i.version for i in facts.interpreters}
-    for directory in ["/usr/lib/python3"] + [f"/usr/lib/python{v}" for v in sorted(versions)]:
-        names.update(owner for owner in dpkg.owners(directory) if dpkg.is_installed(owner))
+    directories = ["/usr/lib/python3"] + [f"/usr/lib/python{v}"
+                                          for v in interpreter_versions(facts.fs, dpkg)]
+    for owners in dpkg.owners_in_lists(directories, known=frozenset(names)).values():
+        names.update(owner for owner in owners if dpkg.is_installed(owner))
     return sorted(names)
 
 
@@ -348,11 +352,40 @@ class _Verifier:
 
     def _hash(self, path: str, st: Optional[os.stat_result]) -> None:
         """md5 of a file, remembered with the status it had before it was read."""
-        digest = self.fs.digest(path, "md5", limit=READ_LIMIT)
+        if st is not None and st.st_size < LARGE:
+            digest = self._small_md5(path)
+        else:
+            digest = self.fs.digest(path, "md5", limit=READ_LIMIT)
         self.digests[path] = digest
         if digest is not None and st is not None:
             self.seen[path] = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, digest)
             self.dirty = True
+
+    def _small_md5(self, path: str) -> Optional[str]:
+        """fs.digest for a small file in a directory _lstat resolved already: one open relative
+        to it (O_NOFOLLOW), one read. Three quarters of the files are small, and RootFS's
+        per-file resolution was a third of their cost."""
+        directory, _, name = path.rpartition("/")
+        host_dir = self._dirs.get(directory)
+        if host_dir is None or name in ("", ".", ".."):
+            return self.fs.digest(path, "md5", limit=READ_LIMIT)
+        try:
+            fd = os.open(host_dir.rstrip("/") + "/" + name,
+                         os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:
+            return self.fs.digest(path, "md5", limit=READ_LIMIT)  # it notes why, or says None
+        try:
+            hasher = hashlib.md5()
+            while True:
+                chunk = os.read(fd, LARGE)
+                if not chunk:
+                    return hasher.hexdigest()
+                hasher.update(chunk)
+        except OSError as exc:
+            self.fs.note("unreadable", path, exc.strerror or str(exc))
+            return None
+        finally:
+            os.close(fd)
 
     def finish(self) -> None:
         """Hash the small files and wait for the workers to finish the large ones."""
