@@ -75,6 +75,16 @@ def test_ownership_index_includes_directories_shared_by_packages(fake_root):
     assert dpkg.owners("/usr/local/lib/python3.11/dist-packages") == ()
 
 
+def test_owners_read_from_the_lists_are_the_indexs_less_the_known_packages(fake_root):
+    paths = [DIST, "/usr/lib/python3.11", "/usr/lib/python3/dist-packages/six.py", "/nowhere"]
+    scanned = facts(fake_root).dpkg.owners_in_lists(paths, known=frozenset({"python3-gi"}))
+    indexed = facts(fake_root).dpkg
+    assert "_python_owners" not in facts(fake_root).dpkg.__dict__  # no index was built for it
+    assert {p: set(o) for p, o in scanned.items()} == {
+        p: set(indexed.owners(p)) - {"python3-gi"} for p in paths}
+    assert indexed.owners_in_lists(paths) == {p: indexed.owners(p) for p in paths}
+
+
 def test_paths_without_python_in_them_are_answered_by_the_full_index(fake_root):
     fake_root.install("lsb-release", {"/usr/bin/lsb_release": "#!/bin/sh\n",
                                       "/usr/lib/python3/dist-packages/lsb_release.py": ""})

@@ -152,3 +152,14 @@ def test_digest_streams_a_file_inside_the_root_and_refuses_what_read_bytes_refus
     assert (fs.digest("/etc/link"), fs.digest("/etc/data", limit=1 << 20), fs.digest("/etc"),
             fs.digest("/etc/missing"), [n.code for n in fs.notes]) == (
         hashlib.md5(b"x" * (3 << 20)).hexdigest(), None, None, None, ["too-large"])
+
+
+def test_read_many_reads_files_of_one_directory_and_never_follows_a_link(root, tmp_path):
+    (tmp_path / "secret").write_text("the host's\n")
+    (root / "etc/a.list").write_text("/.\n/usr\n")
+    (root / "etc/link.list").symlink_to(str(tmp_path / "secret"))
+    (root / "etc/dir.list").mkdir()
+    fs = RootFS(str(root))
+    assert list(fs.read_many("/etc", ["a.list", "link.list", "dir.list", "gone.list"])) == [
+        ("a.list", b"/.\n/usr\n"), ("link.list", None), ("dir.list", None), ("gone.list", None)]
+    assert list(fs.read_many("/nowhere", ["a.list"])) == [("a.list", None)]
