@@ -41,6 +41,7 @@ def pre_warning(v: str) -> str:
         "  Repair, as root, then run apt again:\n"
         f"    ln -sfn python{v} /usr/bin/python3\n"
         f"    apt-get install --reinstall -y python3-minimal python{v}-minimal\n"
+        "  Or all at once, every changed file kept for pyguard undo: pyguard fix\n"
         "  More: pyguard doctor. To silence this check: [hooks] apt = no in /etc/pyguard/pyguard.conf.\n")
 
 

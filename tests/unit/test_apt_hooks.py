@@ -64,6 +64,7 @@ def test_dangling_python3_says_what_fails_and_the_exact_repair(capsys, fake_root
         "  Repair, as root, then run apt again:\n"
         f"    {in_root(fake_root, 'ln -sfn python3.11 /usr/bin/python3')}\n"
         f"    {in_root(fake_root, 'apt-get install --reinstall -y python3-minimal python3.11-minimal')}\n"
+        f"  Or all at once, every changed file kept for pyguard undo: pyguard fix --root {fake_root}\n"
         f"  More: pyguard doctor --root {fake_root}. To silence this check: [hooks] apt = no in "
         "/etc/pyguard/pyguard.conf.\n")
 
@@ -100,6 +101,7 @@ def test_python3_running_another_debian_python_names_the_apt_modules_that_cannot
         f"    {in_root(fake_root, 'ln -sfn python3.11 /usr/bin/python3')}\n"
         f"    {in_root(fake_root, 'apt-get install --reinstall -y python3-minimal python3.11-minimal')}\n"
         f"    {in_root(fake_root, 'apt-get install --reinstall -y python3-apt')}\n"
+        f"  Or all at once, every changed file kept for pyguard undo: pyguard fix --root {fake_root}\n"
         f"  More: pyguard doctor --root {fake_root}. To silence this check: [hooks] apt = no in "
         "/etc/pyguard/pyguard.conf.\n")
 

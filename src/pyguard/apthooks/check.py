@@ -134,7 +134,9 @@ def render_pre(outcome: Outcome, as_root: bool) -> str:
                        for step in finding.repair)
     lines.append("  Repair, as root, then run apt again:")
     lines += [f"    {command}" for command in repairs]
-    lines.append(f"  More: {_doctor(outcome.root)}. To silence this check: {CONFIG_HINT}.")
+    lines.append(f"  Or all at once, every changed file kept for pyguard undo: "
+                 f"{_pyguard('fix', outcome.root)}")
+    lines.append(f"  More: {_pyguard('doctor', outcome.root)}. To silence this check: {CONFIG_HINT}.")
     return "".join(line + "\n" for line in lines)
 
 
@@ -144,7 +146,7 @@ def render_post(outcome: Outcome) -> str:
     if outcome.findings:
         lines.append("pyguard: after this apt run, Debian's system Python is broken:")
         lines += [f"  {f.severity.upper()} {f.title}  [{f.rule}]" for f in outcome.findings]
-        lines.append(f"Next: {_doctor(outcome.root)} (why, and the exact repair commands)")
+        lines.append(f"Next: {_pyguard('doctor', outcome.root)} (why, and the exact repair commands)")
     return "".join(line + "\n" for line in lines)
 
 
@@ -169,7 +171,7 @@ def _command(command: str, root: str, as_root: bool) -> str:
     return repair_command(command, Context(root=root, as_root=as_root))
 
 
-def _doctor(root: str) -> str:
+def _pyguard(command: str, root: str) -> str:
     import shlex
 
-    return "pyguard doctor" + ("" if root == "/" else f" --root {shlex.quote(root)}")
+    return f"pyguard {command}" + ("" if root == "/" else f" --root {shlex.quote(root)}")
