@@ -4,6 +4,7 @@ keep a system unchanged. Running the steps needs apt: tests/system/test_fix.py."
 import json
 
 from fakeroot import FakeRoot
+from fakeroot_shadowing import add_setuptools
 from test_cli import MARKER, pyguard
 
 
@@ -77,3 +78,17 @@ def test_not_a_directory(tmp_path):
     result = pyguard("fix", "--root", str(tmp_path / "nope"), "--yes")
     assert (result.returncode, result.stderr) == (
         3, f"pyguard fix: --root {tmp_path / 'nope'}: no such directory\n")
+
+
+def test_advice_is_followed_only_when_its_rule_is_named(fake_root: FakeRoot):
+    add_setuptools(fake_root)  # Debian's pip, and no python3-venv: advice to install it
+    doctor = json.loads(pyguard("doctor", "--root", str(fake_root), "--format", "json").stdout)
+    assert [(f["rule"], f["severity"]) for f in doctor["findings"]] == [
+        ("python3-venv-missing", "info")]
+    result = pyguard("fix", "--root", str(fake_root), "--yes")
+    assert (result.returncode, result.stdout) == (
+        0, f"pyguard fix: nothing to fix on {fake_root} (Debian 12 (bookworm), default Python "
+           "3.11); advice only, which fix follows when its rule is named: pyguard fix --only "
+           "python3-venv-missing\n")
+    named = pyguard("fix", "--root", str(fake_root), "--only", "python3-venv-missing", "--dry-run")
+    assert named.stdout.splitlines()[3] == "  1. [safe] apt-get install -y python3-venv"

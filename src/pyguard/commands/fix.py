@@ -45,7 +45,7 @@ def run_fix(args: argparse.Namespace) -> int:
     where = f"{before.root} ({describe_host(before.host, before.default_python)})"
     if not json_out:
         write(render.plan_text(plan, where, style) if plan.steps else
-              f"pyguard fix: nothing to fix on {where}.\n", sys.stdout, color)
+              render.nothing_to_fix(before.report.findings, where), sys.stdout, color)
     if not plan.steps or args.dry_run or plan.refused:
         if json_out:
             sys.stdout.write(dumps(render.envelope(plan, None, before.envelope(), args.dry_run)))

@@ -34,6 +34,15 @@ def plan_text(plan: Plan, where: str, style: Style = plain) -> str:
     return "\n".join(lines) + "\n"
 
 
+def nothing_to_fix(findings, where: str) -> str:
+    """No warning or error; advice, if any, is followed only when asked for by name."""
+    advised = sorted({f.rule for f in findings if f.repair})
+    if not advised:
+        return f"pyguard fix: nothing to fix on {where}.\n"
+    return (f"pyguard fix: nothing to fix on {where}; advice only, which fix follows when its "
+            f"rule is named: pyguard fix --only {' --only '.join(advised)}\n")
+
+
 def step_start(step: Step, total: int) -> str:
     return f"[{step.number}/{total}] {step.command}"
 
