@@ -92,13 +92,35 @@ def test_the_manifest_names_path_type_mode_owner_sha256_and_target(root: Path):
         "steps": [], "packages": [],
         "entries": [
             {"path": "/etc/pip.conf", "type": "file", "mode": "0o640", "uid": uid, "gid": gid,
-             "mtime_ns": 1_600_000_000_000_000_000, "size": 38, "step": 3, "target": "",
+             "mtime_ns": 1_600_000_000_000_000_000, "size": 38, "step": 3, "target": "", "whole": False,
              "sha256": "36e57a2846a0c36b9318da84f15c93ece479e134d58aecd5b59212a5f576bdc4"},
             {"path": "/usr/bin/python3", "type": "symlink", "mode": "0o777", "uid": uid,
              "gid": gid, "mtime_ns": os.lstat(root / "usr/bin/python3").st_mtime_ns, "size": 0,
-             "step": 3, "target": "python3.11", "sha256": ""},
+             "step": 3, "target": "python3.11", "sha256": "", "whole": False},
         ],
     }
+
+
+def test_a_directory_taken_away_whole_comes_back_exactly_and_its_successor_is_kept(root: Path):
+    venv = root / "srv/app/venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin/python").symlink_to("/usr/local/bin/python3.12")
+    (venv / "pyvenv.cfg").write_text("home = /usr/local/bin\n")
+    store = Store(str(root))
+    record = store.new_record("pyguard fix")
+    store.keep(record, ["/srv/app/venv"], step=1, whole=True)
+    os.rename(venv, root / "moved")  # the step moves it aside; the next makes it anew
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin/python").symlink_to("/usr/bin/python3.11")
+    (venv / "lib").mkdir()
+
+    safety, _ = store.restore(record)
+    assert sorted(str(p.relative_to(venv)) for p in venv.rglob("*")) == [
+        "bin", "bin/python", "pyvenv.cfg"]
+    assert os.readlink(venv / "bin/python") == "/usr/local/bin/python3.12"
+    assert [(e.path, e.type) for e in safety.entries] == [
+        ("/srv/app/venv", "dir"), ("/srv/app/venv/bin", "dir"),
+        ("/srv/app/venv/bin/python", "symlink"), ("/srv/app/venv/lib", "dir")]
 
 
 def test_a_symlinked_parent_is_resolved_inside_the_root(root: Path, tmp_path: Path):

@@ -112,11 +112,13 @@ def _run_step(root: str, store: Store, record: Record, step: Step) -> StepResult
     kept = 0
     for piece, actions in _pieces(step):
         try:
-            paths = [p for action in actions for p in _at_risk(root, action, record)]
+            for action in actions:
+                paths = _at_risk(root, action, record)
+                kept += len(store.keep(record, paths, step.number,
+                                       whole=action.verb == "move-aside"))
         except apt.AptError as exc:
             outputs.append(str(exc) + "\n")
             return StepResult(step, 100, seconds, "".join(outputs), kept)
-        kept += len(store.keep(record, paths, step.number))
         ran: Ran = run(root, piece)
         seconds += ran.seconds
         outputs.append(ran.output)

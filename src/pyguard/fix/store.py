@@ -52,6 +52,9 @@ class Entry:
     """A symlink's target, verbatim."""
     step: int = 0
     """Which step of the fix changed it (1-based)."""
+    whole: bool = False
+    """A directory the step took away as a whole: undo gives back exactly its old contents,
+    and what was put there since goes into the undo's own record."""
 
 
 @dataclass
@@ -159,8 +162,10 @@ class Store:
 
     # -- keeping -----------------------------------------------------------------------------
 
-    def keep(self, record: Record, paths: Iterable[str], step: int) -> List[Entry]:
-        """Copy each path (a directory with all below it) into the record, unless kept before."""
+    def keep(self, record: Record, paths: Iterable[str], step: int,
+             whole: bool = False) -> List[Entry]:
+        """Copy each path (a directory with all below it) into the record, unless kept before.
+        `whole`: the step takes the paths away entirely (see Entry.whole)."""
         known = {e.path for e in record.entries}
         added: List[Entry] = []
         for path in paths:
@@ -169,6 +174,8 @@ class Store:
                     continue
                 entry = self._copy(record, inside, step)
                 if entry is not None:
+                    if whole and inside == path:
+                        entry = Entry(**{**asdict(entry), "whole": True})
                     known.add(inside)
                     added.append(entry)
         record.entries.extend(added)
@@ -231,6 +238,7 @@ class Store:
         """Put every kept path back; returns the record of what was there before, and what
         differed."""
         safety = self.new_record(f"pyguard undo {record.id}", prefix="undo-")
+        self._clear_grown_trees(record, safety)
         changed = [e for e in record.entries if not self._matches(e)]
         self.keep(safety, [e.path for e in changed if e.type != "dir"], step=1)
         # Directories first (parents before children), then their contents, then directory
@@ -247,6 +255,19 @@ class Store:
         record.state, record.undone_by = "undone", safety.id
         self.save(record)
         return safety, changed
+
+    def _clear_grown_trees(self, record: Record, safety: Record) -> None:
+        """A directory taken away whole that holds something else now (a venv made anew where
+        the broken one was) is kept in the safety record and cleared, to come back as it was."""
+        kept = {e.path for e in record.entries}
+        for entry in record.entries:
+            if not (entry.whole and entry.type == "dir"):
+                continue
+            host = self.host(entry.path)
+            if os.path.isdir(host) and not os.path.islink(host) and \
+                    any(p not in kept for p in self._walk(entry.path)):
+                self.keep(safety, [entry.path], step=1)
+                self._clear(host)
 
     def _matches(self, entry: Entry) -> bool:
         """Whether the path is still exactly as kept (then restoring it changes nothing)."""
