@@ -10,7 +10,7 @@ import re
 import shutil
 from pathlib import Path
 
-from .realroot import RealRoot
+from .realroot import RealRoot, pyguard
 
 PROJECT = Path(__file__).resolve().parents[2]
 SAMPLE = re.compile(r"```text\n\$ sudo pyguard doctor\n(.*?)```", re.S)
@@ -39,3 +39,26 @@ def test_a_clean_root_is_one_calm_line_under_debians_python(real_root) -> None:
     result = run_inside(root, "doctor")
     assert (result.returncode, result.stdout, result.stderr) == (
         0, "pyguard: / (Debian 12 (bookworm), default Python 3.11) is healthy; 26 rules checked.\n", "")
+
+
+FIX_SAMPLE = re.compile(r"```text\n\$ sudo pyguard fix --root /mnt --yes\n(.*?)```", re.S)
+
+
+def _normalised(text: str) -> str:
+    """What changes from run to run: seconds, the undo record's id, the archive's versions."""
+    text = re.sub(r"\(\d+\.\d s", "(N s", text)
+    text = re.sub(r"\b\d{8}-\d{6}(-\d+)?\b", "ID", text)
+    return re.sub(r"(?m)^(Packages unpacked .*?: )(.*)$",
+                  lambda m: m.group(1) + re.sub(r" [0-9][^ ,]*", " VERSION", m.group(2)), text)
+
+
+def test_the_readme_fix_sample_is_real_output(real_root) -> None:
+    root = real_root("bookworm")
+    root.run("ln -sf /usr/local/bin/python3.12 /usr/bin/python3 && "
+             "echo '# tuned' >> /usr/lib/python3/dist-packages/six.py")
+    result = pyguard(root, "fix", "--yes")
+    sample = FIX_SAMPLE.search((PROJECT / "README.md").read_text())
+    assert sample is not None, "README.md has no fix sample"
+    printed = result.stdout.replace(str(root.path), "/mnt")
+    assert (result.returncode, _normalised(printed), result.stderr) == (
+        0, _normalised(sample.group(1)), "")
