@@ -20,7 +20,7 @@ def test_dry_run_prints_the_plan_and_changes_nothing(fake_root: FakeRoot):
         "ERROR /usr/bin/python3 is not Debian's python3.11  [python3-link]",
         "  1. [moves files] ln -sfn python3.11 /usr/bin/python3",
         "     # point /usr/bin/python3 back at Debian's default interpreter",
-        "     moves aside: /usr/bin/python3",
+        "     replaces: /usr/bin/python3",
         "  2. [safe] apt-get install --reinstall -y python3-minimal python3.11-minimal",
         "     # restore both packages' files as shipped",
         "",

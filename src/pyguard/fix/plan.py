@@ -9,6 +9,9 @@ from ..findings import Finding
 from ..risk import MOVES_FILES, Action, UnknownCommand, actions_of
 
 FIXED_SEVERITIES = ("error", "warning")
+VERB_WORDS = {"move-aside": "moves aside", "edit": "edits", "append": "appends to",
+              "link": "replaces", "alternatives-remove": "removes the alternatives group",
+              "divert-remove": "removes the diversion of"}
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,12 @@ class Step:
     def moves(self) -> Tuple[str, ...]:
         """The local paths this step moves, edits or replaces (kept in the undo store)."""
         return tuple(p for a in self.actions if a.risk == MOVES_FILES for p in a.paths)
+
+    @property
+    def what_changes(self) -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
+        """(what is done, to which paths) of each action that changes local files, for people."""
+        return tuple((VERB_WORDS.get(a.verb, "changes"), a.paths) for a in self.actions
+                     if a.risk == MOVES_FILES and a.paths)
 
     @property
     def packages(self) -> Tuple[str, ...]:

@@ -24,8 +24,8 @@ def plan_text(plan: Plan, where: str, style: Style = plain) -> str:
                          f"{style(step.command, 'command')}")
             if step.note:
                 lines.append(f"     {style('# ' + step.note, 'note')}")
-            if step.moves:
-                lines.append(f"     moves aside: {', '.join(step.moves)}")
+            for words, paths in step.what_changes:
+                lines.append(f"     {words}: {', '.join(paths)}")
     lines += ["", f"safe: reinstalls from the archive and touches nothing local; moves files: "
                   f"what it names goes aside. Every file a step removes or overwrites is copied "
                   f"first to {STORE}/ID; pyguard undo puts it back."]
