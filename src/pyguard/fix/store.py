@@ -150,8 +150,11 @@ class Store:
         """Every record, oldest first; unreadable ones are skipped."""
         try:
             names = sorted(os.listdir(self.host(STORE, follow_last=True)))
-        except OSError:
+        except (FileNotFoundError, NotADirectoryError):
             return []
+        except OSError as exc:
+            raise StoreError(f"{self.root.rstrip('/')}{STORE}: {exc.strerror} "
+                             "(the undo store is root's: run as root)") from None
         out = []
         for name in names:
             try:
