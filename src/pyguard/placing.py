@@ -67,3 +67,28 @@ def make_dirs(root: str, inside: str, created: List[str]) -> None:
         os.mkdir(host_path(root, directory, True), 0o755)
         if directory not in created:
             created.append(directory)
+
+
+def remove_placed(root: str, inside: str, sha256: Optional[str]) -> str:
+    """Remove a file pyguard placed if it is still as placed: "removed", "gone" (not there),
+    or "kept" (changed since, or replaced by a link: somebody else's now)."""
+    path = host_path(root, inside)
+    if not os.path.lexists(path):
+        return "gone"
+    if not os.path.islink(path) and sha256_of(path) == sha256:
+        os.unlink(path)
+        return "removed"
+    return "kept"
+
+
+def forget(root: str, state_inside: str, created: List[str]) -> List[str]:
+    """Remove the state file and, deepest first, the directories pyguard created if empty."""
+    os.unlink(host_path(root, state_inside))
+    lines = []
+    for directory in sorted(created, key=len, reverse=True):
+        try:
+            os.rmdir(host_path(root, directory))  # only if empty
+            lines.append(f"removed  {directory}/ (pyguard had created it)")
+        except OSError:
+            pass
+    return lines

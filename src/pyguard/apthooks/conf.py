@@ -24,7 +24,8 @@ import sys
 import tempfile
 from typing import Dict, List, Sequence, Tuple
 
-from ..placing import host_path, make_dirs, read_state, sha256_of, write_state
+from ..placing import (forget, host_path, make_dirs, read_state, remove_placed, sha256_of,
+                       write_state)
 
 FILE = "/etc/apt/apt.conf.d/80pyguard"
 STATE = "/var/lib/pyguard/hooks.json"
@@ -206,23 +207,12 @@ def uninstall(root: str) -> Tuple[int, List[str]]:
         if os.path.lexists(path):
             return 1, [f"KEPT     {FILE}: not placed by `pyguard hooks install`; left alone"]
         return 0, ["pyguard's apt hooks are not installed; nothing to remove"]
-    lines: List[str] = []
-    if not os.path.lexists(path):
-        lines.append(f"gone     {FILE} (already removed)")
-    elif not os.path.islink(path) and sha256_of(path) == state.get("sha256"):
-        os.unlink(path)
-        lines.append(f"removed  {FILE}")
-    else:
+    outcome = remove_placed(root, FILE, state.get("sha256"))
+    if outcome == "kept":
         return 1, [f"KEPT     {FILE}: changed since pyguard placed it; left alone "
                    "(it is yours now: edit or remove it by hand)"]
-    os.unlink(host_path(root, STATE))
-    for directory in sorted(state.get("created_dirs", []), key=len, reverse=True):
-        try:
-            os.rmdir(host_path(root, directory))  # only if empty
-            lines.append(f"removed  {directory}/ (pyguard had created it)")
-        except OSError:
-            pass
-    return 0, lines
+    lines = [f"gone     {FILE} (already removed)" if outcome == "gone" else f"removed  {FILE}"]
+    return 0, lines + forget(root, STATE, state.get("created_dirs", []))
 
 
 def status(root: str, config_note: str) -> Tuple[int, List[str]]:

@@ -17,7 +17,8 @@ import sys
 import tempfile
 from typing import Dict, List, Sequence, Tuple
 
-from ..placing import host_path, make_dirs, read_state, sha256_of, write_state
+from ..placing import (forget, host_path, make_dirs, read_state, remove_placed, sha256_of,
+                       write_state)
 from .target import SHIM_MARKER, find_real
 
 SHIM_DIR = "/usr/local/sbin"
@@ -176,29 +177,20 @@ def uninstall(root: str = "/") -> Tuple[int, List[str]]:
     lines: List[str] = []
     kept: Dict[str, Dict] = {}
     for inside, info in sorted(state["shims"].items()):
-        path = host_path(root, inside)
-        if not os.path.lexists(path):
-            lines.append(f"gone     {inside} (already removed)")
-        elif not os.path.islink(path) and sha256_of(path) == info.get("sha256"):
-            os.unlink(path)
-            lines.append(f"removed  {inside}")
-        else:
+        outcome = remove_placed(root, inside, info.get("sha256"))
+        if outcome == "kept":
             lines.append(f"KEPT     {inside}: changed since pyguard placed it; left alone")
             kept[inside] = info
+        else:
+            lines.append(f"gone     {inside} (already removed)" if outcome == "gone"
+                         else f"removed  {inside}")
     if not state["shims"] and not os.path.exists(host_path(root, STATE)):
         return 0, ["pyguard's guard is not installed; nothing to remove"]
     if kept:
         state["shims"] = kept
         _save_state(root, state)
         return 1, lines
-    os.unlink(host_path(root, STATE))
-    for directory in sorted(state.get("created_dirs", []), key=len, reverse=True):
-        try:
-            os.rmdir(host_path(root, directory))  # only if empty
-            lines.append(f"removed  {directory}/ (pyguard had created it)")
-        except OSError:
-            pass
-    return 0, lines
+    return 0, lines + forget(root, STATE, state.get("created_dirs", []))
 
 
 def _secure_path(root: str) -> str:
