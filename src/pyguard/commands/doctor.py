@@ -24,7 +24,11 @@ def run_doctor(args: argparse.Namespace) -> int:
     from ..examine import examine
     from ..render.json import dumps
 
-    run = examine(args.root, args.only)
+    from ..render.progress import slow_work
+
+    with slow_work("pyguard: examining the system (a first full check reads every file of "
+                   "Debian's Python packages)"):
+        run = examine(args.root, args.only)
     if args.format == "json":
         data = run.envelope()
         sys.stdout.write(dumps(data))

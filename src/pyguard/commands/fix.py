@@ -38,7 +38,10 @@ def run_fix(args: argparse.Namespace) -> int:
     json_out = args.format == "json"
     color = not json_out and use_color(sys.stdout)
     style = marked if color else plain
-    before = examine(args.root, args.only, command="fix")
+    from ..render.progress import slow_work
+
+    with slow_work("pyguard: examining the system"):
+        before = examine(args.root, args.only, command="fix")
     if before.problem is not None:
         return _fail(before.envelope() if json_out else None, before.problem.message)
     plan = make_plan(before.report.findings, advice_too=bool(args.only))
@@ -70,7 +73,8 @@ def run_fix(args: argparse.Namespace) -> int:
             raise
         return _fail(None, f"{type(exc).__name__}: {exc}")
 
-    after = examine(args.root, None, command="fix")
+    with slow_work("pyguard: examining the system again"):
+        after = examine(args.root, None, command="fix")
     if json_out:
         sys.stdout.write(dumps(render.envelope(plan, outcome, after.envelope(), False)))
         return after.exit_code
