@@ -42,33 +42,23 @@ CONFIG_HINT = "[hooks] apt = no in /etc/pyguard/pyguard.conf"
 class HookDpkg(DpkgDatabase):
     """The dpkg database with an ownership index of the interpreter packages and python3-apt.
 
-    A path those packages do not list is looked up in every installed package's file list
-    (read once, on the first such question): rare, since on a healthy system every path the
-    hook rules ask about belongs to an interpreter package.
+    A path those packages do not list is looked up in every installed package's file list:
+    rare, since on a healthy system every path the hook rules ask about belongs to an
+    interpreter package.
     """
 
-    def _installed_info_names(self) -> Iterator[Tuple[str, str]]:
-        return ((name, info) for name, info in super()._installed_info_names()
+    def _indexed_info_names(self) -> Iterator[Tuple[str, str]]:
+        return ((name, info) for name, info in self._installed_info_names()
                 if LISTED.fullmatch(name))
 
     def _cached_index(self, name: str, needles: Tuple[str, ...]) -> Mapping[str, object]:
         return self._build_index(needles)  # a dozen lists: reading them beats any cache
 
-    @cached_property
-    def _every_list(self) -> Tuple[Tuple[str, str], ...]:
-        lists = []
-        for name, info in DpkgDatabase._installed_info_names(self):
-            text = self.fs.read_text(f"{self.admindir}/info/{info}.list")
-            if text:
-                lists.append((name, "\n" + text + "\n"))
-        return tuple(lists)
-
     def owners(self, path: str) -> Tuple[str, ...]:
         found = super().owners(path)
         if found or path.startswith(UNSCANNED):
             return found
-        line = "\n" + path + "\n"
-        return tuple(name for name, text in self._every_list if line in text)
+        return self.lists_naming([path])[path]
 
     def owned(self, path: str) -> bool:
         return bool(self.owners(path))

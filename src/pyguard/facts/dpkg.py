@@ -172,6 +172,17 @@ class DpkgDatabase:
         return ((name, info) for name, (state, info) in self._states.items()
                 if state in INSTALLED_STATES)
 
+    def _indexed_info_names(self) -> Iterator[Tuple[str, str]]:
+        """The packages whose file lists the ownership index holds: every installed one."""
+        return self._installed_info_names()
+
+    def _read_lists(self, packages: Iterator[Tuple[str, str]]) -> Iterator[Tuple[str, bytes]]:
+        """(package, its info/PKG.list as bytes) of each package that has one."""
+        wanted = {f"{info}.list": name for name, info in packages}
+        for list_name, data in self.fs.read_many(f"{self.admindir}/info", wanted):
+            if data:
+                yield wanted[list_name], data
+
     @cached_property
     def _python_owners(self) -> Mapping[str, object]:
         """The ownership index of paths that contain "python" or "pip": most of what pyguard asks.
@@ -223,9 +234,9 @@ class DpkgDatabase:
         """Index the lines of every installed package's info/PKG.list that contain one of
         `needles` (every line when there are none)."""
         index: Dict[str, object] = {}
-        for name, info_name in self._installed_info_names():
-            text = self.fs.read_text(f"{self.admindir}/info/{info_name}.list")
-            if text is None or (needles and not any(n in text for n in needles)):
+        for name, data in self._read_lists(self._indexed_info_names()):
+            text = data.decode("utf-8", "surrogateescape")
+            if needles and not any(n in text for n in needles):
                 continue
             lines = text.split("\n")
             if needles:
@@ -253,25 +264,27 @@ class DpkgDatabase:
 
     def owners_in_lists(self, paths: Sequence[str], known: AbstractSet[str] = frozenset()
                         ) -> Dict[str, Tuple[str, ...]]:
-        """owners() of a few exact paths, read from the file lists without building an index,
-        leaving out the `known` packages (the caller has them already: their lists, the
-        interpreters' among them, are the longest).
+        """owners() of a few exact paths, leaving out the `known` packages (the caller has
+        them already: their lists, the interpreters' among them, are the longest).
 
         For a question or two on a first run, finding the lines in each list is a fraction of
         the cost of indexing them; once an index exists, owners() answers.
         """
         if any(attr in self.__dict__ for attr in ("_python_owners", "_all_owners")):
             return {path: tuple(o for o in self.owners(path) if o not in known) for path in paths}
+        return self.lists_naming(paths, known)
+
+    def lists_naming(self, paths: Sequence[str], known: AbstractSet[str] = frozenset()
+                     ) -> Dict[str, Tuple[str, ...]]:
+        """The installed packages, `known` ones left out, whose file list has a line `path`,
+        found in the lists themselves (as bytes: nothing is decoded)."""
         lines = {path: ("\n" + path + "\n").encode("utf-8", "surrogateescape") for path in paths}
         found: Dict[str, List[str]] = {path: [] for path in paths}
         common = os.path.commonprefix(list(lines.values()))
-        wanted = {f"{info}.list": name for name, info in self._installed_info_names()
-                  if name not in known}
-        for list_name, data in self.fs.read_many(f"{self.admindir}/info", wanted):
-            name = wanted[list_name]
-            if not data:
-                continue
-            if common not in data:  # one scan for most lists; bytes: nothing is decoded
+        packages = ((name, info) for name, info in self._installed_info_names()
+                    if name not in known)
+        for name, data in self._read_lists(packages):
+            if common not in data:  # one scan for most lists
                 continue
             for path, line in lines.items():  # a list's first line is /., never one of these
                 if (line in data or data.endswith(line[:-1])) and name not in found[path]:
