@@ -28,11 +28,15 @@ def host_path(root: str, inside: str, follow_last: bool = False) -> str:
 
 
 def sha256_of(path: str) -> Optional[str]:
+    """sha256 of a host file, streamed (undo keeps large files too); None if unreadable."""
+    digest = hashlib.sha256()
     try:
         with open(path, "rb") as f:
-            return hashlib.sha256(f.read()).hexdigest()
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
     except OSError:
         return None
+    return digest.hexdigest()
 
 
 def read_state(root: str, inside: str) -> Optional[Dict]:
@@ -56,7 +60,7 @@ def write_state(root: str, inside: str, state: Dict) -> None:
     os.replace(tmp, path)
 
 
-def make_dirs(root: str, inside: str, created: List[str]) -> None:
+def make_dirs(root: str, inside: str, created: List[str], mode: int = 0o755) -> None:
     """Create `inside` and its missing parents, adding each one pyguard made to `created`."""
     missing = []
     current = inside
@@ -64,7 +68,7 @@ def make_dirs(root: str, inside: str, created: List[str]) -> None:
         missing.append(current)
         current = os.path.dirname(current)
     for directory in reversed(missing):
-        os.mkdir(host_path(root, directory, True), 0o755)
+        os.mkdir(host_path(root, directory, True), mode)
         if directory not in created:
             created.append(directory)
 

@@ -24,7 +24,7 @@ import stat
 from dataclasses import asdict, dataclass, field
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from ..rootfs import RootFS
+from ..placing import host_path, make_dirs, sha256_of
 
 STORE = "/var/lib/pyguard/undo"
 SCHEMA = "pyguard-undo/1"
@@ -97,17 +97,6 @@ class Store:
     def __init__(self, root: str) -> None:
         self.root = os.path.realpath(root)
 
-    def _fs(self) -> RootFS:
-        return RootFS(self.root)  # fresh: a fix changes the tree between calls
-
-    def host(self, inside: str, follow_last: bool = False) -> str:
-        """Host path of `inside`, its parents resolved inside the root."""
-        fs = self._fs()
-        resolved = fs.resolve(inside, follow_last=follow_last)
-        if resolved is None:
-            raise StoreError(f"{inside}: too many levels of symbolic links")
-        return fs.host_path(resolved)
-
     def record_dir(self, record_id: str) -> str:
         return f"{STORE}/{record_id}"
 
@@ -118,7 +107,7 @@ class Store:
         base = prefix + now.strftime("%Y%m%d-%H%M%S")
         record_id, n = base, 1
         self._makedirs(STORE)
-        while os.path.lexists(self.host(self.record_dir(record_id))):
+        while os.path.lexists(host_path(self.root, self.record_dir(record_id))):
             n += 1
             record_id = f"{base}-{n}"
         self._makedirs(self.record_dir(record_id) + "/files")
@@ -128,7 +117,7 @@ class Store:
 
     def save(self, record: Record) -> None:
         """Write the manifest atomically: an interrupted fix still leaves a readable one."""
-        path = self.host(self.record_dir(record.id) + "/manifest.json")
+        path = host_path(self.root, self.record_dir(record.id) + "/manifest.json")
         tmp = path + ".new"
         with open(tmp, "w", encoding="utf-8") as out:
             out.write(record.to_json())
@@ -137,19 +126,20 @@ class Store:
         os.replace(tmp, path)
 
     def load(self, record_id: str) -> Record:
-        path = self.host(self.record_dir(record_id) + "/manifest.json")
+        path = host_path(self.root, self.record_dir(record_id) + "/manifest.json")
         try:
             with open(path, encoding="utf-8") as manifest:
                 return Record.from_json(manifest.read(), path)
         except FileNotFoundError:
-            raise StoreError(f"no undo record {record_id} in {self.root.rstrip('/')}{STORE}") from None
+            where = f"{self.root.rstrip('/')}{STORE}"
+            raise StoreError(f"no undo record {record_id} in {where}") from None
         except OSError as exc:
             raise StoreError(f"{path}: {exc.strerror}") from None
 
     def records(self) -> List[Record]:
         """Every record, oldest first; unreadable ones are skipped."""
         try:
-            names = sorted(os.listdir(self.host(STORE, follow_last=True)))
+            names = sorted(os.listdir(host_path(self.root, STORE, follow_last=True)))
         except (FileNotFoundError, NotADirectoryError):
             return []
         except OSError as exc:
@@ -187,7 +177,7 @@ class Store:
 
     def _walk(self, path: str) -> Iterable[str]:
         """`path` and, for a real directory (not a link to one), everything below it."""
-        host = self.host(path)
+        host = host_path(self.root, path)
         try:
             st = os.lstat(host)
         except OSError:
@@ -198,7 +188,7 @@ class Store:
                 yield from self._walk(path.rstrip("/") + "/" + name)
 
     def _copy(self, record: Record, inside: str, step: int) -> Optional[Entry]:
-        host = self.host(inside)
+        host = host_path(self.root, inside)
         try:
             st = os.lstat(host)
         except FileNotFoundError:
@@ -216,24 +206,19 @@ class Store:
         digest = hashlib.sha256()
         size = 0
         fd = os.open(host, os.O_RDONLY | os.O_NOFOLLOW)
-        with os.fdopen(fd, "rb") as src, open(self.host(copy), "wb") as dst:
+        with os.fdopen(fd, "rb") as src, open(host_path(self.root, copy), "wb") as dst:
             for chunk in iter(lambda: src.read(CHUNK), b""):
                 digest.update(chunk)
                 dst.write(chunk)
                 size += len(chunk)
-        os.chmod(self.host(copy), 0o600)
+        os.chmod(host_path(self.root, copy), 0o600)
         return Entry(type="file", size=size, sha256=digest.hexdigest(), **base)
 
     def _stored(self, record_id: str, inside: str) -> str:
         return f"{self.record_dir(record_id)}/files/{inside.lstrip('/')}"
 
     def _makedirs(self, inside: str) -> None:
-        """mkdir -p inside the root; each component is resolved inside it."""
-        parts = [p for p in inside.split("/") if p]
-        for i in range(1, len(parts) + 1):
-            host = self.host("/" + "/".join(parts[:i]), follow_last=True)
-            if not os.path.isdir(host):
-                os.mkdir(host, 0o700)
+        make_dirs(self.root, inside, [], mode=0o700)  # the store holds copies of root's files
 
     # -- putting back ------------------------------------------------------------------------
 
@@ -252,7 +237,7 @@ class Store:
                 self._put_back(record, entry)
         for entry in sorted((e for e in record.entries if e.type == "dir"),
                             key=lambda e: -e.path.count("/")):
-            self._set_meta(self.host(entry.path), entry)
+            self._set_meta(host_path(self.root, entry.path), entry)
         safety.state = "done"
         self.save(safety)
         record.state, record.undone_by = "undone", safety.id
@@ -266,7 +251,7 @@ class Store:
         for entry in record.entries:
             if not (entry.whole and entry.type == "dir"):
                 continue
-            host = self.host(entry.path)
+            host = host_path(self.root, entry.path)
             if os.path.isdir(host) and not os.path.islink(host) and \
                     any(p not in kept for p in self._walk(entry.path)):
                 self.keep(safety, [entry.path], step=1)
@@ -274,12 +259,13 @@ class Store:
 
     def _matches(self, entry: Entry) -> bool:
         """Whether the path is still exactly as kept (then restoring it changes nothing)."""
-        host = self.host(entry.path)
+        host = host_path(self.root, entry.path)
         try:
             st = os.lstat(host)
         except OSError:
             return False
-        same_meta = (stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid) == (entry.mode, entry.uid, entry.gid)
+        same_meta = ((stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid)
+                     == (entry.mode, entry.uid, entry.gid))
         if entry.type == "symlink":
             return stat.S_ISLNK(st.st_mode) and os.readlink(host) == entry.target and \
                 (st.st_uid, st.st_gid) == (entry.uid, entry.gid)
@@ -287,12 +273,12 @@ class Store:
             return stat.S_ISDIR(st.st_mode) and same_meta
         if entry.type == "file":
             return stat.S_ISREG(st.st_mode) and same_meta and st.st_size == entry.size and \
-                _sha256(host) == entry.sha256
+                sha256_of(host) == entry.sha256
         return same_meta
 
     def _put_back(self, record: Record, entry: Entry) -> None:
         self._makedirs_like(record, os.path.dirname(entry.path))
-        host = self.host(entry.path)
+        host = host_path(self.root, entry.path)
         if entry.type == "dir":
             if not os.path.isdir(host) or os.path.islink(host):
                 self._clear(host)
@@ -307,7 +293,7 @@ class Store:
         if entry.type == "symlink":
             os.symlink(entry.target, tmp)
         else:
-            source = self.host(self._stored(record.id, entry.path))
+            source = host_path(self.root, self._stored(record.id, entry.path))
             with open(source, "rb") as src, open(tmp, "xb") as dst:
                 for chunk in iter(lambda: src.read(CHUNK), b""):
                     dst.write(chunk)
@@ -327,14 +313,11 @@ class Store:
     def _makedirs_like(self, record: Record, inside: str) -> None:
         """Create missing parents with the modes the record knows, 0755 otherwise."""
         dirs = {e.path: e for e in record.entries if e.type == "dir"}
-        parts = [p for p in inside.split("/") if p]
-        for i in range(1, len(parts) + 1):
-            path = "/" + "/".join(parts[:i])
-            host = self.host(path, follow_last=True)
-            if not os.path.isdir(host):
-                os.mkdir(host, 0o755)
-                if path in dirs:
-                    self._set_meta(host, dirs[path])
+        created: List[str] = []
+        make_dirs(self.root, inside, created)
+        for path in created:
+            if path in dirs:
+                self._set_meta(host_path(self.root, path), dirs[path])
 
     @staticmethod
     def _set_meta(host: str, entry: Entry) -> None:
@@ -343,11 +326,3 @@ class Store:
             os.chmod(host, entry.mode)  # after chown, which clears set-id bits
         if entry.mtime_ns:
             os.utime(host, ns=(entry.mtime_ns, entry.mtime_ns), follow_symlinks=False)
-
-
-def _sha256(host: str) -> str:
-    digest = hashlib.sha256()
-    with open(host, "rb") as f:
-        for chunk in iter(lambda: f.read(CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
