@@ -66,9 +66,12 @@ def actions_of(command: str) -> Tuple[Action, ...]:
 def risk_of(command: str) -> str:
     """`moves files` when any part of the command moves, edits or replaces a local file."""
     try:
-        actions = actions_of(command)
+        return risk_of_actions(actions_of(command))
     except UnknownCommand:
         return MOVES_FILES  # unknown effect: never call it safe
+
+
+def risk_of_actions(actions: Tuple[Action, ...]) -> str:
     return MOVES_FILES if any(a.risk == MOVES_FILES for a in actions) else SAFE
 
 

@@ -19,7 +19,8 @@ def add_fix(commands) -> None:
                     "/var/lib/pyguard/undo/ID inside the examined system.")
     root_option(parser)
     parser.add_argument("--only", action="append", metavar="RULE",
-                        help="fix only this rule's findings, pieces of advice included (may be repeated)")
+                        help="fix only this rule's findings, pieces of advice included "
+                             "(may be repeated)")
     parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     parser.add_argument("--yes", "-y", action="store_true",
                         help="run without asking (needed when not on a terminal)")

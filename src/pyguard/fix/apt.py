@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shlex
 import stat
 import subprocess
 import tarfile
@@ -54,7 +55,6 @@ class Changes:
 
 def _with(argv: Sequence[str], *extra: str) -> str:
     """The step's own apt-get command with extra options, as one shell command."""
-    import shlex
     return shlex.join([argv[0], *extra, *argv[1:]])
 
 

@@ -4,7 +4,7 @@ the first failure."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Set, Tuple
 
 from ..risk import Action
 from . import apt
@@ -56,7 +56,8 @@ def execute(root: str, plan: Plan, command_line: str, listen: Listener) -> Outco
     with mounted(root, planned_mounts(root)) as mounts:
         outcome.mounts = tuple(mounts)
         listen("check", None, None)
-        outcome.unavailable = _unavailable(root, plan.steps)
+        fetched: Set[Tuple[str, ...]] = set()
+        outcome.unavailable = _unavailable(root, plan.steps, fetched)
         if outcome.unavailable:
             return outcome  # nothing changed: apt's cache and lists only
         store = Store(root)
@@ -64,7 +65,7 @@ def execute(root: str, plan: Plan, command_line: str, listen: Listener) -> Outco
         try:
             for step in plan.steps:
                 listen("start", step, None)
-                result = _run_step(root, store, record, step)
+                result = _run_step(root, store, record, step, fetched)
                 outcome.results.append(result)
                 record.steps.append(_summary(result))
                 store.save(record)
@@ -81,7 +82,8 @@ def execute(root: str, plan: Plan, command_line: str, listen: Listener) -> Outco
     return outcome
 
 
-def _unavailable(root: str, steps: Sequence[Step]) -> List[Unavailable]:
+def _unavailable(root: str, steps: Sequence[Step], fetched: Set[Tuple[str, ...]]
+                 ) -> List[Unavailable]:
     """Every apt step whose packages apt cannot get now, with apt's reason.
 
     Packages are downloaded here too, so a missing network stops the fix before it changes
@@ -95,25 +97,21 @@ def _unavailable(root: str, steps: Sequence[Step]) -> List[Unavailable]:
                 break
             if action.verb != "apt-install":
                 continue
-            reason = apt.check_available(root, action.argv)
-            if reason is None:
-                try:
-                    apt.download(root, action.argv)
-                except apt.AptError as exc:
-                    reason = str(exc)
+            reason = _fetch(root, action, fetched)
             if reason and "dpkg was interrupted" not in reason:
                 missing.append(Unavailable(step, action.packages, reason))
     return missing
 
 
-def _run_step(root: str, store: Store, record: Record, step: Step) -> StepResult:
+def _run_step(root: str, store: Store, record: Record, step: Step,
+              fetched: Set[Tuple[str, ...]]) -> StepResult:
     outputs: List[str] = []
     seconds = 0.0
     kept = 0
     for piece, actions in _pieces(step):
         try:
             for action in actions:
-                paths = _at_risk(root, action, record)
+                paths = _at_risk(root, action, record, fetched)
                 kept += len(store.keep(record, paths, step.number,
                                        whole=action.verb == "move-aside"))
         except apt.AptError as exc:
@@ -127,13 +125,27 @@ def _run_step(root: str, store: Store, record: Record, step: Step) -> StepResult
     return StepResult(step, 0, seconds, "".join(outputs), kept)
 
 
-def _at_risk(root: str, action: Action, record: Record) -> List[str]:
+def _fetch(root: str, action: Action, fetched: Set[Tuple[str, ...]]) -> Optional[str]:
+    """Have apt check and download the action's packages, once; apt's reason if it cannot."""
+    if action.argv in fetched:
+        return None
+    reason = apt.check_available(root, action.argv)
+    if reason is None:
+        try:
+            apt.download(root, action.argv)
+        except apt.AptError as exc:
+            return str(exc)
+        fetched.add(action.argv)
+    return reason
+
+
+def _at_risk(root: str, action: Action, record: Record, fetched: Set[Tuple[str, ...]]
+             ) -> List[str]:
     if action.verb != "apt-install":
         return touched_paths(root, action)
-    reason = apt.check_available(root, action.argv)
+    reason = _fetch(root, action, fetched)
     if reason:
         raise apt.AptError(reason)
-    apt.download(root, action.argv)
     changes = apt.simulate(root, action.argv)
     record.packages = sorted(set(record.packages) | apt.packages_of(changes))
     return apt.at_risk(root, changes)

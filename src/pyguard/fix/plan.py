@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Optional, Sequence, Tuple
 
 from ..findings import Finding
-from ..risk import MOVES_FILES, Action, UnknownCommand, actions_of
+from ..risk import MOVES_FILES, Action, UnknownCommand, actions_of, risk_of_actions
 
 FIXED_SEVERITIES = ("error", "warning")
 VERB_WORDS = {"move-aside": "moves aside", "edit": "edits", "append": "appends to",
@@ -25,12 +25,12 @@ class Step:
 
     @property
     def risk(self) -> str:
-        return MOVES_FILES if any(a.risk == MOVES_FILES for a in self.actions) else "safe"
+        return risk_of_actions(self.actions)
 
     @property
     def moves(self) -> Tuple[str, ...]:
         """The local paths this step moves, edits or replaces (kept in the undo store)."""
-        return tuple(p for a in self.actions if a.risk == MOVES_FILES for p in a.paths)
+        return tuple(p for _, paths in self.what_changes for p in paths)
 
     @property
     def what_changes(self) -> Tuple[Tuple[str, Tuple[str, ...]], ...]:

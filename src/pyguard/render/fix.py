@@ -20,8 +20,8 @@ def plan_text(plan: Plan, where: str, style: Style = plain) -> str:
         label = style(finding.severity.upper(), finding.severity)
         lines += ["", f"{label} {style(finding.title, 'title')}  [{finding.rule}]"]
         for step in plan.steps_of(finding):
-            lines.append(f"  {step.number}. [{style(step.risk, 'ok' if step.risk == 'safe' else 'warning')}] "
-                         f"{style(step.command, 'command')}")
+            risk = style(step.risk, "ok" if step.risk == "safe" else "warning")
+            lines.append(f"  {step.number}. [{risk}] {style(step.command, 'command')}")
             if step.note:
                 lines.append(f"     {style('# ' + step.note, 'note')}")
             for words, paths in step.what_changes:
@@ -60,7 +60,8 @@ def step_end(result: StepResult, style: Style = plain) -> str:
 def outcome_text(plan: Plan, outcome: Outcome, root_option: str, style: Style = plain) -> str:
     lines: List[str] = []
     if outcome.unavailable:
-        lines.append(style("Nothing was changed: apt cannot get every package the fix needs.", "error"))
+        lines.append(style("Nothing was changed: apt cannot get every package the fix needs.",
+                           "error"))
         for missing in outcome.unavailable:
             lines.append(f"  step {missing.step.number} ({' '.join(missing.packages)}):")
             lines += ["    " + line for line in missing.reason.splitlines()]
