@@ -405,22 +405,16 @@ def doctor(root: RealRoot, *extra: str, timeout: float = 300) -> Tuple[int, dict
     pyguard reads the root from outside, as it would read a rescue-mounted disk; it never runs
     inside it. src/ is put on PYTHONPATH so an uninstalled checkout works too.
     """
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC_DIR), env.get("PYTHONPATH")]))
-    env.pop("NO_COLOR", None)
-    cmd = [sys.executable, "-m", "pyguard", "doctor", "--root", str(root.path),
-           "--format", "json", *extra]
-    result = subprocess.run(
-        cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout
-    )
+    result = pyguard(root, "doctor", "--format", "json", *extra, timeout=timeout)
+    return result.returncode, without_risk(json_of(result, "pyguard doctor"))
+
+
+def json_of(result: subprocess.CompletedProcess, what: str) -> dict:
     try:
-        envelope = json.loads(result.stdout)
+        return json.loads(result.stdout)
     except json.JSONDecodeError as exc:
-        raise AssertionError(
-            f"pyguard doctor printed no JSON ({exc}); exit {result.returncode}\n"
-            f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}"
-        ) from None
-    return result.returncode, without_risk(envelope)
+        raise AssertionError(f"{what} printed no JSON ({exc})\n" + describe_run(what, result)) \
+            from None
 
 
 def without_risk(envelope: dict) -> dict:
@@ -454,11 +448,7 @@ def pyguard(root: RealRoot, *args: str, timeout: float = 900) -> subprocess.Comp
 def fix(root: RealRoot, *extra: str) -> Tuple[int, dict]:
     """`pyguard fix --root ROOT --yes --format json`: (exit code, envelope with its "fix")."""
     result = pyguard(root, "fix", "--yes", "--format", "json", *extra)
-    try:
-        return result.returncode, without_risk(json.loads(result.stdout))
-    except json.JSONDecodeError as exc:
-        raise AssertionError(f"pyguard fix printed no JSON ({exc})\n"
-                             + describe_run("pyguard fix", result)) from None
+    return result.returncode, without_risk(json_of(result, "pyguard fix"))
 
 
 def fixable_commands(envelope: Mapping, advice_too: bool = False) -> List[str]:
