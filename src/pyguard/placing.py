@@ -51,13 +51,24 @@ def read_state(root: str, inside: str) -> Optional[Dict]:
 
 def write_state(root: str, inside: str, state: Dict) -> None:
     """Replace the JSON at `inside` atomically."""
-    path = host_path(root, inside)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".pyguard-state-")
+    write_file(host_path(root, inside), json.dumps(state, indent=2, sort_keys=True) + "\n",
+               0o644, replace=True)
+
+
+def write_file(path: str, text: str, mode: int, replace: bool) -> None:
+    """Write a host file pyguard places: a new one never over anything that is there (not even
+    a dangling link), a replacement atomically (temp file and rename)."""
+    if replace:
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".pyguard-")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(state, f, indent=2, sort_keys=True)
-        f.write("\n")
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+        f.write(text)
+    os.chmod(path, mode)  # O_CREAT's mode is masked by the umask
 
 
 def make_dirs(root: str, inside: str, created: List[str], mode: int = 0o755) -> None:

@@ -21,11 +21,10 @@ import os
 import re
 import shlex
 import sys
-import tempfile
 from typing import Dict, List, Sequence, Tuple
 
 from ..placing import (forget, host_path, make_dirs, read_state, remove_placed, sha256_of,
-                       write_state)
+                       write_file, write_state)
 
 FILE = "/etc/apt/apt.conf.d/80pyguard"
 STATE = "/var/lib/pyguard/hooks.json"
@@ -150,7 +149,7 @@ def install(root: str, launch: Sequence[str]) -> Tuple[int, List[str]]:
             if current == digest:
                 lines.append(f"kept     {FILE} (already in place)")
             else:
-                _write(path, text, replace=True)
+                write_file(path, text, 0o644, replace=True)
                 lines.append(f"updated  {FILE}")
         elif recorded:
             return 1, [f"SKIPPED  {FILE}: changed since pyguard placed it; left alone "
@@ -164,7 +163,7 @@ def install(root: str, launch: Sequence[str]) -> Tuple[int, List[str]]:
                        "(move it away and run `pyguard hooks install` again)"]
     else:
         make_dirs(root, os.path.dirname(FILE), created)
-        _write(path, text, replace=False)
+        write_file(path, text, 0o644, replace=False)
         lines.append(f"placed   {FILE}")
     make_dirs(root, os.path.dirname(STATE), created)
     _save_state(root, {"format": FORMAT, "file": FILE, "sha256": digest, "launch": list(launch),
@@ -172,20 +171,6 @@ def install(root: str, launch: Sequence[str]) -> Tuple[int, List[str]]:
     lines.append(f"  apt runs: {describe(launch)}")
     lines.append(f"recorded in {STATE}")
     return 0, lines
-
-
-def _write(path: str, text: str, replace: bool) -> None:
-    if replace:
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".pyguard-")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-        return
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.chmod(path, 0o644)
 
 
 def describe(launch: Sequence[str]) -> str:

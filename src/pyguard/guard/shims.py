@@ -14,11 +14,10 @@ import hashlib
 import os
 import re
 import sys
-import tempfile
 from typing import Dict, List, Sequence, Tuple
 
 from ..placing import (forget, host_path, make_dirs, read_state, remove_placed, sha256_of,
-                       write_state)
+                       write_file, write_state)
 from .target import SHIM_MARKER, find_real
 
 SHIM_DIR = "/usr/local/sbin"
@@ -112,21 +111,6 @@ def _makedirs(root: str, inside: str, state: Dict) -> None:
     make_dirs(root, inside, state["created_dirs"])
 
 
-def _write_new(path: str, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o755)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.chmod(path, 0o755)
-
-
-def _replace(path: str, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".pyguard-")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.chmod(tmp, 0o755)
-    os.replace(tmp, path)
-
-
 def install(root: str = "/", interpreter: str = "", paths: Sequence[str] = ()) -> Tuple[int, List[str]]:
     """Place the shims; returns (exit code, lines to print). Exit 1 if any shim was left out."""
     interpreter = interpreter or default_interpreter()
@@ -146,7 +130,7 @@ def install(root: str = "/", interpreter: str = "", paths: Sequence[str] = ()) -
             current = sha256_of(path) if not os.path.islink(path) else None
             if recorded and current == recorded.get("sha256"):
                 if current != digest:
-                    _replace(path, text)
+                    write_file(path, text, 0o755, replace=True)
                     lines.append(f"updated  {inside}")
                 else:
                     lines.append(f"kept     {inside} (already in place)")
@@ -162,7 +146,7 @@ def install(root: str = "/", interpreter: str = "", paths: Sequence[str] = ()) -
                 failed = True
                 continue
         else:
-            _write_new(path, text)
+            write_file(path, text, 0o755, replace=False)
             lines.append(f"placed   {inside}")
         state["shims"][inside] = {"name": name, "sha256": digest}
     state.update(format=FORMAT, interpreter=interpreter, paths=paths)
