@@ -13,7 +13,7 @@ import errno
 import os
 import stat
 from dataclasses import dataclass
-from typing import Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
 
 MAX_SYMLINKS = 40  # as Linux's own limit for one lookup
 DEFAULT_READ_LIMIT = 32 * 1024 * 1024
@@ -49,6 +49,49 @@ class Chain:
     """What is at `final`: file, dir, missing, loop, other, unreadable."""
 
 
+@dataclass(frozen=True)
+class Control:
+    """Who besides root can change what a path names: its own owner and every directory on the way
+    (symlinks on the way and their targets' directories included).
+
+    pyguard acts as root on paths that files of the examined system name; a path that a user can
+    redirect or replace is hers, and data she wrote may only name paths that are hers alone.
+    """
+
+    uids: FrozenSet[int]
+    """Non-root uids owning the path or any directory or symlink on the way."""
+    anyone: bool
+    """A directory on the way is writable by a non-root group or by others without the sticky bit
+    (or the path is missing in a sticky one, where anyone may create it): no single user."""
+
+    @property
+    def root_only(self) -> bool:
+        """Only root can change it."""
+        return not self.uids and not self.anyone
+
+    @property
+    def user(self) -> Optional[int]:
+        """The one non-root uid that controls it, if exactly one does and nobody else can."""
+        if self.anyone or len(self.uids) != 1:
+            return None
+        return next(iter(self.uids))
+
+
+ROOT_CONTROL = Control(frozenset(), False)
+
+
+@dataclass(frozen=True)
+class _DirControl:
+    """Who can change which entries a resolved directory holds (its own owner included)."""
+
+    resolved: Optional[str]
+    """The symlink-free inside path; None when the directory is missing or not a directory."""
+    uids: FrozenSet[int]
+    anyone: bool
+    sticky_open: bool
+    """Writable by others but sticky: an entry is controlled by its owner; a missing name by anyone."""
+
+
 class SymlinkLoop(Exception):
     pass
 
@@ -73,6 +116,7 @@ class RootFS:
         self.notes: List[Note] = []
         self._noted: set = set()
         self._dirs: Dict[str, str] = {}
+        self._control_dirs: Dict[str, _DirControl] = {}
 
     # -- path resolution ---------------------------------------------------------------------
 
@@ -156,6 +200,75 @@ class RootFS:
             base = current.rsplit("/", 1)[0] or "/"
             current = target if target.startswith("/") else base.rstrip("/") + "/" + target
             current = _join(_normalise(_split(current)))
+
+    # -- ownership ---------------------------------------------------------------------------
+
+    def control(self, path: str) -> Control:
+        """Who besides root can change what `path` names (a final symlink is not followed).
+
+        A path that loops names nothing anyone can be held to: it counts as `anyone`.
+        """
+        try:
+            _, uids, anyone, _ = self._control(path, False, 0)
+        except SymlinkLoop:
+            return Control(frozenset(), True)
+        return Control(uids, anyone) if uids or anyone else ROOT_CONTROL
+
+    def _control(self, path: str, follow_last: bool,
+                 depth: int) -> Tuple[str, FrozenSet[int], bool, Optional[os.stat_result]]:
+        """(resolved inside path, uids, anyone, lstat of what it resolved to or None)."""
+        parts = _split(path)
+        if not parts:
+            try:
+                st: Optional[os.stat_result] = os.lstat(self.host_path("/"))
+            except OSError:
+                st = None
+            uids = frozenset([st.st_uid]) if st is not None and st.st_uid != 0 else frozenset()
+            return "/", uids, False, st
+        parent = self._directory_control(_join(parts[:-1]), depth)
+        name = parts[-1]
+        if parent.resolved is None:  # below something missing: as the missing name itself
+            return (_join(parts), parent.uids, parent.anyone or parent.sticky_open, None)
+        if name == "..":  # the walk to the parent went through the grandparent: all counted
+            up = parent.resolved.rsplit("/", 1)[0] or "/"
+            try:
+                st = os.lstat(self.host_path(up))
+            except OSError:
+                st = None
+            return up, parent.uids, parent.anyone, st
+        candidate = parent.resolved.rstrip("/") + "/" + name
+        try:
+            st = os.lstat(self.host_path(candidate))
+        except OSError:
+            return candidate, parent.uids, parent.anyone or parent.sticky_open, None
+        uids = parent.uids | {st.st_uid} if st.st_uid != 0 else parent.uids
+        if not (follow_last and stat.S_ISLNK(st.st_mode)):
+            return candidate, uids, parent.anyone, st
+        if depth >= MAX_SYMLINKS:
+            raise SymlinkLoop(path)
+        try:
+            target = os.readlink(self.host_path(candidate))
+        except OSError:
+            return candidate, uids, parent.anyone, None
+        if not target.startswith("/"):
+            target = parent.resolved.rstrip("/") + "/" + target
+        final, more, anyone, st = self._control(target, True, depth + 1)
+        return final, uids | more, parent.anyone or anyone, st
+
+    def _directory_control(self, path: str, depth: int) -> _DirControl:
+        cached = self._control_dirs.get(path)
+        if cached is not None:
+            return cached
+        resolved, uids, anyone, st = self._control(path, True, depth)
+        if st is None or not stat.S_ISDIR(st.st_mode):
+            cached = _DirControl(None, uids, anyone, False)
+        else:
+            writable = st.st_mode & stat.S_IWOTH or (st.st_mode & stat.S_IWGRP and st.st_gid != 0)
+            sticky = bool(st.st_mode & stat.S_ISVTX)
+            cached = _DirControl(resolved, uids, anyone or bool(writable and not sticky),
+                                 bool(writable and sticky))
+        self._control_dirs[path] = cached
+        return cached
 
     # -- metadata ----------------------------------------------------------------------------
 
