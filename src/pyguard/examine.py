@@ -13,6 +13,15 @@ from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional, Sequence
 
 from .engine import Problem, Report
+from .options import root_problem
+
+
+class Refused(Exception):
+    """The run cannot start: bad usage (an unknown --only rule) or a root that is not Debian's."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -61,12 +70,15 @@ def examine(root: str, only: Optional[Sequence[str]] = None, command: str = "doc
     rules: Mapping[str, Any] = {}
     try:
         config_module.activate(config if config is not None else config_module.load(config_path))
-        if not os.path.isdir(root):
-            problem = Problem("bad-root", f"--root {root}: no such directory")
+        bad_root = root_problem(root)
+        if bad_root:
+            problem = Problem("bad-root", bad_root)
         else:
-            report, host, default, rules = _run(root, only, command)
+            report, host, default, rules = _run(root, only)
     except config_module.ConfigError as exc:
         problem = Problem("bad-config", str(exc))
+    except Refused as exc:
+        problem = exc.problem
     except Exception as exc:  # pyguard's own failure must still give a clear answer and exit 3
         if os.environ.get("PYGUARD_DEBUG"):
             raise
@@ -75,7 +87,7 @@ def examine(root: str, only: Optional[Sequence[str]] = None, command: str = "doc
                        started, time.monotonic() - clock)
 
 
-def _run(root: str, only: Optional[Sequence[str]], command: str):
+def _run(root: str, only: Optional[Sequence[str]]):
     from .engine import run
     from .facts import Facts
     from .rootfs import RootFS
@@ -85,10 +97,14 @@ def _run(root: str, only: Optional[Sequence[str]], command: str):
 
     rules = load_rules()
     active().check_rules(rules)
-    unknown = sorted(set(only or ()) - set(rules))
+    unknown = list(dict.fromkeys(r for r in only or () if r not in rules))
     if unknown:
-        from .cli import UsageError
-        raise UsageError(f"pyguard {command}: unknown rule(s): {', '.join(unknown)} (see pyguard rules)")
+        names = ", ".join(unknown)
+        raise Refused(Problem("unknown-rule", f"--only {names}: no such rule"
+                              f"{'s' if len(unknown) > 1 else ''}; `pyguard rules` lists them"))
     facts = Facts(RootFS(root))
+    if not facts.dpkg.present:
+        raise Refused(Problem("not-debian", f"{facts.fs.root} has no /var/lib/dpkg/status: "
+                              "is it the root of a Debian or Ubuntu system?"))
     report = run(facts, rules, only=only)
     return report, facts.host, facts.defaults.default, rules

@@ -17,6 +17,8 @@ def add_doctor(commands) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--only", action="append", metavar="RULE",
                         help="run only this rule (may be repeated)")
+    parser.add_argument("--all", action="store_true",
+                        help="also show the findings acknowledged in /etc/pyguard/pyguard.conf")
     parser.set_defaults(run=run_doctor)
 
 
@@ -31,27 +33,68 @@ def run_doctor(args: argparse.Namespace) -> int:
         run = examine(args.root, args.only)
     if args.format == "json":
         data = run.envelope()
+        if run.problem is None:
+            data = _acknowledged_json(data, run)
         sys.stdout.write(dumps(data))
         return data["exit_code"]
     if run.problem is not None:
         sys.stderr.write(f"pyguard: {run.problem.message}\n")
         return 3
-    print_report(run)
-    return run.report.exit_code
+    print_report(run, args.only or (), args.all)
+    return counted_report(run).exit_code
 
 
-def print_report(run) -> None:
+def acknowledged(run):
+    """The findings of this run that an [ack] line of the active config names (pyguard.report.ack)."""
+    import datetime
+
+    from ..config import active
+    from ..report.ack import acknowledge
+
+    return tuple(e for e in acknowledge(run.report.findings, active(), datetime.date.today())
+                 if e.ack is not None)
+
+
+def counted_report(run):
+    """The run's report without the findings an acknowledgement holds for: they do not count."""
+    import dataclasses
+
+    held = {(e.finding.rule, e.finding.subject) for e in acknowledged(run) if e.acknowledged}
+    return dataclasses.replace(run.report, findings=tuple(
+        f for f in run.report.findings if (f.rule, f.subject) not in held))
+
+
+def _acknowledged_json(data, run):
+    """As report's JSON does: a finding an [ack] line names has `ack`; status and exit code
+    leave the acknowledged ones out."""
+    entries = {(e.finding.rule, e.finding.subject): e for e in acknowledged(run)}
+    if not entries:
+        return data
+    for finding in data["findings"]:
+        entry = entries.get((finding["rule"], finding["subject"]))
+        if entry is not None:
+            ack = entry.ack
+            finding["ack"] = {"reason": ack.reason,
+                              "until": ack.until.isoformat() if ack.until else None,
+                              "holds": entry.acknowledged, "config": ack.where}
+    counted = counted_report(run)
+    if not data["errors"]:
+        data["status"], data["exit_code"] = counted.status, counted.exit_code
+    return data
+
+
+def print_report(run, only=(), show_acknowledged: bool = False) -> None:
     """Doctor's text of an examination (fix prints it again for the state it leaves)."""
-    _print_text(run.report, run.host, run.default_python, len(run.rules))
-
-
-def _print_text(report, host, default: str, rules_checked: int) -> None:
     from ..render.terminal import marked, use_color, write
     from ..render.text import Context, plain, render
 
     color = use_color(sys.stdout)
-    context = Context(root=report.root, as_root=os.geteuid() == 0)
-    text = render(report, host, default, context, rules_checked, marked if color else plain)
+    context = Context(root=run.report.root, as_root=os.geteuid() == 0)
+    checked = len([r for r in run.rules if r in only]) if only else len(run.rules)
+    text = render(run.report, run.host, run.default_python, context, checked,
+                  marked if color else plain, rules_total=len(run.rules),
+                  only=tuple(dict.fromkeys(only)), acks=acknowledged(run),
+                  show_acknowledged=show_acknowledged)
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="surrogateescape")  # odd file names print as their bytes
     write(text, sys.stdout, color)

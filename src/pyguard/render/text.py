@@ -5,11 +5,14 @@ from __future__ import annotations
 import shlex
 import textwrap
 from dataclasses import dataclass
-from typing import Callable, List
+from typing import TYPE_CHECKING, Callable, List, Optional, Sequence
 
 from ..engine import Report
 from ..facts.host import HostInfo
 from ..findings import Finding
+
+if TYPE_CHECKING:
+    from ..report.model import Entry
 
 Style = Callable[[str, str], str]
 """style(text, name) -> text marked up for display; the plain style returns text unchanged."""
@@ -45,24 +48,50 @@ def describe_host(host: HostInfo, default_python: str) -> str:
 
 
 def render(report: Report, host: HostInfo, default_python: str, context: Context,
-           rules_checked: int, style: Style = plain) -> str:
+           rules_checked: int, style: Style = plain, *, rules_total: int = 0,
+           only: Sequence[str] = (), acks: Sequence["Entry"] = (),
+           show_acknowledged: bool = False) -> str:
+    """The doctor's text. `only`: the rules --only named (of `rules_total`); `acks`: the
+    findings an [ack] line names (pyguard.report.ack), shown with `show_acknowledged` only."""
     where = f"{report.root} ({describe_host(host, default_python)})"
+    named = {(e.finding.rule, e.finding.subject): e for e in acks if e.ack is not None}
+    hidden = [e for e in named.values() if e.acknowledged]
+    findings = [f for f in report.findings
+                if not (named.get((f.rule, f.subject)) and named[(f.rule, f.subject)].acknowledged)]
     lines: List[str] = []
-    counted = [f for f in report.findings if f.severity != "info"]
+    counted = [f for f in findings if f.severity != "info"]
+    scope = (f"{rules_checked} of {rules_total} rules checked (--only)" if only
+             else f"{rules_checked} rules checked")
     if not counted and not report.errors:
-        lines.append(style(f"pyguard: {where} is healthy; {rules_checked} rules checked.", "ok"))
+        if only:
+            healthy = f"pyguard: no problem found by {', '.join(only)} on {where}; {scope}."
+        else:
+            healthy = f"pyguard: {where} is healthy; {scope}."
+        lines.append(style(healthy, "ok"))
     else:
-        summary = _count(report)
-        lines.append(style(f"pyguard doctor: {summary} on {where}", "heading"))
-        if context.root != "/":
+        summary = _count(findings)
+        lines.append(style(f"pyguard doctor: {summary} on {where}" + (f"; {scope}" if only else ""),
+                           "heading"))
+        if context.root != "/" and any(f.repair for f in counted):
             lines.append(f"Run the repairs below as root; they work inside {context.root} with chroot.")
     for severity in ("error", "warning", "info"):
-        group = [f for f in report.findings if f.severity == severity]
+        group = [f for f in findings if f.severity == severity]
         if not group:
             continue
         lines += ["", style(HEADINGS[severity], severity)]
         for finding in group:
-            lines += _finding(finding, context, style)
+            entry = named.get((finding.rule, finding.subject))
+            ack = _ack_line(entry) if entry else None  # named here: expired
+            lines += _finding(finding, context, style, ack)
+    if hidden and show_acknowledged:
+        lines += ["", style("Acknowledged (not counted)", "heading")]
+        for entry in hidden:
+            lines += _finding(entry.finding, context, style, _ack_line(entry))
+    elif hidden:
+        n = len(hidden)
+        option = "" if context.root == "/" else f" --root {shlex.quote(context.root)}"
+        lines += ["", f"{n} acknowledged finding{'s' if n != 1 else ''} not shown "
+                      f"(pyguard doctor --all{option})."]
     if report.errors:
         lines += ["", style("pyguard could not finish:", "error")]
         lines += [f"  {e.code}: {e.message}" for e in report.errors]
@@ -72,19 +101,31 @@ def render(report: Report, host: HostInfo, default_python: str, context: Context
     return "\n".join(lines) + "\n"
 
 
-def _count(report: Report) -> str:
+def _ack_line(entry: "Entry") -> str:
+    """The [ack] line naming a finding: "Acknowledged until 2027-01-31: reason (FILE line 3)"."""
+    ack = entry.ack
+    if not entry.acknowledged:
+        return f"  Acknowledgement expired on {ack.until.isoformat()}: {ack.reason} ({ack.where})"
+    when = f"until {ack.until.isoformat()}" if ack.until else "without end date"
+    return f"  Acknowledged {when}: {ack.reason} ({ack.where})"
+
+
+def _count(findings: Sequence[Finding]) -> str:
     parts = []
     for severity, word in (("error", "error"), ("warning", "warning"), ("info", "piece of advice")):
-        n = sum(1 for f in report.findings if f.severity == severity)
+        n = sum(1 for f in findings if f.severity == severity)
         if n:
             plural = "pieces of advice" if word == "piece of advice" else word + "s"
             parts.append(f"{n} {word if n == 1 else plural}")
     return ", ".join(parts) or "no findings"
 
 
-def _finding(finding: Finding, context: Context, style: Style) -> List[str]:
+def _finding(finding: Finding, context: Context, style: Style,
+             ack: Optional[str] = None) -> List[str]:
     label = style(finding.severity.upper(), finding.severity)
     lines = ["", f"{label} {style(finding.title, 'title')}  [{finding.rule}]"]
+    if ack:
+        lines.append(ack)
     for paragraph in finding.detail.split("\n\n"):
         lines += textwrap.wrap(paragraph, width=WIDTH, initial_indent="  ", subsequent_indent="  ",
                                break_on_hyphens=False, break_long_words=False)

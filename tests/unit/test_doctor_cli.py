@@ -1,0 +1,184 @@
+"""pyguard doctor's rough edges on a first run: --only, [ack] lines, roots it cannot examine."""
+
+import json
+
+import pytest
+
+from test_cli import MARKER, SUDO, _failure_envelope, pyguard
+
+HOST = "(Debian 12 (bookworm), default Python 3.11)"
+
+
+@pytest.fixture
+def two_problems(fake_root):
+    """/usr/bin/python3 gone (an error) and no PEP 668 marker (a warning)."""
+    fake_root.remove("/usr/bin/python3")
+    fake_root.remove(MARKER)
+    return fake_root
+
+
+def test_only_a_rule_that_finds_nothing_does_not_call_a_broken_root_healthy(two_problems):
+    root = str(two_problems)
+    result = pyguard("doctor", "--root", root, "--only", "python3-alternatives")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0, f"pyguard: no problem found by python3-alternatives on {root} {HOST}; 1 of 26 rules "
+           "checked (--only).\n", "")
+
+
+def test_only_reports_that_rules_findings_and_counts_the_rules_it_checked(two_problems):
+    root = str(two_problems)
+    result = pyguard("doctor", "--root", root, "--only", "pep668-marker",
+                     "--only", "python3-alternatives", "--only", "pep668-marker")
+    assert (result.returncode, result.stderr) == (1, "")
+    assert result.stdout.split("\n") == [
+        f"pyguard doctor: 1 warning on {root} {HOST}; 2 of 26 rules checked (--only)",
+        f"Run the repairs below as root; they work inside {root} with chroot.",
+        "",
+        "Warnings",
+        "",
+        "WARNING PEP 668 marker of Python 3.11 is gone: it is missing  [pep668-marker]",
+        f"  libpython3.11-stdlib ships {MARKER}, but it is missing. Without",
+        "  it pip installs into the system interpreter without a word, over the packages Debian manages.",
+        "  Repair:",
+        f"    1. {SUDO}chroot {root} /bin/sh -c 'apt-get install --reinstall -y libpython3.11-stdlib'",
+        "       # restore the marker as shipped",
+        "  More: pyguard explain pep668-marker",
+        "",
+    ]
+
+
+def test_an_unknown_only_rule_is_a_usage_error(fake_root):
+    root = str(fake_root)
+    text = pyguard("doctor", "--root", root, "--only", "no-such-rule")
+    data = pyguard("doctor", "--root", root, "--only", "no-such-rule", "--only", "other",
+                   "--format", "json")
+    assert (text.returncode, text.stdout, text.stderr) == (
+        3, "", "pyguard: --only no-such-rule: no such rule; `pyguard rules` lists them\n")
+    assert (data.returncode, json.loads(data.stdout)) == (3, {
+        **_failure_envelope(root, "unknown-rule",
+                            "--only no-such-rule, other: no such rules; `pyguard rules` lists them"),
+        "status": "unknown"})
+
+
+def test_fix_names_an_unknown_only_rule_the_same_way(fake_root):
+    result = pyguard("fix", "--root", str(fake_root), "--only", "no-such-rule", "--dry-run")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        3, "", "pyguard fix: --only no-such-rule: no such rule; `pyguard rules` lists them\n")
+
+
+def test_a_root_that_is_a_file_is_not_a_directory(tmp_path):
+    file = tmp_path / "disk.img"
+    file.write_text("")
+    text = pyguard("doctor", "--root", str(file))
+    data = pyguard("doctor", "--root", str(file), "--format", "json")
+    assert (text.returncode, text.stdout, text.stderr) == (
+        3, "", f"pyguard: --root {file}: not a directory\n")
+    assert (data.returncode, json.loads(data.stdout)) == (3, {
+        **_failure_envelope(str(file), "bad-root", f"--root {file}: not a directory"),
+        "status": "unknown"})
+
+
+def test_a_root_that_is_not_debian_gets_only_the_error(tmp_path):
+    root = tmp_path / "alpine"
+    (root / "etc").mkdir(parents=True)
+    message = f"{root} has no /var/lib/dpkg/status: is it the root of a Debian or Ubuntu system?"
+    text = pyguard("doctor", "--root", str(root))
+    data = pyguard("doctor", "--root", str(root), "--format", "json")
+    assert (text.returncode, text.stdout, text.stderr) == (3, "", f"pyguard: {message}\n")
+    assert (data.returncode, json.loads(data.stdout)) == (3, {
+        **_failure_envelope(str(root), "not-debian", message), "status": "unknown"})
+
+
+# -- acknowledged findings: as report and the apt hooks honour them -----------------------------
+
+ACK = "python3-link /usr/bin/python3 = our image links it; until 2099-12-31\npep668-marker * = build host\n"
+
+
+def _with_acks(tmp_path, lines: str):
+    config = tmp_path / "pyguard.conf"
+    config.write_text("[ack]\n" + lines)
+    return {"PYGUARD_CONFIG": str(config)}
+
+
+def test_acknowledged_findings_are_left_out_with_one_line_that_says_how_to_see_them(
+        two_problems, tmp_path):
+    root = str(two_problems)
+    result = pyguard("doctor", "--root", root, env=_with_acks(tmp_path, ACK))
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0, f"pyguard: {root} {HOST} is healthy; 26 rules checked.\n"
+           "\n"
+           f"2 acknowledged findings not shown (pyguard doctor --all --root {root}).\n", "")
+
+
+def test_all_shows_acknowledged_findings_with_their_reason_and_they_still_do_not_count(
+        two_problems, tmp_path):
+    root = str(two_problems)
+    config = _with_acks(tmp_path, "pep668-marker * = build host\n")
+    result = pyguard("doctor", "--root", root, "--all", env=config)
+    assert (result.returncode, result.stderr) == (2, "")
+    assert result.stdout.split("\n") == [
+        f"pyguard doctor: 1 error on {root} {HOST}",
+        f"Run the repairs below as root; they work inside {root} with chroot.",
+        "",
+        "Errors",
+        "",
+        "ERROR /usr/bin/python3 is not Debian's python3.11  [python3-link]",
+        "  /usr/bin/python3 must run Debian's default interpreter /usr/bin/python3.11, but it is missing.",
+        "  apt's hooks, maintainer scripts, lsb_release and add-apt-repository all run /usr/bin/python3",
+        "  and need the modules Debian built for Python 3.11.",
+        "  Repair:",
+        f"    1. {SUDO}chroot {root} /bin/sh -c 'ln -sfn python3.11 /usr/bin/python3'",
+        "       # point /usr/bin/python3 back at Debian's default interpreter",
+        f"    2. {SUDO}chroot {root} /bin/sh -c 'apt-get install --reinstall -y python3-minimal "
+        "python3.11-minimal'",
+        "       # restore both packages' files as shipped",
+        "  More: pyguard explain python3-link",
+        "",
+        "Acknowledged (not counted)",
+        "",
+        "WARNING PEP 668 marker of Python 3.11 is gone: it is missing  [pep668-marker]",
+        f"  Acknowledged without end date: build host ({tmp_path}/pyguard.conf line 2)",
+        f"  libpython3.11-stdlib ships {MARKER}, but it is missing. Without",
+        "  it pip installs into the system interpreter without a word, over the packages Debian manages.",
+        "  Repair:",
+        f"    1. {SUDO}chroot {root} /bin/sh -c 'apt-get install --reinstall -y libpython3.11-stdlib'",
+        "       # restore the marker as shipped",
+        "  More: pyguard explain pep668-marker",
+        "",
+    ]
+
+
+def test_an_expired_acknowledgement_counts_again_and_says_so(fake_root, tmp_path):
+    fake_root.remove(MARKER)
+    root = str(fake_root)
+    config = _with_acks(tmp_path, "pep668-marker * = until the rebuild; until 2020-01-31\n")
+    result = pyguard("doctor", "--root", root, env=config)
+    assert (result.returncode, result.stderr) == (1, "")
+    assert result.stdout.split("\n")[3:8] == [
+        "Warnings",
+        "",
+        "WARNING PEP 668 marker of Python 3.11 is gone: it is missing  [pep668-marker]",
+        f"  Acknowledgement expired on 2020-01-31: until the rebuild ({tmp_path}/pyguard.conf line 2)",
+        f"  libpython3.11-stdlib ships {MARKER}, but it is missing. Without",
+    ]
+
+
+def test_json_marks_acknowledged_findings_as_report_does_and_leaves_them_out_of_the_status(
+        two_problems, tmp_path):
+    root = str(two_problems)
+    config = _with_acks(tmp_path, "pep668-marker * = build host\n"
+                                  "python3-link * = gone; until 2020-01-31\n")
+    result = pyguard("doctor", "--root", root, "--format", "json", env=config)
+    without = json.loads(pyguard("doctor", "--root", root, "--format", "json").stdout)
+    data = json.loads(result.stdout)
+    assert (result.returncode, data["status"], data["exit_code"]) == (2, "error", 2)
+    assert [f.pop("ack") for f in data["findings"]] == [
+        {"reason": "gone", "until": "2020-01-31", "holds": False,
+         "config": f"{tmp_path}/pyguard.conf line 3"},
+        {"reason": "build host", "until": None, "holds": True,
+         "config": f"{tmp_path}/pyguard.conf line 2"}]
+    assert data == without
+
+    only_held = _with_acks(tmp_path, "python3-link * = ours\npep668-marker * = build host\n")
+    data = json.loads(pyguard("doctor", "--root", root, "--format", "json", env=only_held).stdout)
+    assert (data["status"], data["exit_code"]) == ("ok", 0)
