@@ -88,7 +88,8 @@ def _fail(argv: list[str], code: str, message: str) -> int:
         from .render.json import dumps, envelope
         sys.stdout.write(dumps(envelope(None, None, "", _root(argv), [Problem(code, message)])))
     else:
-        sys.stderr.write(message + "\n")
+        from .render.escape import printable
+        sys.stderr.write(printable(message) + "\n")  # an exception's text may name any path
     return EXIT_USAGE
 
 

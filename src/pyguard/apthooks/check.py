@@ -21,6 +21,7 @@ from typing import Dict, Iterator, List, Mapping, Optional, Tuple
 from ..facts import Facts
 from ..facts.dpkg import DpkgDatabase
 from ..findings import Finding
+from ..render.escape import printable
 
 PRE_RULES = ("python3-link", "python3-alternatives", "extension-abi")
 """What makes maintainer scripts (py3compile, py3clean, python3 itself) fail in this run."""
@@ -118,8 +119,8 @@ def render_pre(outcome: Outcome, as_root: bool) -> str:
                  "packages will fail.")
     repairs: Dict[str, None] = {}
     for finding in outcome.findings:
-        lines.append(f"  {finding.title}  [{finding.rule}]")
-        lines += _wrapped(_first_sentence(finding.detail), "    ")
+        lines.append(f"  {printable(finding.title)}  [{finding.rule}]")
+        lines += _wrapped(printable(_first_sentence(finding.detail)), "    ")
         repairs.update((_command(step.command, outcome.root, as_root), None)
                        for step in finding.repair)
     lines.append("  Repair, as root, then run apt again:")
@@ -135,13 +136,15 @@ def render_post(outcome: Outcome) -> str:
     lines = _problems(outcome)
     if outcome.findings:
         lines.append("pyguard: after this apt run, Debian's system Python is broken:")
-        lines += [f"  {f.severity.upper()} {f.title}  [{f.rule}]" for f in outcome.findings]
+        lines += [f"  {f.severity.upper()} {printable(f.title)}  [{f.rule}]"
+                  for f in outcome.findings]
         lines.append(f"Next: {_pyguard('doctor', outcome.root)} (why, and the exact repair commands)")
     return "".join(line + "\n" for line in lines)
 
 
 def _problems(outcome: Outcome) -> List[str]:
-    return [f"pyguard: apt hook could not check everything: {p}" for p in outcome.problems]
+    return [f"pyguard: apt hook could not check everything: {printable(p)}"
+            for p in outcome.problems]
 
 
 def _first_sentence(text: str) -> str:
@@ -164,4 +167,4 @@ def _command(command: str, root: str, as_root: bool) -> str:
 def _pyguard(command: str, root: str) -> str:
     import shlex
 
-    return f"pyguard {command}" + ("" if root == "/" else f" --root {shlex.quote(root)}")
+    return f"pyguard {command}" + ("" if root == "/" else f" --root {printable(shlex.quote(root))}")

@@ -65,9 +65,13 @@ def hook(action: str, root: str, config_path: Optional[str]) -> int:
 
 
 def _say(text: str) -> None:
+    """On apt's terminal: the lines escape values themselves; what is left non-printable (an
+    exception's message naming a path) is escaped here, newlines kept."""
     if not text:
         return
+    from ..render.escape import printable_lines
+
     if hasattr(sys.stderr, "reconfigure"):
         sys.stderr.reconfigure(errors="backslashreplace")
-    sys.stderr.write(text)
+    sys.stderr.write(printable_lines(text))
     sys.stderr.flush()

@@ -50,8 +50,10 @@ def run_report(args: argparse.Namespace) -> int:
     else:
         outcome, messages = report(args.root, config, args.state_dir, fmt)
     output = args.output or config.output
+    from ..render.escape import printable
+
     for message in messages:
-        sys.stderr.write(message + "\n")
+        sys.stderr.write(printable(message) + "\n")
     if config.syslog:
         from ..report.log import log_summary
         try:
@@ -67,7 +69,8 @@ def run_report(args: argparse.Namespace) -> int:
         try:
             write_output(output, text.encode("utf-8", "surrogateescape"))
         except OSError as exc:
-            sys.stderr.write(f"pyguard: cannot write {output}: {exc.strerror or exc}\n")
+            sys.stderr.write(f"pyguard: cannot write {printable(output)}: "
+                             f"{printable(str(exc.strerror or exc))}\n")
             return 3
     elif text:
         if hasattr(sys.stdout, "reconfigure"):

@@ -64,7 +64,8 @@ def run(argv, name: str = "pip", shim_path: str = "", prog: str = "") -> int:
     except Exception as exc:  # suggestions are help, not the guard: refuse all the same
         text = _plain_refusal(decision, prog, argv, env, exc)
     try:
-        sys.stderr.write(text)
+        from ..render.escape import printable_lines  # a requirements file's lines are in it
+        sys.stderr.write(printable_lines(text))
         sys.stderr.flush()
     except OSError:
         pass

@@ -2,7 +2,9 @@
 
 One status line `PYGUARD STATE - text | perfdata`, then one line per finding (long output);
 exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Perfdata: 'label'=value[UOM];warn;crit;min;max.
-'|' never appears in the text: it separates perfdata.
+'|' never appears in the text: it separates perfdata. Values from the examined system are shown
+with control characters escaped (render/escape.py): a title cannot add a line or a terminal
+sequence to the plugin's output.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from typing import List
 
 from ..report.model import Outcome
-from .prometheus import printable
+from .escape import printable
 
 STATES = {"ok": "OK", "warning": "WARNING", "error": "CRITICAL", "unknown": "UNKNOWN"}
 

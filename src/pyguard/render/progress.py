@@ -42,8 +42,10 @@ def slow_work(message: str, after: float = AFTER, stream: Optional[TextIO] = Non
                 return
             from rich.console import Console
 
-            console = Console(file=stream, force_terminal=True,
-                              no_color="NO_COLOR" in os.environ, highlight=False)
+            from .terminal import no_color
+
+            console = Console(file=stream, force_terminal=True, no_color=no_color(),
+                              highlight=False)
             state["status"] = console.status(message)
             state["status"].start()
 

@@ -16,6 +16,7 @@ from typing import Dict, List, Mapping, Tuple
 
 from .. import __version__
 from ..report.model import Outcome
+from .escape import printable
 
 
 def render(outcome: Outcome) -> str:
@@ -66,15 +67,8 @@ def _escape_help(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\n", "\\n")
 
 
-def printable(text: str) -> str:
-    """Text that encodes as UTF-8: bytes of odd file names (surrogate escapes) become \\xNN."""
-    try:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
 def _escape_label(text: str) -> str:
-    # Paths may hold bytes that are not UTF-8 (surrogate escapes): show them as \xNN-like text.
+    # A root or a rule may hold control characters or bytes that are not UTF-8: shown escaped
+    # (\x1b, \xff), then the exposition format's own escaping of \\, " and newline.
     text = printable(text)
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")

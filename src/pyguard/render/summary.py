@@ -1,7 +1,8 @@
 """pyguard report's plain-text summary: new, still-open and resolved findings with their repairs.
 
 Made for cron mail: plain text, short, only written when something changed (the command
-decides that; this renders whatever Outcome it is given).
+decides that; this renders whatever Outcome it is given). Every value from the examined system,
+the state file or the config is made printable (render/escape.py) where it is put in a line.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import List
 
 from ..report.model import Entry, Outcome
+from .escape import printable
 from .text import Context, describe_host, repair_command
 
 
@@ -17,8 +19,8 @@ def render(outcome: Outcome, context: Context) -> str:
     changes = outcome.changes
     lines: List[str] = []
     if outcome.errors or run.report is None or changes is None:
-        return "".join(f"pyguard: {e.message}\n" for e in outcome.errors)
-    where = f"{run.root} ({describe_host(run.host, run.default_python)})"
+        return "".join(f"pyguard: {printable(e.message)}\n" for e in outcome.errors)
+    where = f"{printable(run.root)} ({describe_host(run.host, run.default_python)})"
     counts = _counts(outcome)
     since = "first run" if changes.first_run else "since the last run"
     moves = ", ".join(p for p in (
@@ -33,7 +35,8 @@ def render(outcome: Outcome, context: Context) -> str:
     else:
         lines.append(f"pyguard report: {where} is healthy now; {since}: {moves or 'no change'}")
     if run.root != "/" and outcome.counted:
-        lines.append(f"Run the repairs below as root; they work inside {run.root} with chroot.")
+        lines.append(f"Run the repairs below as root; they work inside {printable(run.root)} "
+                     "with chroot.")
     for heading, group in (("New", changes.new), ("Still open", changes.still_open)):
         shown = [e for e in group if not e.acknowledged]
         if shown:
@@ -43,15 +46,15 @@ def render(outcome: Outcome, context: Context) -> str:
     counted_resolved = [r for r in changes.resolved if not r.acknowledged]
     if counted_resolved:
         lines += ["", "Resolved"]
-        lines += [f"  {r.severity.upper()} {r.title}  [{r.rule}]" for r in counted_resolved]
+        lines += [_heading(r.severity, r.title, r.rule) for r in counted_resolved]
     acknowledged = [e for e in outcome.entries if e.acknowledged]
     if acknowledged:
         lines += ["", "Acknowledged (not counted)"]
         for entry in acknowledged:
             ack = entry.ack
             until = f"until {ack.until.isoformat()}" if ack.until else "without end date"
-            lines.append(f"  {entry.finding.severity.upper()} {entry.finding.title}  [{entry.finding.rule}]")
-            lines.append(f"    {until}: {ack.reason} ({ack.where})")
+            lines.append(_heading(entry.finding.severity, entry.finding.title, entry.finding.rule))
+            lines.append(f"    {until}: {printable(ack.reason)} ({printable(ack.where)})")
     if outcome.counted:
         lines += ["", f"Why and how: pyguard doctor{_root_option(run.root)}; "
                       "pyguard explain RULE"]
@@ -75,18 +78,23 @@ def _counts(outcome: Outcome) -> str:
 def _root_option(root: str) -> str:
     import shlex
 
-    return "" if root == "/" else f" --root {shlex.quote(root)}"
+    return "" if root == "/" else f" --root {printable(shlex.quote(root))}"
 
 
 def _entry(entry: Entry, context: Context) -> List[str]:
     finding = entry.finding
-    lines = [f"  {finding.severity.upper()} {finding.title}  [{finding.rule}]"]
+    lines = [_heading(finding.severity, finding.title, finding.rule)]
     for number, step in enumerate(finding.repair, 1):
         lines.append(f"    {number}. {repair_command(step.command, context)}")
         if step.note:
-            lines.append(f"       # {step.note}")
+            lines.append(f"       # {printable(step.note)}")
     if entry.expired:
         ack = entry.ack
-        lines.append(f"    acknowledgement expired on {ack.until.isoformat()}: {ack.reason} "
-                     f"({ack.where})")
+        lines.append(f"    acknowledgement expired on {ack.until.isoformat()}: "
+                     f"{printable(ack.reason)} ({printable(ack.where)})")
     return lines
+
+
+def _heading(severity: str, title: str, rule: str) -> str:
+    """A finding's line; a resolved one comes from the state file, so all three are escaped."""
+    return f"  {printable(severity.upper())} {printable(title)}  [{printable(rule)}]"

@@ -1,4 +1,8 @@
-"""`pyguard venvs` output: a table of virtual environments, as plain text, rich or JSON."""
+"""`pyguard venvs` output: a table of virtual environments, as plain text, rich or JSON.
+
+Paths, versions and problems come from the venvs, which their owners write: every cell is made
+printable (render/escape.py), and rich gets Text, never markup ("[bold]" in a path stays text).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from .. import __version__
 from ..engine import Problem
 from ..facts.venvs import Venv
 from ..rootfs import Note
+from .escape import printable
 from .json import SCHEMA
 
 HEADERS = ("VENV", "PYTHON", "INTERPRETER", "PACKAGES", "HEALTH")
@@ -19,7 +24,8 @@ def health(venv: Venv) -> str:
 
 def rows(venvs: Sequence[Venv]) -> List[List[str]]:
     """One row per venv: path, version pyvenv.cfg records, where bin/python3 leads, count, health."""
-    return [[v.path, v.made_with or "?", v.interpreter_target, str(len(v.packages)), health(v)]
+    return [[printable(cell) for cell in (v.path, v.made_with or "?", v.interpreter_target,
+                                          str(len(v.packages)), health(v))]
             for v in venvs]
 
 
@@ -34,7 +40,7 @@ def exit_code(venvs: Sequence[Venv], errors: Sequence[Problem]) -> int:
 
 
 def summary(venvs: Sequence[Venv], roots: Sequence[str]) -> str:
-    where = ", ".join(roots)
+    where = ", ".join(printable(r) for r in roots)
     if not venvs:
         return f"pyguard venvs: no virtual environments under {where}."
     bad = sum(1 for v in venvs if not v.healthy)
@@ -58,7 +64,7 @@ def text(venvs: Sequence[Venv], roots: Sequence[str], notes: Sequence[Note] = ()
     lines.append(summary(venvs, roots))
     if notes:
         lines += ["", "Not checked (could not read):"]
-        lines += [f"  {n.path}: {n.message}" for n in notes]
+        lines += [f"  {printable(n.path)}: {printable(n.message)}" for n in notes]
     return "\n".join(lines) + "\n"
 
 
@@ -67,8 +73,9 @@ def rich_table(venvs: Sequence[Venv], roots: Sequence[str], notes: Sequence[Note
     """The same table drawn by rich, for a terminal."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    console = Console(file=stream, highlight=False)
+    console = Console(file=stream, highlight=False, no_color=False)  # the caller chose colour
     if venvs:
         table = Table(*HEADERS)
         table.columns[3].justify = "right"
@@ -76,18 +83,13 @@ def rich_table(venvs: Sequence[Venv], roots: Sequence[str], notes: Sequence[Note
             column.overflow = "fold"  # paths are shown whole, never cut with an ellipsis
         for venv, row in zip(venvs, rows(venvs)):
             style = "green" if venv.healthy else "bold yellow"
-            table.add_row(*row[:-1], f"[{style}]{_escape(row[-1])}[/]")
+            table.add_row(*map(Text, row[:-1]), Text(row[-1], style=style))
         console.print(table)
-    console.print(_escape(summary(venvs, roots)))
+    console.print(Text(summary(venvs, roots)))
     if notes:
-        console.print("\nNot checked (could not read):")
+        console.print(Text("\nNot checked (could not read):"))
         for note in notes:
-            console.print(_escape(f"  {note.path}: {note.message}"))
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-    return escape(text)
+            console.print(Text(f"  {printable(note.path)}: {printable(note.message)}"))
 
 
 def envelope(venvs: Sequence[Venv], roots: Sequence[str], root: str,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from ..render.prometheus import printable
+from ..render.escape import printable
 from .model import Outcome
 
 DEV_LOG = "/dev/log"
