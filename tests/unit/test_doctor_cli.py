@@ -182,3 +182,15 @@ def test_json_marks_acknowledged_findings_as_report_does_and_leaves_them_out_of_
     only_held = _with_acks(tmp_path, "python3-link * = ours\npep668-marker * = build host\n")
     data = json.loads(pyguard("doctor", "--root", root, "--format", "json", env=only_held).stdout)
     assert (data["status"], data["exit_code"]) == ("ok", 0)
+
+
+@pytest.mark.parametrize("command, prefix", [
+    (["fix", "--dry-run"], "pyguard fix: "), (["undo", "--list"], "pyguard undo: "),
+    (["venvs"], "pyguard: "), (["guard", "status"], "pyguard guard: "),
+    (["hooks", "status"], "pyguard hooks: ")])
+def test_every_command_says_a_file_given_as_root_is_not_a_directory(tmp_path, command, prefix):
+    file = tmp_path / "disk.img"
+    file.write_text("")
+    result = pyguard(*command, "--root", str(file))
+    assert (result.returncode, result.stdout, result.stderr) == (
+        3, "", f"{prefix}--root {file}: not a directory\n")

@@ -33,8 +33,11 @@ def run_guard(args: argparse.Namespace) -> int:
 
     from ..guard import shims
 
-    if not os.path.isdir(args.root):
-        sys.stderr.write(f"pyguard guard: --root {args.root}: no such directory\n")
+    from ..options import root_problem
+
+    bad_root = root_problem(args.root)
+    if bad_root:
+        sys.stderr.write(f"pyguard guard: {bad_root}\n")
         return 3
     try:
         if args.action == "install":

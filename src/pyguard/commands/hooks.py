@@ -53,8 +53,11 @@ def run_hooks(args: argparse.Namespace) -> int:
 
     from ..apthooks import conf
 
-    if not os.path.isdir(args.root):
-        sys.stderr.write(f"pyguard hooks: --root {args.root}: no such directory\n")
+    from ..options import root_problem
+
+    bad_root = root_problem(args.root)
+    if bad_root:
+        sys.stderr.write(f"pyguard hooks: {bad_root}\n")
         return 3
     try:
         if args.action == "install":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..options import root_option
+from ..options import root_option, root_problem
 
 
 def add_venvs(commands) -> None:
@@ -39,8 +39,9 @@ def run_venvs(args: argparse.Namespace) -> int:
     try:
         from ..facts.venvs import venv_roots
         roots = venv_roots(args.venv_root, configured=load().venv_roots)
-        if not os.path.isdir(args.root):
-            errors.append(Problem("bad-root", f"--root {args.root}: no such directory"))
+        bad_root = root_problem(args.root)
+        if bad_root:
+            errors.append(Problem("bad-root", bad_root))
         else:
             from ..facts.dpkg import DpkgDatabase
             from ..facts.venvs import find_venvs
