@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from ..options import root_option
+from ..options import root_option, root_problem
 
 
 def add_undo(commands) -> None:
@@ -26,8 +26,9 @@ def add_undo(commands) -> None:
 def run_undo(args: argparse.Namespace) -> int:
     from ..fix.store import STORE, Store, StoreError
 
-    if not os.path.isdir(args.root):
-        return _fail(f"--root {args.root}: no such directory")
+    bad_root = root_problem(args.root)
+    if bad_root:
+        return _fail(bad_root)
     store = Store(args.root)
     try:
         records = store.records()
