@@ -7,6 +7,7 @@ import os
 import sys
 
 from ..options import root_option, root_problem
+from ..render.escape import printable  # the undo store's records are the examined root's files
 
 
 def add_undo(commands) -> None:
@@ -46,8 +47,9 @@ def run_undo(args: argparse.Namespace) -> int:
                          f"`pyguard undo {record.undone_by}` puts back what that undo replaced")
         kept = len([e for e in record.entries if e.type != "dir"])
         paths = "1 path goes" if kept == 1 else f"{kept} paths go"
-        sys.stdout.write(f"Undo {record.id} ({record.command}, {record.created}, {record.state}): "
-                         f"{paths} back as they were before the fix.\n")
+        sys.stdout.write(printable(f"Undo {record.id} ({record.command}, {record.created}, "
+                                   f"{record.state}): {paths} back as they were before the fix.")
+                         + "\n")
         if os.geteuid() != 0:
             return _fail("pyguard undo changes the system: run it as root")
         if not args.yes and not _confirmed():
@@ -59,7 +61,7 @@ def run_undo(args: argparse.Namespace) -> int:
                      "were already as before the fix.\n")
     if record.packages:
         sys.stdout.write("Packages the fix unpacked stay as they are (not downgraded): "
-                         + ", ".join(record.packages) + "\n")
+                         + printable(", ".join(record.packages)) + "\n")
     if safety.entries:
         sys.stdout.write(f"What was there before this undo is kept in {STORE}/{safety.id}.\n")
     return 0
@@ -71,8 +73,9 @@ def _list(records) -> int:
         return 0
     for record in records:
         kept = len([e for e in record.entries if e.type != "dir"])
-        sys.stdout.write(f"{record.id}  {record.created}  {record.state:<11}  "
-                         f"{len(record.steps)} step(s), {kept} path(s) kept  {record.command}\n")
+        sys.stdout.write(printable(f"{record.id}  {record.created}  {record.state:<11}  "
+                                   f"{len(record.steps)} step(s), {kept} path(s) kept  "
+                                   f"{record.command}") + "\n")
     return 0
 
 
@@ -87,5 +90,5 @@ def _confirmed() -> bool:
 
 
 def _fail(message: str) -> int:
-    sys.stderr.write(f"pyguard undo: {message}\n")
+    sys.stderr.write(f"pyguard undo: {printable(message)}\n")
     return 3
