@@ -6,9 +6,13 @@ import os
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from typing import AbstractSet, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import (TYPE_CHECKING, AbstractSet, Dict, Iterator, List, Mapping, Optional,
+                    Sequence, Tuple)
 
 from ..rootfs import RootFS
+
+if TYPE_CHECKING:
+    from .dpkg_filter import PathFilter
 
 DPKG_DIR = "/var/lib/dpkg"
 PACKAGE_LINE = re.compile(r"^Package:[ \t]*(\S+)", re.M)
@@ -160,6 +164,14 @@ class DpkgDatabase:
         return states
 
     @cached_property
+    def path_filter(self) -> "PathFilter":
+        """dpkg's path-exclude and path-include rules: a file they exclude is listed as its
+        package's (owners(), md5sums()) but dpkg never unpacked it."""
+        from .dpkg_filter import read_path_filter
+
+        return read_path_filter(self.fs)
+
+    @cached_property
     def native_arch(self) -> str:
         """dpkg's native architecture: the first line of /var/lib/dpkg/arch, if it has one."""
         text = self.fs.read_text(f"{self.admindir}/arch", limit=4096) or ""
@@ -256,7 +268,8 @@ class DpkgDatabase:
         return index
 
     def owners(self, path: str) -> Tuple[str, ...]:
-        """The installed packages whose file list names `path` (directories too)."""
+        """The installed packages whose file list names `path` (directories too), as `dpkg -S`
+        says: also when path_filter kept the file off the disk."""
         found = self._index_for(path).get(path)
         if found is None:
             return ()

@@ -4,7 +4,9 @@ Which packages: every installed python3*, libpython3* and any package with files
 /usr/lib/python3 or /usr/lib/python3.X. Their files are compared with info/PKG.md5sums and
 their conffiles with the md5 in the Conffiles field of the status file, where dpkg put them: a
 file diverted away from its package is looked for where the diversion sends it, as `dpkg -V`
-does. Symlinks and directories have no md5 and are not judged.
+does. Symlinks and directories have no md5 and are not judged, nor is a file that dpkg's
+path-exclude rules kept off the disk (docs, man pages, locales on slim images): dpkg lists it,
+but never unpacked it, and no reinstall would (dpkg_filter).
 
 This runs in every `pyguard doctor`, so on the running system one cache file (pyguard.cache)
 keeps the plan (which files, which md5; rebuilt when dpkg changes its database) and every md5
@@ -19,7 +21,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Set, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Set, Tuple
 
 from ..rootfs import RootFS
 
@@ -62,6 +64,8 @@ class Verification:
     """How many of them were read and hashed this run; the others' md5 came from the cache."""
     broken: Tuple[PackageFiles, ...]
     """The packages with at least one missing or changed file, sorted by name."""
+    filtered: int = 0
+    """How many of the packages' files dpkg's path filters kept off the disk: not looked at."""
 
 
 def caching(fs: RootFS) -> bool:
@@ -78,7 +82,9 @@ def gather_verification(facts) -> Verification:
     stored = cache.load(CACHE_NAME, fs.root, CACHE_KEY) if use_cache and dpkg_key else None
     stored_key, plan, known = _unpack(stored)
     rebuilt = plan is None or stored_key != dpkg_key
-    verifier = _Verifier(fs, known, dpkg.diversions)
+    path_filter = dpkg.path_filter
+    verifier = _Verifier(fs, known, dpkg.diversions,
+                         path_filter.excluded if path_filter.rules else None)
     if rebuilt:
         # the packages named python3*/libpython3* are known without dpkg's ownership index:
         # their large files are being hashed while the index is built for the others
@@ -111,9 +117,10 @@ def gather_verification(facts) -> Verification:
         cache.store(CACHE_NAME, fs.root, CACHE_KEY, (dpkg_key, plan, verifier.seen))
     return Verification(
         packages=tuple(package for package, _ in plan),
-        files=sum(len(entries) for _, entries in plan),
+        files=sum(len(entries) for _, entries in plan) - verifier.filtered,
         hashed=verifier.hashed,
         broken=tuple(sorted(broken, key=lambda b: b.package)),
+        filtered=verifier.filtered,
     )
 
 
@@ -247,10 +254,14 @@ class _Verifier:
     GIL while it digests a large buffer, and small files cost Python work more than digesting.
     """
 
-    def __init__(self, fs: RootFS, known: Dict[str, tuple], diversions) -> None:
+    def __init__(self, fs: RootFS, known: Dict[str, tuple], diversions,
+                 excluded: Optional[Callable[[str], bool]] = None) -> None:
         self.fs = fs
         self.known = known
         self.diversions = diversions
+        self.excluded = excluded
+        """dpkg's path filter, when it has rules: the paths it never unpacked."""
+        self.filtered = 0
         self.located: List[Tuple[str, List[Entry]]] = []
         """(package, its (path, md5, conffile)), the path where dpkg put the file."""
         self.seen: Dict[str, tuple] = {}
@@ -266,10 +277,13 @@ class _Verifier:
         self._workers: List = []
 
     def add_all(self, plan: Iterable[PlanItem]) -> None:
-        diversions = self.diversions
+        diversions, excluded = self.diversions, self.excluded
         for package, entries in plan:
             files = []
             for path, digest, conffile in entries:
+                if excluded is not None and excluded(path):  # dpkg filters the package's path
+                    self.filtered += 1
+                    continue
                 diversion = diversions.get(path)
                 if (diversion is not None and diversion.by != package
                         and diversion.divert_to.startswith("/")):
