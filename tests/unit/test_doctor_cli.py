@@ -1,6 +1,8 @@
 """pyguard doctor's rough edges on a first run: --only, [ack] lines, roots it cannot examine."""
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -194,3 +196,60 @@ def test_every_command_says_a_file_given_as_root_is_not_a_directory(tmp_path, co
     result = pyguard(*command, "--root", str(file))
     assert (result.returncode, result.stdout, result.stderr) == (
         3, "", f"{prefix}--root {file}: not a directory\n")
+
+
+# -- pyguard rules ------------------------------------------------------------------------------
+
+RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+
+
+def _two_rules(tmp_path) -> dict:
+    """The catalogue's python3-link and pep668-marker, with a What of known length."""
+    directory = tmp_path / "rules"
+    directory.mkdir()
+    whats = {"python3-link": "Follows /usr/bin/python3 link by link and checks that it ends at "
+                             "the default interpreter named in /usr/share/python3/debian_defaults. "
+                             "The rest is not shown.",
+             "pep668-marker": "Checks for EXTERNALLY-MANAGED."}
+    for rule, what in whats.items():
+        text = (RULES_DIR / f"{rule}.rule").read_text()
+        text = re.sub(r"^What:.*?\n(?=\S)", f"What: {what}\n", text, flags=re.M | re.S)
+        (directory / f"{rule}.rule").write_text(text)
+    return {"PYGUARD_RULES": str(directory)}
+
+
+def test_rules_is_a_table_with_a_header_wrapped_to_the_width(tmp_path):
+    result = pyguard("rules", env={**_two_rules(tmp_path), "COLUMNS": "72"})
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.split("\n") == [
+        "RULE           SEVERITY  WHAT IT CHECKS",
+        "python3-link   error     Follows /usr/bin/python3 link by link and",
+        "                         checks that it ends at the default interpreter",
+        "                         named in /usr/share/python3/debian_defaults",
+        "pep668-marker  warning   Checks for EXTERNALLY-MANAGED",
+        "",
+        "2 rules, in the order pyguard doctor reports them; pyguard explain RULE",
+        "prints one in full.",
+        "",
+    ]
+
+
+def test_rules_on_a_narrow_terminal_puts_what_it_checks_under_the_rule(tmp_path):
+    result = pyguard("rules", env={**_two_rules(tmp_path), "COLUMNS": "40"})
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.split("\n") == [
+        "RULE           SEVERITY",
+        "    WHAT IT CHECKS",
+        "python3-link   error",
+        "    Follows /usr/bin/python3 link by",
+        "    link and checks that it ends at the",
+        "    default interpreter named in",
+        "    /usr/share/python3/debian_defaults",
+        "pep668-marker  warning",
+        "    Checks for EXTERNALLY-MANAGED",
+        "",
+        "2 rules, in the order pyguard doctor",
+        "reports them; pyguard explain RULE",
+        "prints one in full.",
+        "",
+    ]

@@ -33,11 +33,9 @@ def run_explain(args: argparse.Namespace) -> int:
 
 
 def run_rules(args: argparse.Namespace) -> int:
+    from ..render.rules import rules_table
+    from ..render.terminal import prose_width
     from ..rules import load_rules
 
-    rules = load_rules()
-    width = max(len(r) for r in rules)
-    for rule in rules.values():
-        summary = rule.sections["What"].split(". ")[0].replace("\n", " ").rstrip(".")
-        sys.stdout.write(f"{rule.id:<{width}}  {rule.severity:<7}  {summary}\n")
+    sys.stdout.write(rules_table(load_rules(), prose_width(sys.stdout)))
     return 0
