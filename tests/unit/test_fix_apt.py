@@ -1,6 +1,9 @@
-"""What apt steps put at risk: apt's plan read from `apt-get -s`, and the files a .deb would
-overwrite compared on a fake root (the .deb built here with dpkg-deb)."""
+"""What apt steps do and put at risk: apt's plan read from `apt-cache policy` and `apt-get -s`
+(their real output on a bookworm root, main suite and then the security suite), and the local
+files an unpacking loses, judged on fake roots against dpkg's record (the .debs built here with
+dpkg-deb)."""
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -28,7 +31,7 @@ def test_apts_plan_is_read_from_its_simulation(monkeypatch):
         unpack=(apt.Unpack("python3-six", "1.16.0-4", "all", "1.16.0-4"),
                 apt.Unpack("libpython3.11-stdlib", "3.11.2-6+deb12u8", "amd64", "3.11.2-6"),
                 apt.Unpack("python3-venv", "3.11.2-1+b1", "amd64", "")),
-        remove=("python3-old",))
+        remove=("python3-old",), remove_installed=("1.0",))
     assert changes.unpack[1].deb == \
         "/var/cache/apt/archives/libpython3.11-stdlib_3.11.2-6+deb12u8_amd64.deb"
 
@@ -75,3 +78,300 @@ def test_files_the_deb_would_change_or_drop_are_at_risk_and_identical_ones_are_n
         "/usr/lib/python3/dist-packages/link.py",  # a link pointing elsewhere
         "/usr/lib/python3/dist-packages/gone.py",  # the new version no longer ships it
     ]
+
+
+# apt's answers on a bookworm root made from the main suite (3.11.2-6+deb12u8) with the
+# security suite (deb12u9) added afterwards.
+POLICY_MAIN_AND_SECURITY = """\
+libpython3.11-stdlib:
+  Installed: 3.11.2-6+deb12u8
+  Candidate: 3.11.2-6+deb12u9
+  Version table:
+     3.11.2-6+deb12u9 500
+        500 http://deb.debian.org/debian-security bookworm-security/main amd64 Packages
+ *** 3.11.2-6+deb12u8 500
+        500 http://deb.debian.org/debian bookworm/main amd64 Packages
+        100 /var/lib/dpkg/status
+"""
+# ... and once the main suite no longer has deb12u8 (here: its line taken out of sources.list)
+POLICY_SECURITY_ONLY = """\
+libpython3.11-stdlib:
+  Installed: 3.11.2-6+deb12u8
+  Candidate: 3.11.2-6+deb12u9
+  Version table:
+     3.11.2-6+deb12u9 500
+        500 http://deb.debian.org/debian-security bookworm-security/main amd64 Packages
+ *** 3.11.2-6+deb12u8 100
+        100 /var/lib/dpkg/status
+"""
+POLICY_OTHERS = "".join(f"""\
+{name}:
+  Installed: 3.11.2-6+deb12u8
+  Candidate: 3.11.2-6+deb12u9
+  Version table:
+     3.11.2-6+deb12u9 500
+        500 http://deb.debian.org/debian-security bookworm-security/main amd64 Packages
+ *** 3.11.2-6+deb12u8 100
+        100 /var/lib/dpkg/status
+""" for name in ("python3.11-venv", "python3.11", "python3.11-minimal", "libpython3.11-minimal"))
+RELEASES = """\
+Package files:
+ 100 /var/lib/dpkg/status
+     release a=now
+ 500 http://deb.debian.org/debian-security bookworm-security/main amd64 Packages
+     release v=12,o=Debian,a=oldstable-security,n=bookworm-security,l=Debian-Security,c=main,b=amd64
+     origin deb.debian.org
+ 500 http://deb.debian.org/debian bookworm/main amd64 Packages
+     release v=12.15,o=Debian,a=oldstable,n=bookworm,l=Debian,c=main,b=amd64
+     origin deb.debian.org
+Pinned packages:
+"""
+REINSTALLED = """\
+Reading package lists...
+Building dependency tree...
+Reading state information...
+0 upgraded, 0 newly installed, 1 reinstalled, 0 to remove and 22 not upgraded.
+Inst libpython3.11-stdlib [3.11.2-6+deb12u8] (3.11.2-6+deb12u8 Debian:12.15/oldstable [amd64])
+Conf libpython3.11-stdlib (3.11.2-6+deb12u8 Debian:12.15/oldstable [amd64])
+"""
+UPGRADED = "".join(
+    f"Inst {name} [3.11.2-6+deb12u8] (3.11.2-6+deb12u9 Debian-Security:12/oldstable-security "
+    "[amd64]) []\n"
+    for name in ("python3.11-venv", "python3.11", "libpython3.11-stdlib", "python3.11-minimal",
+                 "libpython3.11-minimal"))
+STDLIB = ("apt-get", "install", "--reinstall", "-y", "libpython3.11-stdlib")
+SECURITY = apt.Release("Debian", "bookworm-security", "oldstable-security")
+
+
+def fake_apt(monkeypatch, answers):
+    """apt inside the root, answering each command from `answers` (first matching prefix)."""
+    asked = []
+
+    def run(root, command):
+        asked.append(command)
+        for prefix, output in answers:
+            if command.startswith(prefix):
+                return Ran(command, 0, 0.1, output)
+        raise AssertionError(f"unexpected command {command}")
+
+    monkeypatch.setattr(apt, "run", run)
+    return asked
+
+
+def test_policy_says_which_versions_a_source_still_has():
+    policy = apt.parse_policy(POLICY_MAIN_AND_SECURITY + POLICY_OTHERS)
+    assert policy["libpython3.11-stdlib"] == apt.Policy(
+        "libpython3.11-stdlib", "3.11.2-6+deb12u8", "3.11.2-6+deb12u9",
+        (("3.11.2-6+deb12u9",
+          ("http://deb.debian.org/debian-security bookworm-security/main amd64 Packages",)),
+         ("3.11.2-6+deb12u8", ("http://deb.debian.org/debian bookworm/main amd64 Packages",
+                               "/var/lib/dpkg/status"))))
+    assert sorted(policy) == ["libpython3.11-minimal", "libpython3.11-stdlib", "python3.11",
+                              "python3.11-minimal", "python3.11-venv"]
+    assert policy["libpython3.11-stdlib"].downloadable("3.11.2-6+deb12u8")
+    assert not apt.parse_policy(POLICY_SECURITY_ONLY)["libpython3.11-stdlib"].downloadable(
+        "3.11.2-6+deb12u8")
+    assert apt.parse_releases(RELEASES) == {
+        "http://deb.debian.org/debian-security bookworm-security/main amd64 Packages": SECURITY,
+        "http://deb.debian.org/debian bookworm/main amd64 Packages":
+            apt.Release("Debian", "bookworm", "oldstable"),
+    }
+
+
+def test_a_reinstall_the_archive_still_has_is_pinned_to_the_installed_version(monkeypatch):
+    asked = fake_apt(monkeypatch, [("apt-cache policy -- ", POLICY_MAIN_AND_SECURITY),
+                                   ("apt-cache policy", RELEASES), ("apt-get -s", REINSTALLED)])
+    forecast = apt.forecast("/mnt", STDLIB, ("libpython3.11-stdlib",), "debian", "bookworm")
+    assert forecast == apt.Forecast(
+        STDLIB[:-1] + ("libpython3.11-stdlib=3.11.2-6+deb12u8",), ("3.11.2-6+deb12u8",),
+        (apt.PackageChange("libpython3.11-stdlib", "amd64", "reinstall", "3.11.2-6+deb12u8",
+                           "3.11.2-6+deb12u8", True,
+                           (apt.Release("Debian", "bookworm", "oldstable"),)),),
+        "debian", "bookworm")
+    assert asked == [
+        "apt-cache policy -- libpython3.11-stdlib",
+        "apt-get -s -o APT::Get::Show-User-Simulation-Note=false install --reinstall -y "
+        "libpython3.11-stdlib=3.11.2-6+deb12u8",
+        "apt-cache policy"]
+    assert (forecast.changes_packages, forecast.allowed(False)) == (False, True)
+
+
+def test_a_reinstall_of_a_version_no_source_has_is_an_upgrade_of_all_that_needs_it(monkeypatch):
+    fake_apt(monkeypatch, [("apt-cache policy -- libpython3.11-stdlib", POLICY_SECURITY_ONLY),
+                           ("apt-cache policy -- ", POLICY_OTHERS),
+                           ("apt-cache policy", RELEASES), ("apt-get -s", UPGRADED)])
+    forecast = apt.forecast("/mnt", STDLIB, ("libpython3.11-stdlib",), "debian", "bookworm")
+    assert (forecast.argv, forecast.versions) == (STDLIB, ("",))
+
+    def upgrade(name, named):
+        return apt.PackageChange(name, "amd64", "upgrade", "3.11.2-6+deb12u8",
+                                 "3.11.2-6+deb12u9", named, (SECURITY,), True)
+
+    assert forecast.changes == (
+        upgrade("python3.11-venv", False), upgrade("python3.11", False),
+        upgrade("libpython3.11-stdlib", True), upgrade("python3.11-minimal", False),
+        upgrade("libpython3.11-minimal", False))
+    # bookworm-security is the host's own release: allowed unless --no-allow-upgrade
+    assert (forecast.changes_packages, forecast.same_release) == (True, True)
+    assert [forecast.allowed(a) for a in (None, True, False)] == [True, True, False]
+
+
+@pytest.mark.parametrize("release, distro, codename, same", [
+    (apt.Release("Debian", "bookworm-updates", "oldstable-updates"), "debian", "bookworm", True),
+    (apt.Release("Debian", "bookworm", "oldstable"), "debian", "bookworm", True),
+    (apt.Release("Debian", "trixie", "stable"), "debian", "bookworm", False),
+    (apt.Release("Debian Backports", "bookworm-backports", "oldstable-backports"),
+     "debian", "bookworm", False),
+    (apt.Release("Debian", "bookworm-proposed-updates", ""), "debian", "bookworm", False),
+    # a third party's repository that names its suite after the release is not the release
+    (apt.Release("deb.sury.org", "bookworm", ""), "debian", "bookworm", False),
+    (apt.Release("Ubuntu", "jammy-security", "jammy-security"), "ubuntu", "jammy", True),
+    (apt.Release("LP-PPA-deadsnakes", "jammy", "jammy"), "ubuntu", "jammy", False),
+    (apt.Release("Debian", "bookworm-security", ""), "debian", "", False),  # no VERSION_CODENAME
+])
+def test_an_upgrade_is_allowed_by_default_only_from_the_hosts_own_release(
+        release, distro, codename, same):
+    change = apt.PackageChange("python3-six", "all", "upgrade", "1.0", "1.1", True, (release,),
+                               True)
+    forecast = apt.Forecast(("apt-get",), ("",), (change,), distro, codename)
+    assert (forecast.same_release, forecast.allowed(None), forecast.allowed(True)) == \
+        (same, same, True)
+
+
+def test_a_removal_or_a_downgrade_is_never_allowed_by_default():
+    security = apt.Release("Debian", "bookworm-security", "")
+    removal = apt.PackageChange("python3-old", "", "remove", "1.0", "", False)
+    downgrade = apt.PackageChange("python3-six", "all", "downgrade", "2.0", "1.0", True,
+                                  (security,), True)
+    for change in (removal, downgrade):
+        forecast = apt.Forecast(("apt-get",), ("",), (change,), "debian", "bookworm")
+        assert [forecast.allowed(a) for a in (None, True, False)] == [False, True, False]
+
+
+def test_apt_cannot_simulate_what_it_cannot_download(monkeypatch):
+    said = "Reinstallation of python3-six is not possible, it cannot be downloaded.\n"
+    fake_apt(monkeypatch, [("apt-cache policy -- ", ""), ("apt-get -s", said)])
+    with pytest.raises(apt.AptError, match="^Reinstallation of python3-six is not possible"):
+        apt.forecast("/", ("apt-get", "install", "--reinstall", "-y", "python3-six"),
+                     ("python3-six",), "debian", "bookworm")
+
+
+# -- local edits against dpkg's record ---------------------------------------------------------
+
+SITE = "usr/lib/python3/dist-packages"
+
+
+def build_deb(tmp_path, root, version, files, links=()):
+    """python3-six_VERSION_all.deb with `files` {path: text} and `links` {path: target}, into
+    the root's apt archive."""
+    build = tmp_path / f"build-{version}"
+    for path, content in files.items():
+        (build / path).parent.mkdir(parents=True, exist_ok=True)
+        (build / path).write_text(content)
+    for path, target in dict(links).items():
+        (build / path).parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(target, build / path)
+    (build / "DEBIAN").mkdir()
+    (build / "DEBIAN/control").write_text(
+        f"Package: python3-six\nVersion: {version}\nArchitecture: all\nMaintainer: t <t@t>\n"
+        "Description: t\n")
+    archives = root / "var/cache/apt/archives"
+    archives.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["dpkg-deb", "--root-owner-group", "-b", str(build),
+                    str(archives / f"python3-six_{version}_all.deb")],
+                   check=True, capture_output=True)
+
+
+def install_record(root, version, files, links=(), conffiles=()):
+    """dpkg's record of python3-six VERSION: status, .list and .md5sums, as dpkg writes them."""
+    info = root / "var/lib/dpkg/info"
+    info.mkdir(parents=True, exist_ok=True)
+    paths = sorted(set(files) | set(dict(links)))
+    dirs = sorted({"/" + "/".join(p.split("/")[:i]) for p in paths
+                   for i in range(1, p.count("/") + 1)})
+    (info / "python3-six.list").write_text(
+        "/.\n" + "".join(d + "\n" for d in dirs) + "".join("/" + p + "\n" for p in paths))
+    md5 = {p: hashlib.md5(c.encode()).hexdigest() for p, c in files.items()}
+    (info / "python3-six.md5sums").write_text(
+        "".join(f"{md5[p]}  {p}\n" for p in sorted(files) if "/" + p not in conffiles))
+    field = "".join(f" /{p} {md5[p]}\n" for p in files if "/" + p in conffiles)
+    (root / "var/lib/dpkg/status").write_text(
+        f"Package: python3-six\nStatus: install ok installed\nArchitecture: all\n"
+        f"Version: {version}\n" + (f"Conffiles:\n{field}" if field else "") + "\n")
+    (root / "var/lib/dpkg/arch").write_text("amd64\n")
+
+
+def put(root, files, links=()):
+    for path, content in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(content)
+    for path, target in dict(links).items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(target, root / path)
+
+
+OLD = {f"{SITE}/six.py": "six 1.0\n", f"{SITE}/edited.py": "as shipped in 1.0\n",
+       f"{SITE}/same.py": "same\n", f"{SITE}/dropped.py": "only in 1.0\n",
+       f"{SITE}/dropped_edited.py": "only in 1.0\n", "etc/six.conf": "conf 1.0\n",
+       "etc/six-edited.conf": "conf 1.0\n"}
+NEW = {f"{SITE}/six.py": "six 2.0\n", f"{SITE}/edited.py": "as shipped in 2.0\n",
+       f"{SITE}/same.py": "same\n", f"{SITE}/new.py": "new in 2.0\n",
+       "etc/six.conf": "conf 2.0\n", "etc/six-edited.conf": "conf 2.0\n"}
+CONFFILES = ("/etc/six.conf", "/etc/six-edited.conf")
+
+
+@pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="needs dpkg-deb to build a .deb")
+@pytest.mark.parametrize("old_deb_cached", [True, False])
+def test_an_upgrade_keeps_local_edits_only_never_what_differs_from_the_new_version(
+        tmp_path, old_deb_cached):
+    root = tmp_path / "root"
+    old_links = {f"{SITE}/link.py": "six.py", f"{SITE}/relinked.py": "six.py"}
+    install_record(root, "1.0", OLD, old_links, CONFFILES)
+    put(root, {**OLD, f"{SITE}/edited.py": "edited here\n",
+               f"{SITE}/dropped_edited.py": "edited here\n", "etc/six-edited.conf": "mine\n",
+               f"{SITE}/new.py": "somebody's own file where 2.0 puts one\n"},
+        {f"{SITE}/link.py": "six.py", f"{SITE}/relinked.py": "same.py"})
+    if old_deb_cached:
+        build_deb(tmp_path, root, "1.0", OLD, old_links)
+    build_deb(tmp_path, root, "2.0", NEW,
+              {f"{SITE}/link.py": "same.py", f"{SITE}/relinked.py": "six.py"})
+    changes = apt.Changes((apt.Unpack("python3-six", "2.0", "all", "1.0"),), ())
+    assert apt.at_risk(str(root), changes) == [
+        "/etc/six-edited.conf",  # differs from the Conffiles hash of 1.0
+        f"/{SITE}/edited.py",  # edited: differs from dpkg's md5sums of 1.0
+        f"/{SITE}/new.py",  # not 1.0's at all
+        # a link 1.0 shipped as it is, which 2.0 changes: judged by the cached 1.0 .deb; kept
+        # when that is gone (nothing to judge it by, nothing is lost)
+        *([] if old_deb_cached else [f"/{SITE}/link.py"]),
+        f"/{SITE}/relinked.py",  # pointed elsewhere than either version does
+        f"/{SITE}/dropped_edited.py",  # 2.0 no longer ships it, and it was edited
+    ]
+
+
+@pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="needs dpkg-deb to build a .deb")
+def test_a_reinstall_keeps_what_differs_from_the_installed_version_and_files_of_removals(
+        tmp_path):
+    root = tmp_path / "root"
+    install_record(root, "1.0", OLD, {f"{SITE}/link.py": "six.py"}, CONFFILES)
+    put(root, {**OLD, f"{SITE}/edited.py": "edited here\n", "etc/six-edited.conf": "mine\n"},
+        {f"{SITE}/link.py": "same.py"})
+    build_deb(tmp_path, root, "1.0", OLD, {f"{SITE}/link.py": "six.py"})
+    (root / "var/lib/dpkg/info/python3-old.list").write_text(
+        f"/.\n/usr\n/{SITE}\n/{SITE}/old.py\n")
+    (root / SITE / "old.py").write_text("as shipped\n")
+    changes = apt.Changes((apt.Unpack("python3-six", "1.0", "all", "1.0"),), ("python3-old",),
+                          ("0.9",))
+    assert apt.at_risk(str(root), changes) == [
+        "/etc/six-edited.conf", f"/{SITE}/edited.py", f"/{SITE}/link.py", f"/{SITE}/old.py"]
+
+
+def test_the_undo_record_keeps_dpkgs_record_of_the_versions_before_the_fix(tmp_path):
+    root = tmp_path / "root"
+    install_record(root, "1.0", {f"{SITE}/six.py": "six 1.0\n", "etc/six.conf": "conf\n"},
+                   conffiles=("/etc/six.conf",))
+    changes = apt.Changes((apt.Unpack("python3-six", "2.0", "all", "1.0"),
+                           apt.Unpack("python3-new", "1.0", "all", "")), ())
+    assert apt.before_fix(str(root), changes) == {"python3-six:all": {
+        "version": "1.0", "to": "2.0",
+        "md5sums": {f"/{SITE}/six.py": hashlib.md5(b"six 1.0\n").hexdigest()},
+        "conffiles": {"/etc/six.conf": hashlib.md5(b"conf\n").hexdigest()}}}
