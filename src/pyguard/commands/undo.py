@@ -45,7 +45,7 @@ def run_undo(args: argparse.Namespace) -> int:
         if record.state == "undone":
             return _fail(f"{record.id} was undone already (by {record.undone_by}); "
                          f"`pyguard undo {record.undone_by}` puts back what that undo replaced")
-        kept = len([e for e in record.entries if e.type != "dir"])
+        kept = len(record.entries)  # directories too: undo counts them when it puts them back
         paths = "1 path goes" if kept == 1 else f"{kept} paths go"
         sys.stdout.write(printable(f"Undo {record.id} ({record.command}, {record.created}, "
                                    f"{record.state}): {paths} back as they were before the fix.")
@@ -57,8 +57,7 @@ def run_undo(args: argparse.Namespace) -> int:
         safety, changed = store.restore(record)
     except (StoreError, OSError) as exc:
         return _fail(str(exc))
-    sys.stdout.write(f"Put back {len(changed)} path{'s' if len(changed) != 1 else ''}; the rest "
-                     "were already as before the fix.\n")
+    sys.stdout.write(put_back(len(changed), kept) + "\n")
     if record.packages:
         sys.stdout.write("Packages the fix unpacked stay as they are (not downgraded): "
                          + printable(", ".join(record.packages)) + "\n")
@@ -67,15 +66,31 @@ def run_undo(args: argparse.Namespace) -> int:
     return 0
 
 
+def put_back(changed: int, kept: int) -> str:
+    """What undo did, counted over the paths it announced: every kept path, directories too."""
+    if changed == kept:
+        return f"Put back {kept} path{'s' if kept != 1 else ''}."
+    rest = kept - changed
+    return (f"Put back {changed} of {kept} paths; the other {rest} "
+            f"{'was' if rest == 1 else 'were'} already as before the fix.")
+
+
+LIST_HEADERS = ("ID", "CREATED", "STATE", "STEPS", "PATHS", "COMMAND")
+
+
 def _list(records) -> int:
     if not records:
         sys.stdout.write("No fixes recorded.\n")
         return 0
-    for record in records:
-        kept = len([e for e in record.entries if e.type != "dir"])
-        sys.stdout.write(printable(f"{record.id}  {record.created}  {record.state:<11}  "
-                                   f"{len(record.steps)} step(s), {kept} path(s) kept  "
-                                   f"{record.command}") + "\n")
+    rows = [LIST_HEADERS] + [
+        tuple(printable(cell) for cell in (r.id, r.created, r.state, str(len(r.steps)),
+                                           str(len(r.entries)), r.command))
+        for r in records]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(LIST_HEADERS) - 1)]
+    for row in rows:
+        cells = [cell.rjust(w) if LIST_HEADERS[i] in ("STEPS", "PATHS") else cell.ljust(w)
+                 for i, (cell, w) in enumerate(zip(row, widths))]
+        sys.stdout.write("  ".join(cells + [row[-1]]) + "\n")
     return 0
 
 
