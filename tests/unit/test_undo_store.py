@@ -89,7 +89,7 @@ def test_the_manifest_names_path_type_mode_owner_sha256_and_target(root: Path):
     assert manifest == {
         "schema": "pyguard-undo/1", "id": record.id, "created": record.created,
         "command": "pyguard fix --root /mnt", "state": "running", "undone_by": "",
-        "steps": [], "packages": [],
+        "steps": [], "packages": [], "dpkg_before": {},
         "entries": [
             {"path": "/etc/pip.conf", "type": "file", "mode": "0o640", "uid": uid, "gid": gid,
              "mtime_ns": 1_600_000_000_000_000_000, "size": 38, "step": 3, "target": "", "whole": False,
@@ -149,3 +149,44 @@ def test_a_damaged_manifest_is_a_clear_error(root: Path):
 def test_entries_round_trip_through_the_manifest():
     entry = Entry("/a b/ünïcode", "file", 0o4755, 0, 0, 5, 3, "ab", "", 2)
     assert Entry(**{**vars(entry)}) == entry
+
+
+def test_undo_puts_back_local_edits_never_an_upgraded_packages_old_files(root: Path):
+    """What a local edit is, is judged by dpkg's record of the version before the fix: a kept
+    file that was exactly that version's stays as the upgrade left it."""
+    import hashlib
+
+    site = root / "usr/lib/python3.11"
+    site.mkdir(parents=True)
+    for name, text in (("json.py", "3.11.2-6+deb12u8\n"), ("edited.py", "edited here\n"),
+                       ("old.py", "the removed package's\n"), ("same.py", "reinstalled\n")):
+        (site / name).write_text(text)
+    md5 = {p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in site.iterdir()}
+    store = Store(str(root))
+    record = store.new_record("pyguard fix")
+    record.dpkg_before = {
+        "libpython3.11-stdlib:amd64": {
+            "version": "3.11.2-6+deb12u8", "to": "3.11.2-6+deb12u9", "conffiles": {},
+            "md5sums": {"/usr/lib/python3.11/json.py": md5["json.py"],
+                        "/usr/lib/python3.11/edited.py": "0" * 32}},
+        "python3-old:all": {"version": "1.0", "to": "", "conffiles": {},
+                            "md5sums": {"/usr/lib/python3.11/old.py": md5["old.py"]}},
+        "python3-same:all": {"version": "2.0", "to": "2.0", "conffiles": {},
+                             "md5sums": {"/usr/lib/python3.11/same.py": md5["same.py"]}}}
+    store.keep(record, [f"/usr/lib/python3.11/{n}" for n in
+                        ("json.py", "edited.py", "old.py", "same.py")], step=1)
+    for name in ("json.py", "edited.py", "same.py"):
+        (site / name).write_text("as the fix left it\n")
+    (site / "old.py").unlink()
+
+    assert [e.path for e in store.superseded(record)] == ["/usr/lib/python3.11/json.py"]
+    assert record.package_changes() == [
+        ("libpython3.11-stdlib", "3.11.2-6+deb12u8", "3.11.2-6+deb12u9"),
+        ("python3-old", "1.0", ""), ("python3-same", "2.0", "2.0")]
+    _, changed = store.restore(store.load(record.id))
+    assert sorted(e.path for e in changed) == [
+        "/usr/lib/python3.11/edited.py", "/usr/lib/python3.11/old.py",
+        "/usr/lib/python3.11/same.py"]
+    assert {p.name: p.read_text() for p in site.iterdir()} == {
+        "json.py": "as the fix left it\n", "edited.py": "edited here\n",
+        "old.py": "the removed package's\n", "same.py": "reinstalled\n"}

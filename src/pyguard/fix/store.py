@@ -68,9 +68,19 @@ class Record:
     steps: List[Dict] = field(default_factory=list)
     packages: List[str] = field(default_factory=list)
     """"name version" of every package the fix's apt steps unpacked."""
+    dpkg_before: Dict[str, Dict] = field(default_factory=dict)
+    """dpkg's record, taken before the fix, of each installed package its apt steps unpacked
+    or removed, by name:arch: version, to (the version the fix left; '' when removed),
+    md5sums and conffiles (path -> md5). What a local edit is, is judged by it."""
     state: str = "running"
     """running, done, failed, interrupted; undone once put back."""
     undone_by: str = ""
+
+    def package_changes(self) -> List[Tuple[str, str, str]]:
+        """(name, version before the fix, version after; '' removed) of each package the fix
+        unpacked or removed, by name."""
+        return sorted((key.split(":")[0], str(b.get("version", "")), str(b.get("to", "")))
+                      for key, b in self.dpkg_before.items())
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -227,13 +237,14 @@ class Store:
         differed."""
         safety = self.new_record(f"pyguard undo {record.id}", prefix="undo-")
         self._clear_grown_trees(record, safety)
-        changed = [e for e in record.entries if not self._matches(e)]
+        stay = {e.path for e in self.superseded(record)}
+        changed = [e for e in record.entries if e.path not in stay and not self._matches(e)]
         self.keep(safety, [e.path for e in changed if e.type != "dir"], step=1)
         # Directories first (parents before children), then their contents, then directory
         # modes and times again, which writing into them changed.
         ordered = sorted(record.entries, key=lambda e: (e.type != "dir", e.path.count("/"), e.path))
         for entry in ordered:
-            if entry in changed or entry.type == "dir":
+            if entry in changed or (entry.type == "dir" and entry.path not in stay):
                 self._put_back(record, entry)
         for entry in sorted((e for e in record.entries if e.type == "dir"),
                             key=lambda e: -e.path.count("/")):
@@ -243,6 +254,23 @@ class Store:
         record.state, record.undone_by = "undone", safety.id
         self.save(record)
         return safety, changed
+
+    def superseded(self, record: Record) -> List[Entry]:
+        """Kept files that were exactly what dpkg had recorded for a package the fix upgraded
+        (or downgraded): the old version's own files, not local edits. They stay as the new
+        version has them; putting them back would leave the new package off dpkg's record."""
+        shipped: Dict[str, str] = {}
+        for before in record.dpkg_before.values():
+            if before.get("to") and before.get("to") != before.get("version"):
+                shipped.update(before.get("md5sums") or {})
+                shipped.update(before.get("conffiles") or {})
+        if not shipped:
+            return []
+        from ..rootfs import RootFS
+
+        fs = RootFS(self.root)
+        return [e for e in record.entries if e.type == "file" and e.path in shipped and
+                fs.digest(self._stored(record.id, e.path), "md5") == shipped[e.path]]
 
     def _clear_grown_trees(self, record: Record, safety: Record) -> None:
         """A directory taken away whole that holds something else now (a venv made anew where
