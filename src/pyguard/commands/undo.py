@@ -15,7 +15,8 @@ def add_undo(commands) -> None:
         "undo", help="put back what a pyguard fix changed (default: the last fix)",
         description="Put every file a fix removed or overwrote back as it was before the fix: "
                     "same bytes, mode, owner and link target. Packages the fix reinstalled "
-                    "stay as they are (they are named, not downgraded).")
+                    "or upgraded stay as they are, with their own files: undo names them and "
+                    "never downgrades.")
     root_option(parser)
     parser.add_argument("id", nargs="?", metavar="ID", help="the fix to undo (see --list)")
     parser.add_argument("--list", action="store_true", help="list the fixes that can be undone")
@@ -45,7 +46,8 @@ def run_undo(args: argparse.Namespace) -> int:
         if record.state == "undone":
             return _fail(f"{record.id} was undone already (by {record.undone_by}); "
                          f"`pyguard undo {record.undone_by}` puts back what that undo replaced")
-        kept = len(record.entries)  # directories too: undo counts them when it puts them back
+        stay = store.superseded(record)  # an upgraded package's old files: not put back
+        kept = len(record.entries) - len(stay)  # directories too: undo counts them
         paths = "1 path goes" if kept == 1 else f"{kept} paths go"
         sys.stdout.write(printable(f"Undo {record.id} ({record.command}, {record.created}, "
                                    f"{record.state}): {paths} back as they were before the fix.")
@@ -58,9 +60,10 @@ def run_undo(args: argparse.Namespace) -> int:
     except (StoreError, OSError) as exc:
         return _fail(str(exc))
     sys.stdout.write(put_back(len(changed), kept) + "\n")
-    if record.packages:
-        sys.stdout.write("Packages the fix unpacked stay as they are (not downgraded): "
-                         + printable(", ".join(record.packages)) + "\n")
+    from ..render.packages import undo_lines
+
+    for line in undo_lines(record.package_changes(), record.packages, len(stay)):
+        sys.stdout.write(printable(line) + "\n")
     if safety.entries:
         sys.stdout.write(f"What was there before this undo is kept in {STORE}/{safety.id}.\n")
     return 0
