@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Iterator, List, Set, Tuple
+import re
+import stat
+from typing import Iterable, Iterator, List, Set, Tuple
 
 from ..aside import aside_label
 from ..facts import Facts
@@ -13,6 +15,23 @@ PYTHON3 = "/usr/bin/python3"
 MARKER = "EXTERNALLY-MANAGED"
 SHOWN = 5
 """How many paths of each kind the prose names; paths and evidence hold them all."""
+
+CODE = re.compile(r"\.(py|pyc|pth|sh|pl)$|\.so(\.[0-9]+)*$")
+PROGRAM_DIRS = ("/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", "/usr/libexec/", "/usr/games/")
+CERTIFICATE = re.compile(r"\.(pem|crt|cer|der|p7b)$")
+CONSEQUENCES = {
+    "code": "Python programs run as root, Debian's own tools among them, import whatever is on "
+            "disk now: a missing module breaks them, an edited one runs code Debian never "
+            "shipped.",
+    "configuration": "Configuration files are read as they are now: a missing or edited one "
+                     "makes the programs that read it behave other than Debian configured them.",
+    "certificate": "Certificate files decide which servers TLS connections trust: a missing one "
+                   "makes those connections fail, an edited one makes them trust certificates "
+                   "Debian never shipped.",
+    "data": "Data files are read as they are now: a missing one breaks what needs it, an edited "
+            "one changes what the programs that read it get.",
+}
+"""What a missing or edited file of each kind does, in the order the detail says them."""
 
 
 def modified_debian_file(facts: Facts) -> Iterator[Hit]:
@@ -36,6 +55,7 @@ def modified_debian_file(facts: Facts) -> Iterator[Hit]:
                 "missing": tuple(missing),
                 "changed": tuple(changed),
                 "conffiles": conffiles,
+                "consequence": consequence(facts, missing + changed, set(conffiles)),
                 "reinstall": "" if conffiles else package,
                 "confreinstall": package if conffiles else "",
                 "label": aside_label(package, "changed"),
@@ -91,3 +111,30 @@ def _state(result: PackageFiles, excluded: Set[str]) -> str:
         plural = "s" if what.endswith("file") and len(kept) > 1 else ""
         sentences.append(f"{what}{plural}: {shown}{more}.")
     return " ".join(sentences)
+
+
+def consequence(facts: Facts, paths: Iterable[str], conffiles: Set[str]) -> str:
+    """What the missing and changed files do, a sentence for each kind among them: code (a
+    module, an extension, a program or script), configuration, certificates, other data. A
+    .pem of pip's certifi is no code; saying "runs code Debian never shipped" of it is wrong."""
+    shipped_as = {d.divert_to: d.path for d in facts.dpkg.diversions.values()}
+    kinds = {file_kind(facts, path, shipped_as.get(path, path), path in conffiles)
+             for path in paths}
+    return " ".join(text for kind, text in CONSEQUENCES.items() if kind in kinds)
+
+
+def file_kind(facts: Facts, path: str, shipped_as: str, conffile: bool) -> str:
+    """code, configuration, certificate or data, from the name and place the package gave the
+    file (`shipped_as`: not where a diversion moved it) and its mode (a file that is gone is
+    judged by its name and place alone)."""
+    name = shipped_as.rsplit("/", 1)[-1]
+    if CODE.search(name) or shipped_as.startswith(PROGRAM_DIRS):
+        return "code"
+    st = facts.fs.lstat(path)
+    if st is not None and stat.S_ISREG(st.st_mode) and st.st_mode & 0o111:
+        return "code"
+    if CERTIFICATE.search(name):
+        return "certificate"
+    if conffile or shipped_as.startswith("/etc/"):
+        return "configuration"
+    return "data"

@@ -7,9 +7,16 @@ DIST = "/usr/lib/python3/dist-packages"
 REQUESTS = f"{DIST}/requests/__init__.py"
 SIX = f"{DIST}/six.py"
 SITECUSTOMIZE = "/etc/python3.11/sitecustomize.py"
-AFTER = ("dpkg recorded the md5 of every file {package} installed; these no longer match. Python "
-         "programs run as root, Debian's own tools among them, import whatever is on disk now: a "
-         "missing module breaks them, an edited one runs code Debian never shipped.")
+AFTER = "dpkg recorded the md5 of every file {package} installed; these no longer match."
+CODE = ("Python programs run as root, Debian's own tools among them, import whatever is on disk "
+        "now: a missing module breaks them, an edited one runs code Debian never shipped.")
+CONFIGURATION = ("Configuration files are read as they are now: a missing or edited one makes the "
+                 "programs that read it behave other than Debian configured them.")
+CERTIFICATE = ("Certificate files decide which servers TLS connections trust: a missing one makes "
+               "those connections fail, an edited one makes them trust certificates Debian never "
+               "shipped.")
+DATA = ("Data files are read as they are now: a missing one breaks what needs it, an edited one "
+        "changes what the programs that read it get.")
 KEEP = ("mkdir -p /var/lib/pyguard/aside && tar -C / -czf \"$(mktemp --suffix=.tar.gz "
         "/var/lib/pyguard/aside/{package}-changed.XXXXXX)\" {paths}")
 KEPT = "keep a copy of the changed files (in /var/lib/pyguard/aside) before the reinstall replaces them"
@@ -19,12 +26,12 @@ CONFNEW_NOTE = ("restore the package's files and its configuration files {conffi
                 "dpkg also keeps each edited one as FILE.dpkg-old")
 
 
-def finding(package: str, state: str, paths, repair):
+def finding(package: str, state: str, paths, repair, consequences=(CODE,)):
     return {
         "rule": "modified-debian-file",
         "severity": "error",
         "title": f"files of {package} are not as Debian shipped them",
-        "detail": f"{state} {AFTER.format(package=package)}",
+        "detail": " ".join([state, AFTER.format(package=package), *consequences]),
         "subject": package,
         "paths": sorted(paths),
         "repair": repair,
@@ -82,7 +89,8 @@ def test_changed_conffile_is_restored_with_confask_and_confnew(fake_root, doctor
     fake_root.write(conf, "[DEFAULT]\nbyte-compile = none\n")
     assert doctor(fake_root) == [
         finding("python3-minimal", f"Changed configuration file: {conf}.", [conf],
-                [keep("python3-minimal", conf), confnew("python3-minimal", conf)]),
+                [keep("python3-minimal", conf), confnew("python3-minimal", conf)],
+                [CONFIGURATION]),
     ]
 
 
@@ -96,7 +104,8 @@ def test_deleted_conffile_and_edited_file_of_the_same_package(fake_root, doctor)
         finding("python3-minimal",
                 f"Changed: /usr/bin/py3compile. Missing configuration file: {conf}.",
                 ["/usr/bin/py3compile", conf],
-                [keep("python3-minimal", "/usr/bin/py3compile"), confnew("python3-minimal", conf)]),
+                [keep("python3-minimal", "/usr/bin/py3compile"), confnew("python3-minimal", conf)],
+                [CODE, CONFIGURATION]),
     ]
 
 
@@ -116,6 +125,35 @@ def test_package_with_python_files_but_another_name(fake_root, doctor):
         finding("lsb-release", f"Missing: /usr/bin/lsb_release. Changed: {DIST}/lsb_release.py.",
                 ["/usr/bin/lsb_release", f"{DIST}/lsb_release.py"],
                 [keep("lsb-release", f"{DIST}/lsb_release.py"), reinstall("lsb-release")]),
+    ]
+
+
+def test_a_certificate_bundle_is_no_code(fake_root, doctor):
+    """pip's vendored certifi: an edited cacert.pem changes whom pip trusts; it runs nothing."""
+    pem = f"{DIST}/pip/_vendor/certifi/cacert.pem"
+    fake_root.install("python3-pip", files={pem: "-----BEGIN CERTIFICATE-----\n",
+                                            f"{DIST}/pip/py.typed": ""})
+    fake_root.write(pem, "-----BEGIN CERTIFICATE-----\nlocal CA\n")
+    assert doctor(fake_root, only=["modified-debian-file"]) == [
+        finding("python3-pip", f"Changed: {pem}.", [pem], [keep("python3-pip", pem),
+                                                            reinstall("python3-pip")],
+                [CERTIFICATE]),
+    ]
+    fake_root.remove(f"{DIST}/pip/py.typed")
+    assert doctor(fake_root, only=["modified-debian-file"])[0]["detail"] == " ".join([
+        f"Missing: {DIST}/pip/py.typed. Changed: {pem}.", AFTER.format(package="python3-pip"),
+        CERTIFICATE, DATA])
+
+
+def test_a_changed_program_without_a_suffix_is_code_by_its_mode(fake_root, doctor):
+    tool = f"{DIST}/six_tool"
+    fake_root.install("python3-six-tool", files={tool: "#!/bin/sh\n"})
+    fake_root.host(tool).chmod(0o755)
+    fake_root.write(tool, "#!/bin/sh\necho changed\n")
+    fake_root.host(tool).chmod(0o755)
+    assert doctor(fake_root) == [
+        finding("python3-six-tool", f"Changed: {tool}.", [tool],
+                [keep("python3-six-tool", tool), reinstall("python3-six-tool")]),
     ]
 
 
@@ -148,7 +186,7 @@ def test_findings_are_one_per_package_in_name_order(fake_root, doctor):
                 [keep("python3-requests", REQUESTS), reinstall("python3-requests")]),
         finding("python3-six", f"Missing: {SIX}.", [SIX], [reinstall("python3-six")]),
         finding("python3-urllib3", f"Missing: {urllib3[1]}. Changed: {urllib3[0]}.", urllib3,
-                [keep("python3-urllib3", urllib3[0]), reinstall("python3-urllib3")]),
+                [keep("python3-urllib3", urllib3[0]), reinstall("python3-urllib3")], [CODE, DATA]),
     ]
 
 
