@@ -34,10 +34,11 @@ def run_guard(args: argparse.Namespace) -> int:
     from ..guard import shims
 
     from ..options import root_problem
+    from ..render.escape import printable  # paths and file contents of the examined root
 
     bad_root = root_problem(args.root)
     if bad_root:
-        sys.stderr.write(f"pyguard guard: {bad_root}\n")
+        sys.stderr.write(f"pyguard guard: {printable(bad_root)}\n")
         return 3
     try:
         if args.action == "install":
@@ -49,9 +50,9 @@ def run_guard(args: argparse.Namespace) -> int:
         else:
             code, lines = shims.status(args.root)
     except PermissionError as exc:
-        sys.stderr.write(f"pyguard guard {args.action}: {exc} (run it as root)\n")
+        sys.stderr.write(f"pyguard guard {args.action}: {printable(str(exc))} (run it as root)\n")
         return 3
-    sys.stdout.write("".join(line + "\n" for line in lines))
+    sys.stdout.write("".join(printable(line) + "\n" for line in lines))
     return code
 
 

@@ -54,10 +54,11 @@ def run_hooks(args: argparse.Namespace) -> int:
     from ..apthooks import conf
 
     from ..options import root_problem
+    from ..render.escape import printable  # paths and file contents of the examined root
 
     bad_root = root_problem(args.root)
     if bad_root:
-        sys.stderr.write(f"pyguard hooks: {bad_root}\n")
+        sys.stderr.write(f"pyguard hooks: {printable(bad_root)}\n")
         return 3
     try:
         if args.action == "install":
@@ -73,12 +74,12 @@ def run_hooks(args: argparse.Namespace) -> int:
         else:
             code, lines = conf.status(args.root, _config_note(args.config))
     except conf.HookError as exc:
-        sys.stderr.write(f"pyguard hooks {args.action}: {exc}\n")
+        sys.stderr.write(f"pyguard hooks {args.action}: {printable(str(exc))}\n")
         return 3
     except PermissionError as exc:
-        sys.stderr.write(f"pyguard hooks {args.action}: {exc} (run it as root)\n")
+        sys.stderr.write(f"pyguard hooks {args.action}: {printable(str(exc))} (run it as root)\n")
         return 3
-    sys.stdout.write("".join(line + "\n" for line in lines))
+    sys.stdout.write("".join(printable(line) + "\n" for line in lines))
     return code
 
 

@@ -29,6 +29,7 @@ def run_venvs(args: argparse.Namespace) -> int:
 
     from ..engine import Problem
     from ..render import venvs as render
+    from ..render.escape import printable
 
     roots = ()
     venvs = ()
@@ -64,7 +65,7 @@ def run_venvs(args: argparse.Namespace) -> int:
         return data["exit_code"]
     if errors:
         for problem in errors:
-            sys.stderr.write(f"pyguard: {problem.message}\n")
+            sys.stderr.write(f"pyguard: {printable(problem.message)}\n")
         return 3
     from ..render.terminal import use_color
     if hasattr(sys.stdout, "reconfigure"):
