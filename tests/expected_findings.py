@@ -32,6 +32,6 @@ KEPT = "keep a copy of the file (in /var/lib/pyguard/aside)"
 def commented_out(path: str, numbers, label: str):
     """The repair of a config line: keep a copy of the file, then comment the lines out."""
     script = ";".join(f"{n}s/^/# disabled by pyguard: /" for n in numbers)
-    return [(KEEP.format(label=label, path=path.lstrip("/")), KEPT),
-            (f"sed -i '{script}' {path}",
-             f"comment out line{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}")]
+    keep = KEEP.format(label=label, path=path.lstrip("/"))
+    lines = f"line{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}"
+    return [(f"{keep} && sed -i '{script}' {path}", f"{KEPT}, then comment out {lines}")]

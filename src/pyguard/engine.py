@@ -6,6 +6,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Callable, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from .actions.template import OwnerOf
 from .facts import Facts
 from .findings import Finding, Hit, severity_rank, status_of
 from .rootfs import Note
@@ -47,7 +48,7 @@ def resolve_check(rule: Rule) -> Check:
     return getattr(module, function)
 
 
-def findings_for(rule: Rule, hits: Iterable[Hit]) -> List[Finding]:
+def findings_for(rule: Rule, hits: Iterable[Hit], owner_of: OwnerOf) -> List[Finding]:
     out = []
     for hit in hits:
         undeclared = set(hit.evidence) - set(rule.evidence)
@@ -61,7 +62,7 @@ def findings_for(rule: Rule, hits: Iterable[Hit]) -> List[Finding]:
             detail=rule.fill_detail(hit.evidence),
             subject=hit.subject,
             paths=hit.paths,
-            repair=rule.fill_repair(hit.evidence),
+            repair=rule.fill_repair(hit.evidence, owner_of),
             evidence=dict(hit.evidence),
         ))
     return out
@@ -80,7 +81,7 @@ def run(facts: Facts, rules: Mapping[str, Rule], only: Optional[Sequence[str]] =
                 continue
             try:
                 hits = list(resolve_check(rule)(facts))
-                findings += findings_for(rule, hits)
+                findings += findings_for(rule, hits, facts.owner_of)
             except Exception as exc:  # one broken check must not hide the others' findings
                 errors.append(Problem("check-failed", f"{rule.id}: {type(exc).__name__}: {exc}"))
     order = {rule_id: i for i, rule_id in enumerate(rules)}

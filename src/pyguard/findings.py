@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Tuple, Union
+from typing import TYPE_CHECKING, Mapping, Tuple, Union
+
+if TYPE_CHECKING:
+    from .actions.model import Action
 
 EvidenceValue = Union[str, Tuple[str, ...]]
 
@@ -28,9 +31,14 @@ class Hit:
 
 @dataclass(frozen=True)
 class RepairStep:
-    command: str
-    """One shell command, run as root inside the examined system."""
+    action: "Action"
+    """What the step does; its shell command is how a person reads it."""
     note: str = ""
+
+    @property
+    def command(self) -> str:
+        """The step as one shell command, run as root inside the examined system."""
+        return self.action.command()
 
 
 @dataclass(frozen=True)

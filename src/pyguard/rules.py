@@ -1,19 +1,19 @@
 """Rule files: one deb822 file per rule in rules/, named after the rule's id.
 
 A rule file holds everything a person reads about the rule (title, explanation, repair) and
-names the check that finds it. Templates take `{key}` from the finding's evidence; in repair
-commands values are shell-quoted, `{key:relative}` drops the leading slash of paths, and a
-command line whose keys have no value is left out (an optional step).
+names the check that finds it. Title and detail take `{key}` from the finding's evidence; the
+repair is a list of typed actions (`$ reinstall packages={reinstall}`, see pyguard.actions),
+whose shell commands are rendered from the data, never written by hand.
 """
 
 from __future__ import annotations
 
 import os
-import shlex
 import string
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
+from .actions.template import ActionTemplate, OwnerOf, TemplateError, parse_line
 from .findings import SEVERITIES, EvidenceValue, RepairStep
 
 REQUIRED = ("Rule", "Severity", "Order", "Check", "Title", "Detail", "What", "Why", "Example",
@@ -32,12 +32,6 @@ class RuleError(Exception):
 
 
 @dataclass(frozen=True)
-class RepairTemplate:
-    command: str
-    note: str
-
-
-@dataclass(frozen=True)
 class Rule:
     id: str
     severity: str
@@ -47,7 +41,7 @@ class Rule:
     title: str
     detail: str
     evidence: Tuple[str, ...]
-    repair: Tuple[RepairTemplate, ...]
+    repair: Tuple[ActionTemplate, ...]
     sections: Mapping[str, str]
     source: str
 
@@ -57,13 +51,13 @@ class Rule:
     def fill_detail(self, evidence: Mapping[str, EvidenceValue]) -> str:
         return _fill(self.detail, evidence, _prose)
 
-    def fill_repair(self, evidence: Mapping[str, EvidenceValue]) -> Tuple[RepairStep, ...]:
+    def fill_repair(self, evidence: Mapping[str, EvidenceValue], owner_of: OwnerOf
+                    ) -> Tuple[RepairStep, ...]:
+        """The repair's actions for one finding, each run as whoever controls what it touches."""
         steps = []
         for template in self.repair:
-            if any(not evidence.get(key) for key in _keys(template.command)):
-                continue
-            steps.append(RepairStep(_fill(template.command, evidence, _shell),
-                                    _fill(template.note, evidence, _prose)))
+            note = _fill(template.note, evidence, _prose)
+            steps += [RepairStep(action, note) for action in template.fill(evidence, owner_of)]
         return tuple(steps)
 
 
@@ -150,10 +144,13 @@ def parse_rule(text: str, source: str) -> Rule:
         raise RuleError(f"{source}: Order must be a number")
     evidence = tuple(k for k in fields.get("Evidence", "").replace(",", " ").split() if k)
     sections = {name: _unfold(fields[name]) for name, _ in SECTIONS}
-    repair = tuple(_repair_line(line) for line in _unfold(fields["Repair"]).split("\n")
-                   if line.strip() and line.startswith("$ "))
+    try:
+        repair = tuple(parse_line(line[2:], source) for line in _unfold(fields["Repair"]).split("\n")
+                       if line.strip() and line.startswith("$ "))
+    except TemplateError as exc:
+        raise RuleError(str(exc)) from None
     if not repair:
-        raise RuleError(f"{source}: Repair has no command line (lines starting with '$ ')")
+        raise RuleError(f"{source}: Repair has no action line (lines starting with '$ ')")
     rule = Rule(
         id=fields["Rule"].strip(),
         severity=severity,
@@ -168,7 +165,7 @@ def parse_rule(text: str, source: str) -> Rule:
     )
     used = set(_keys(rule.title)) | set(_keys(rule.detail))
     for template in repair:
-        used |= set(_keys(template.command)) | set(_keys(template.note))
+        used |= set(template.keys())
     undeclared = sorted(used - set(evidence))
     if undeclared:
         raise RuleError(f"{source}: templates use undeclared evidence: {', '.join(undeclared)}")
@@ -190,12 +187,6 @@ def _reflow(text: str) -> str:
     return "\n\n".join(" ".join(p.split()) for p in text.split("\n\n") if p.strip())
 
 
-def _repair_line(line: str) -> RepairTemplate:
-    """`$ command  # note`: the note is a shell comment, so the line can be pasted as it is."""
-    command, _, note = line[2:].partition("  # ")
-    return RepairTemplate(command.strip(), note.strip())
-
-
 def _keys(template: str) -> List[str]:
     return [name for _, name, _, _ in string.Formatter().parse(template) if name]
 
@@ -203,11 +194,6 @@ def _keys(template: str) -> List[str]:
 def _prose(value: EvidenceValue, spec: str) -> str:
     values = (value,) if isinstance(value, str) else value
     return ", ".join(_display(v, spec) for v in values)
-
-
-def _shell(value: EvidenceValue, spec: str) -> str:
-    values = (value,) if isinstance(value, str) else value
-    return " ".join(shlex.quote(_display(v, spec)) if spec != "raw" else v for v in values)
 
 
 def _display(value: str, spec: str) -> str:

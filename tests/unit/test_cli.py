@@ -16,7 +16,8 @@ MARKER = "/usr/lib/python3.11/EXTERNALLY-MANAGED"
 
 
 def pyguard(*args, env=None):
-    environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM", "PYGUARD_RULES")}
+    environ = {k: v for k, v in os.environ.items()
+               if k not in ("NO_COLOR", "TERM", "PYGUARD_RULES", "COLUMNS")}  # prose wraps at 96
     environ["PYTHONPATH"] = SRC + os.pathsep + environ.get("PYTHONPATH", "")
     environ.update(env or {})
     return subprocess.run([sys.executable, "-m", "pyguard", *args], capture_output=True,
@@ -89,7 +90,9 @@ def test_json_envelope_of_a_broken_root(broken_root):
             "subject": MARKER,
             "paths": [MARKER],
             "repair": [{"command": "apt-get install --reinstall -y libpython3.11-stdlib",
-                        "note": "restore the marker as shipped", "risk": "safe"}],
+                        "note": "restore the marker as shipped", "risk": "safe",
+                        "action": {"kind": "reinstall", "packages": ["libpython3.11-stdlib"],
+                                   "versions": [], "conffiles": "keep"}}],
         }],
         "errors": [],
         "notes": [],

@@ -30,7 +30,8 @@ def test_dry_run_prints_the_plan_and_changes_nothing(fake_root: FakeRoot):
         "",
         "safe: reinstalls from the archive and touches nothing local; moves files: what it names "
         "goes aside. Every file a step removes or overwrites is copied first to "
-        "/var/lib/pyguard/undo/ID; pyguard undo puts it back.",
+        "/var/lib/pyguard/undo/ID; pyguard undo puts it back. A step on files a user controls "
+        "runs as that user.",
     ]
     assert fake_root.host("/usr/bin/python3").readlink().name == "python3.99"
 
@@ -41,12 +42,14 @@ def test_json_plan_of_a_dry_run(fake_root: FakeRoot):
     doctor = json.loads(pyguard("doctor", "--root", str(fake_root), "--format", "json").stdout)
     assert result.returncode == 1
     assert json.loads(result.stdout) == {**doctor, "fix": {
-        "dry_run": True, "refused": None, "unavailable": [], "steps": [], "undo": None,
+        "dry_run": True, "unavailable": [], "steps": [], "undo": None,
         "mounted": [],
         "plan": [{"number": 1, "rule": "pep668-marker", "subject": MARKER,
                   "command": "apt-get install --reinstall -y libpython3.11-stdlib",
-                  "note": "restore the marker as shipped", "risk": "safe", "moves": [],
-                  "packages": ["libpython3.11-stdlib"]}],
+                  "note": "restore the marker as shipped", "risk": "safe", "user": "root",
+                  "action": {"kind": "reinstall", "packages": ["libpython3.11-stdlib"],
+                             "versions": [], "conffiles": "keep"},
+                  "moves": [], "packages": ["libpython3.11-stdlib"]}],
     }}
 
 

@@ -26,7 +26,7 @@ Why: Because.
 Example: touch /x
 Repair: Move it.
  .
- $ rm {path}  # remove it
+ $ move-aside paths={path} label=sample  # move it aside
 Repair-Safety: Safe.
 References: none
 """

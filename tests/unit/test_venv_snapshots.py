@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from fakeroot_venvs import make_venv, owner_of
+from fakeroot_venvs import make_venv
 from pyguard.config import Config
 from pyguard.report import snapshots
 from pyguard.report.run import report
@@ -127,11 +127,10 @@ def broken_finding(root, source, held, requirements):
             ("mkdir -p /var/lib/pyguard/aside && tar -C / --remove-files -czf \"$(mktemp "
              "--suffix=.tar.gz /var/lib/pyguard/aside/venv-srv-app.XXXXXX)\" srv/app",
              "move the broken venv aside (kept in /var/lib/pyguard/aside)"),
-            (f"python3 -m venv {venv}", "make the venv anew with today's python3"),
-            (f"{venv}/bin/python3 -m pip install {requirements}",
-             f"install the same projects at the same versions, {source}"),
-            *([(f"chown -R {owner_of(root, venv)} {venv}", "give the venv back to its owner")]
-              if owner_of(root, venv) else []),
+            (f"/usr/bin/python3 -m venv {venv} && {venv}/bin/python -m pip install "
+             f"--no-cache-dir {requirements}",
+             "make the venv anew with Debian's python3 (seeing Debian's packages if it did "
+             "before) and install the projects it held at the same versions, " + source),
         ],
     }
 
@@ -222,8 +221,9 @@ def test_the_roots_own_snapshot_is_found_and_the_newer_one_wins(fake_root, state
         fake_root, "as recorded on 2026-01-02", "six 1.17.0", "six==1.17.0")]
     with open(host, "w") as f:  # the host's, newer
         json.dump(dict(doc, time=doc["time"] + 20), f)
-    assert doctor(fake_root)[0]["repair"][2][0] == \
-        "/srv/app/bin/python3 -m pip install attrs==24.2.0 six==1.17.0"
+    assert doctor(fake_root)[0]["repair"][1][0] == (
+        "/usr/bin/python3 -m venv /srv/app && /srv/app/bin/python -m pip install --no-cache-dir "
+        "attrs==24.2.0 six==1.17.0")
 
 
 def test_snapshots_of_vanished_venvs_are_pruned_after_90_days(fake_root, state):

@@ -92,7 +92,7 @@ def _hits(settings: Iterable[Setting]) -> Iterable[Hit]:
                 "effect": " ".join(EFFECT[v] for v in variables),
                 "reach": REACH[kind],
                 "target": real,
-                "script": ";".join(f"{n}s/^/{DISABLED}/" for n in numbers),
+                "edits": f"{real}:{','.join(map(str, numbers))}",
                 "numbers": ("line " if len(numbers) == 1 else "lines ")
                            + ", ".join(map(str, numbers)),
                 "label": aside_label(path.strip("/").replace("/", "-")),

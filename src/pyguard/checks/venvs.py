@@ -27,7 +27,6 @@ def venv_broken(facts: Facts) -> Iterator[Hit]:
 def evidence(venv: Venv, no_ensurepip: bool) -> dict:
     """What the rule's templates need; `requirements` come from the venv's snapshot when it
     has one (venv.recorded), else from its metadata."""
-    uid, gid = venv.owner
     held = tuple(f"{p.name} {p.version}" for p in venv.packages
                  if p.requirement in venv.requirements)
     return {
@@ -37,10 +36,7 @@ def evidence(venv: Venv, no_ensurepip: bool) -> dict:
         "held": held or ("no projects besides pip and setuptools",),
         "venv_package": VENV_PACKAGE if no_ensurepip else "",
         "label": aside_label("venv", venv.path.strip("/").replace("/", "-")),
-        "plain": "" if venv.system_site_packages else venv.path,
-        "system": venv.path if venv.system_site_packages else "",
-        "python": f"{venv.path}/bin/python3",
+        "system_site": "yes" if venv.system_site_packages else "no",
         "requirements": venv.requirements,
         "source": f"as recorded on {venv.recorded}" if venv.recorded else "read from its metadata",
-        "owner": f"{uid}:{gid}" if (uid, gid) != (0, 0) else "",
     }

@@ -26,10 +26,22 @@ def run_explain(args: argparse.Namespace) -> int:
         sys.stderr.write(f"pyguard explain: no rule {args.rule!r}; `pyguard rules` lists them\n")
         return 3
     out = [f"{rule.id} ({rule.severity})", ""]
+    examples = iter(rule.repair)
     for field, heading in SECTIONS:
-        out += [heading, *("  " + line if line else "" for line in rule.sections[field].split("\n")), ""]
+        text = rule.sections[field]
+        if field == "Repair":  # the actions as the shell commands doctor prints for them
+            text = "\n".join(_example(next(examples)) if line.startswith("$ ") else line
+                             for line in text.split("\n"))
+        out += [heading, *("  " + line if line else "" for line in text.split("\n")), ""]
     sys.stdout.write("\n".join(out))
     return 0
+
+
+def _example(template) -> str:
+    note = template.note
+    for key in template.keys():
+        note = note.replace("{" + key + "}", f"<{key}>")
+    return f"$ {template.example()}" + (f"  # {note}" if note else "")
 
 
 def run_rules(args: argparse.Namespace) -> int:

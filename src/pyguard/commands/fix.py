@@ -50,10 +50,10 @@ def run_fix(args: argparse.Namespace) -> int:
     if not json_out:
         write(render.plan_text(plan, where, style) if plan.steps else
               render.nothing_to_fix(before.report.findings, where), sys.stdout, color)
-    if not plan.steps or args.dry_run or plan.refused:
+    if not plan.steps or args.dry_run:
         if json_out:
             sys.stdout.write(dumps(render.envelope(plan, None, before.envelope(), args.dry_run)))
-        return 3 if plan.refused else before.exit_code
+        return before.exit_code
     planned = render.envelope(plan, None, before.envelope(), False) if json_out else None
     if os.geteuid() != 0:
         return _fail(planned, "pyguard fix changes the system: run it as root (--dry-run shows "
@@ -97,7 +97,8 @@ def _execute(root: str, plan, args: argparse.Namespace, color: bool, style):
     status = None
     if color:
         from rich.console import Console
-        console = Console(file=sys.stdout, highlight=False)
+        from rich.text import Text  # a step's command as text, never as markup
+        console = Console(file=sys.stdout, highlight=False, no_color=False)
 
     def listen(event, step, result) -> None:
         nonlocal status
@@ -115,7 +116,7 @@ def _execute(root: str, plan, args: argparse.Namespace, color: bool, style):
             return
         if event == "start":
             if color:
-                status = console.status(render.step_start(step, total))
+                status = console.status(Text(render.step_start(step, total)))
                 status.start()
             else:
                 sys.stdout.write(render.step_start(step, total) + "\n")
@@ -153,5 +154,6 @@ def _fail(envelope, message) -> int:
         from ..render.json import dumps
         sys.stdout.write(dumps(envelope))
     if message:
-        sys.stderr.write(f"pyguard fix: {message}\n")
+        from ..render.escape import printable
+        sys.stderr.write(f"pyguard fix: {printable(message)}\n")
     return 3

@@ -6,6 +6,7 @@ from functools import cached_property
 from typing import Any, Callable, Dict, Optional, Tuple, TypeVar
 
 from ..rootfs import RootFS
+from .accounts import owner_of, read_accounts
 from .dpkg import DpkgDatabase
 from .host import HostInfo, read_host
 from .python import (Interpreter, Python3Link, PythonDefaults, find_interpreters,
@@ -33,6 +34,14 @@ class Facts:
         if gather not in self._gathered:
             self._gathered[gather] = gather(self)
         return self._gathered[gather]
+
+    @cached_property
+    def accounts(self) -> Dict[int, str]:
+        return read_accounts(self.fs)
+
+    def owner_of(self, path: str) -> Optional[str]:
+        """Who a repair may act on `path` as: root, its one controlling user, or None (nobody)."""
+        return owner_of(self.fs, self.accounts, path)
 
     @cached_property
     def dpkg(self) -> DpkgDatabase:

@@ -3,10 +3,11 @@ the first failure."""
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Sequence, Set, Tuple
 
-from ..risk import Action
+from ..actions.model import Action, Install, MoveAside, Reinstall
 from . import apt
 from .chroot import Ran, mounted, planned_mounts, run
 from .plan import Plan, Step
@@ -92,73 +93,67 @@ def _unavailable(root: str, steps: Sequence[Step], fetched: Set[Tuple[str, ...]]
     """
     missing = []
     for step in steps:
-        for action in step.actions:
-            if action.verb == "apt-update":
-                break
-            if action.verb != "apt-install":
-                continue
-            reason = _fetch(root, action, fetched)
-            if reason and "dpkg was interrupted" not in reason:
-                missing.append(Unavailable(step, action.packages, reason))
+        action = step.action
+        if not _is_apt(action) or getattr(action, "refresh", False):
+            continue
+        reason = _fetch(root, action, fetched)
+        if reason and "dpkg was interrupted" not in reason:
+            missing.append(Unavailable(step, action.packages, reason))
     return missing
+
+
+def _is_apt(action: Action) -> bool:
+    return isinstance(action, (Reinstall, Install))
 
 
 def _run_step(root: str, store: Store, record: Record, step: Step,
               fetched: Set[Tuple[str, ...]]) -> StepResult:
     outputs: List[str] = []
     seconds = 0.0
-    kept = 0
-    for piece, actions in _pieces(step):
-        try:
-            for action in actions:
-                paths = _at_risk(root, action, record, fetched)
-                kept += len(store.keep(record, paths, step.number,
-                                       whole=action.verb == "move-aside"))
-        except apt.AptError as exc:
-            outputs.append(str(exc) + "\n")
-            return StepResult(step, 100, seconds, "".join(outputs), kept)
-        ran: Ran = run(root, piece)
-        seconds += ran.seconds
-        outputs.append(ran.output)
+    action = step.action
+    if isinstance(action, Install) and action.refresh:
+        ran: Ran = run(root, "apt-get update")  # the lists first: the install is judged after
+        seconds, outputs = ran.seconds, [ran.output]
         if ran.exit_code != 0:
-            return StepResult(step, ran.exit_code, seconds, "".join(outputs), kept)
-    return StepResult(step, 0, seconds, "".join(outputs), kept)
+            return StepResult(step, ran.exit_code, seconds, "".join(outputs), 0)
+    try:
+        paths = _at_risk(root, action, record, fetched)
+        kept = len(store.keep(record, paths, step.number, whole=isinstance(action, MoveAside)))
+    except apt.AptError as exc:
+        outputs.append(str(exc) + "\n")
+        return StepResult(step, 100, seconds, "".join(outputs), 0)
+    command = shlex.join(action.words()) if isinstance(action, Install) else step.command
+    ran = run(root, command)
+    seconds += ran.seconds
+    outputs.append(ran.output)
+    return StepResult(step, ran.exit_code, seconds, "".join(outputs), kept)
 
 
 def _fetch(root: str, action: Action, fetched: Set[Tuple[str, ...]]) -> Optional[str]:
     """Have apt check and download the action's packages, once; apt's reason if it cannot."""
-    if action.argv in fetched:
+    argv = action.words()
+    if argv in fetched:
         return None
-    reason = apt.check_available(root, action.argv)
+    reason = apt.check_available(root, argv)
     if reason is None:
         try:
-            apt.download(root, action.argv)
+            apt.download(root, argv)
         except apt.AptError as exc:
             return str(exc)
-        fetched.add(action.argv)
+        fetched.add(argv)
     return reason
 
 
 def _at_risk(root: str, action: Action, record: Record, fetched: Set[Tuple[str, ...]]
              ) -> List[str]:
-    if action.verb != "apt-install":
+    if not _is_apt(action):
         return touched_paths(root, action)
     reason = _fetch(root, action, fetched)
     if reason:
         raise apt.AptError(reason)
-    changes = apt.simulate(root, action.argv)
+    changes = apt.simulate(root, action.words())
     record.packages = sorted(set(record.packages) | apt.packages_of(changes))
     return apt.at_risk(root, changes)
-
-
-def _pieces(step: Step) -> List[Tuple[str, Tuple[Action, ...]]]:
-    """The step's shell text split at its &&s, each with its action: pyguard keeps what each
-    one changes just before it runs (an apt-get install after apt-get update, say). A text that
-    does not split cleanly runs whole, after keeping what all its actions change."""
-    texts = step.command.split(" && ")
-    if len(texts) != len(step.actions):
-        return [(step.command, step.actions)]
-    return [(text, (action,)) for text, action in zip(texts, step.actions)]
 
 
 def _summary(result: StepResult) -> dict:

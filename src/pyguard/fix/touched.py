@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import List
 
-from ..risk import Action
+from ..actions.model import Action, RemoveAlternative, RemoveDiversion
 from ..rootfs import RootFS
 
 DIVERSIONS = "/var/lib/dpkg/diversions"
@@ -13,14 +13,12 @@ ALTERNATIVES = "/var/lib/dpkg/alternatives"
 
 def touched_paths(root: str, action: Action) -> List[str]:
     """Paths inside the root the action changes; a directory stands for all below it."""
-    if action.verb in ("move-aside", "edit", "append", "link"):
-        return list(action.paths)
-    fs = RootFS(root)
-    if action.verb == "alternatives-remove":
-        return _alternative(fs, action.paths[0])
-    if action.verb == "divert-remove":
-        return _diversion(fs, action.paths[0])
-    return []
+    if isinstance(action, RemoveAlternative):
+        return _alternative(RootFS(root), action.name)
+    if isinstance(action, RemoveDiversion):
+        return _diversion(RootFS(root), action.path)
+    effects = action.effects()
+    return list(effects.moves + effects.edits + effects.replaces)
 
 
 def _alternative(fs: RootFS, name: str) -> List[str]:

@@ -1,42 +1,53 @@
-"""pyguard fix for a person (the plan, each step as it runs, what is left) and as JSON."""
+"""pyguard fix for a person (the plan, each step as it runs, what is left) and as JSON.
+
+For a person, every value from the examined system (titles, commands, notes, paths, a step's
+output, apt's reasons) is made printable (render/escape.py) where it is put in a line: a name
+cannot retitle the terminal or hide a line of the plan root confirms. JSON keeps exact values.
+"""
 
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
+from ..actions.model import as_json
 from ..fix.execute import Outcome, StepResult, tail
 from ..fix.plan import Plan, Step
 from ..fix.store import STORE
+from .escape import printable
 from .text import Style, plain
 
 OUTPUT_LINES = 15  # of a failed step, on the terminal
 
 
 def plan_text(plan: Plan, where: str, style: Style = plain) -> str:
+    p = printable
+    where = p(where)
     steps = len(plan.steps)
     lines = [style(f"pyguard fix: {_n(len(plan.findings), 'finding')}, {_n(steps, 'step')} "
                    f"on {where}", "heading")]
     for finding in plan.findings:
         label = style(finding.severity.upper(), finding.severity)
-        lines += ["", f"{label} {style(finding.title, 'title')}  [{finding.rule}]"]
+        lines += ["", f"{label} {style(p(finding.title), 'title')}  [{finding.rule}]"]
         for step in plan.steps_of(finding):
             risk = style(step.risk, "ok" if step.risk == "safe" else "warning")
-            lines.append(f"  {step.number}. [{risk}] {style(step.command, 'command')}")
+            lines.append(f"  {step.number}. [{risk}] {style(p(step.command), 'command')}")
             if step.note:
-                lines.append(f"     {style('# ' + step.note, 'note')}")
+                lines.append(f"     {style('# ' + p(step.note), 'note')}")
+            if step.user != "root":
+                lines.append(f"     runs as {p(step.user)}, who controls what it touches")
             for words, paths in step.what_changes:
-                lines.append(f"     {words}: {', '.join(paths)}")
+                lines.append(f"     {words}: {', '.join(map(p, paths))}")
     lines += ["", f"safe: reinstalls from the archive and touches nothing local; moves files: "
                   f"what it names goes aside. Every file a step removes or overwrites is copied "
-                  f"first to {STORE}/ID; pyguard undo puts it back."]
-    if plan.refused:
-        lines += ["", style(f"pyguard will not run this plan: {plan.refused}", "error")]
+                  f"first to {STORE}/ID; pyguard undo puts it back. A step on files a user "
+                  f"controls runs as that user."]
     return "\n".join(lines) + "\n"
 
 
 def nothing_to_fix(findings, where: str) -> str:
     """No warning or error; advice, if any, is followed only when asked for by name."""
     advised = sorted({f.rule for f in findings if f.repair})
+    where = printable(where)
     if not advised:
         return f"pyguard fix: nothing to fix on {where}.\n"
     return (f"pyguard fix: nothing to fix on {where}; advice only, which fix follows when its "
@@ -44,7 +55,7 @@ def nothing_to_fix(findings, where: str) -> str:
 
 
 def step_start(step: Step, total: int) -> str:
-    return f"[{step.number}/{total}] {step.command}"
+    return f"[{step.number}/{total}] {printable(step.command)}"
 
 
 def step_end(result: StepResult, style: Style = plain) -> str:
@@ -53,7 +64,7 @@ def step_end(result: StepResult, style: Style = plain) -> str:
         return f"  {style('ok', 'ok')} ({result.seconds:.1f} s{kept})\n"
     out = [f"  {style(f'failed with exit code {result.exit_code}', 'error')} "
            f"({result.seconds:.1f} s{kept}); its output:"]
-    out += ["    " + line for line in tail(result.output, OUTPUT_LINES).splitlines()]
+    out += ["    " + printable(line) for line in tail(result.output, OUTPUT_LINES).splitlines()]
     return "\n".join(out) + "\n"
 
 
@@ -63,8 +74,8 @@ def outcome_text(plan: Plan, outcome: Outcome, root_option: str, style: Style = 
         lines.append(style("Nothing was changed: apt cannot get every package the fix needs.",
                            "error"))
         for missing in outcome.unavailable:
-            lines.append(f"  step {missing.step.number} ({' '.join(missing.packages)}):")
-            lines += ["    " + line for line in missing.reason.splitlines()]
+            lines.append(f"  step {missing.step.number} ({printable(' '.join(missing.packages))}):")
+            lines += ["    " + printable(line) for line in missing.reason.splitlines()]
         lines.append("  Check /etc/apt/sources.list and the network, run apt-get update, "
                      "then pyguard fix again.")
         return "\n".join(lines) + "\n"
@@ -81,7 +92,7 @@ def outcome_text(plan: Plan, outcome: Outcome, root_option: str, style: Style = 
                      f"`pyguard undo{root_option} {record.id}` puts them back.")
         if record.packages:
             lines.append("Packages unpacked from the archive (undo does not downgrade them): "
-                         + ", ".join(record.packages))
+                         + printable(", ".join(record.packages)))
     return "\n".join(lines) + "\n"
 
 
@@ -91,7 +102,6 @@ def envelope(plan: Plan, outcome: Optional[Outcome], final: Dict[str, Any],
     data = dict(final)
     data["fix"] = {
         "dry_run": dry_run,
-        "refused": plan.refused,
         "plan": [_step_json(step) for step in plan.steps],
         "unavailable": [{"step": u.step.number, "packages": list(u.packages), "reason": u.reason}
                         for u in (outcome.unavailable if outcome else [])],
@@ -106,8 +116,9 @@ def envelope(plan: Plan, outcome: Optional[Outcome], final: Dict[str, Any],
 
 def _step_json(step: Step) -> Dict[str, Any]:
     return {"number": step.number, "rule": step.finding.rule, "subject": step.finding.subject,
-            "command": step.command, "note": step.note, "risk": step.risk,
-            "moves": list(step.moves), "packages": list(step.packages)}
+            "command": step.command, "note": step.note, "risk": step.risk, "user": step.user,
+            "action": as_json(step.action), "moves": list(step.moves),
+            "packages": list(step.packages)}
 
 
 def _undo_json(outcome: Optional[Outcome]) -> Optional[Dict[str, Any]]:

@@ -8,7 +8,7 @@ from typing import Any, Dict, Optional, Sequence
 from .. import __version__
 from ..engine import Problem, Report
 from ..facts.host import HostInfo
-from ..risk import risk_of
+from ..actions.model import as_json
 
 SCHEMA = "pyguard/1"
 
@@ -41,7 +41,8 @@ def envelope(report: Optional[Report], host: Optional[HostInfo], default_python:
                 "detail": f.detail,
                 "subject": f.subject,
                 "paths": list(f.paths),
-                "repair": [{"command": step.command, "note": step.note, "risk": risk_of(step.command)}
+                "repair": [{"command": step.command, "note": step.note,
+                            "risk": step.action.effects().risk, "action": as_json(step.action)}
                            for step in f.repair],
             }
             for f in findings

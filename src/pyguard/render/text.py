@@ -1,4 +1,8 @@
-"""Doctor's report for a person: grouped by severity, each finding with its why and repair."""
+"""Doctor's report for a person: grouped by severity, each finding with its why and repair.
+
+Titles, details, commands, notes, paths and messages are filled from the examined system: each
+is made printable (render/escape.py) where it is put in a line, before a style marks it.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,11 @@ import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, List, Optional, Sequence
 
+from ..actions.shell import for_person
 from ..engine import Report
 from ..facts.host import HostInfo
 from ..findings import Finding
+from .escape import printable
 
 if TYPE_CHECKING:
     from ..report.model import Entry
@@ -18,6 +24,7 @@ Style = Callable[[str, str], str]
 """style(text, name) -> text marked up for display; the plain style returns text unchanged."""
 
 WIDTH = 96
+"""Prose width when the caller knows no better; doctor passes terminal.prose_width()."""
 HEADINGS = {"error": "Errors", "warning": "Warnings", "info": "Advice"}
 
 
@@ -34,26 +41,25 @@ class Context:
 
 
 def repair_command(command: str, context: Context) -> str:
-    """A repair as the person types it: with chroot for --root, with sudo when not root."""
-    if context.root != "/":
-        command = f"chroot {shlex.quote(context.root)} /bin/sh -c {shlex.quote(command)}"
-    return command if context.as_root else f"sudo {command}"
+    """A repair as the person types it: with chroot for --root, with sudo when not root.
+    Printable: control characters in a path show escaped (to read; fix runs the exact step)."""
+    return printable(for_person(command, context.root, context.as_root))
 
 
 def describe_host(host: HostInfo, default_python: str) -> str:
     name = {"debian": "Debian", "ubuntu": "Ubuntu"}.get(host.distro, host.distro or "unknown system")
     release = " ".join(p for p in (host.version, f"({host.codename})" if host.codename else "") if p)
     python = f"default Python {default_python}" if default_python else "no Debian default Python"
-    return f"{name} {release}".strip() + f", {python}"
+    return printable(f"{name} {release}".strip() + f", {python}")  # os-release is the root's
 
 
 def render(report: Report, host: HostInfo, default_python: str, context: Context,
            rules_checked: int, style: Style = plain, *, rules_total: int = 0,
            only: Sequence[str] = (), acks: Sequence["Entry"] = (),
-           show_acknowledged: bool = False) -> str:
+           show_acknowledged: bool = False, width: int = WIDTH) -> str:
     """The doctor's text. `only`: the rules --only named (of `rules_total`); `acks`: the
     findings an [ack] line names (pyguard.report.ack), shown with `show_acknowledged` only."""
-    where = f"{report.root} ({describe_host(host, default_python)})"
+    where = f"{printable(report.root)} ({describe_host(host, default_python)})"
     named = {(e.finding.rule, e.finding.subject): e for e in acks if e.ack is not None}
     hidden = [e for e in named.values() if e.acknowledged]
     findings = [f for f in report.findings
@@ -73,7 +79,8 @@ def render(report: Report, host: HostInfo, default_python: str, context: Context
         lines.append(style(f"pyguard doctor: {summary} on {where}" + (f"; {scope}" if only else ""),
                            "heading"))
         if context.root != "/" and any(f.repair for f in counted):
-            lines.append(f"Run the repairs below as root; they work inside {context.root} with chroot.")
+            lines.append(f"Run the repairs below as root; they work inside {printable(context.root)} "
+                         "with chroot.")
     for severity in ("error", "warning", "info"):
         group = [f for f in findings if f.severity == severity]
         if not group:
@@ -82,32 +89,33 @@ def render(report: Report, host: HostInfo, default_python: str, context: Context
         for finding in group:
             entry = named.get((finding.rule, finding.subject))
             ack = _ack_line(entry) if entry else None  # named here: expired
-            lines += _finding(finding, context, style, ack)
+            lines += _finding(finding, context, style, width, ack)
     if hidden and show_acknowledged:
         lines += ["", style("Acknowledged (not counted)", "heading")]
         for entry in hidden:
-            lines += _finding(entry.finding, context, style, _ack_line(entry))
+            lines += _finding(entry.finding, context, style, width, _ack_line(entry))
     elif hidden:
         n = len(hidden)
-        option = "" if context.root == "/" else f" --root {shlex.quote(context.root)}"
+        option = "" if context.root == "/" else f" --root {printable(shlex.quote(context.root))}"
         lines += ["", f"{n} acknowledged finding{'s' if n != 1 else ''} not shown "
                       f"(pyguard doctor --all{option})."]
     if report.errors:
         lines += ["", style("pyguard could not finish:", "error")]
-        lines += [f"  {e.code}: {e.message}" for e in report.errors]
+        lines += [f"  {e.code}: {printable(e.message)}" for e in report.errors]
     if report.notes:
         lines += ["", "Not checked (could not read):"]
-        lines += [f"  {n.path}: {n.message}" for n in report.notes]
+        lines += [f"  {printable(n.path)}: {printable(n.message)}" for n in report.notes]
     return "\n".join(lines) + "\n"
 
 
 def _ack_line(entry: "Entry") -> str:
     """The [ack] line naming a finding: "Acknowledged until 2027-01-31: reason (FILE line 3)"."""
     ack = entry.ack
+    why = f"{printable(ack.reason)} ({printable(ack.where)})"
     if not entry.acknowledged:
-        return f"  Acknowledgement expired on {ack.until.isoformat()}: {ack.reason} ({ack.where})"
+        return f"  Acknowledgement expired on {ack.until.isoformat()}: {why}"
     when = f"until {ack.until.isoformat()}" if ack.until else "without end date"
-    return f"  Acknowledged {when}: {ack.reason} ({ack.where})"
+    return f"  Acknowledged {when}: {why}"
 
 
 def _count(findings: Sequence[Finding]) -> str:
@@ -120,20 +128,22 @@ def _count(findings: Sequence[Finding]) -> str:
     return ", ".join(parts) or "no findings"
 
 
-def _finding(finding: Finding, context: Context, style: Style,
+def _finding(finding: Finding, context: Context, style: Style, width: int,
              ack: Optional[str] = None) -> List[str]:
     label = style(finding.severity.upper(), finding.severity)
-    lines = ["", f"{label} {style(finding.title, 'title')}  [{finding.rule}]"]
+    lines = ["", f"{label} {style(printable(finding.title), 'title')}  [{finding.rule}]"]
     if ack:
         lines.append(ack)
+    # A rule's paragraphs are one line each: a newline within one came from a value, escaped.
     for paragraph in finding.detail.split("\n\n"):
-        lines += textwrap.wrap(paragraph, width=WIDTH, initial_indent="  ", subsequent_indent="  ",
-                               break_on_hyphens=False, break_long_words=False)
+        lines += textwrap.wrap(printable(paragraph), width=width, initial_indent="  ",
+                               subsequent_indent="  ", break_on_hyphens=False,
+                               break_long_words=False)
     if finding.repair:
         lines.append("  Repair:")
         for number, step in enumerate(finding.repair, 1):
             lines.append(f"    {number}. {style(repair_command(step.command, context), 'command')}")
             if step.note:
-                lines.append(f"       {style('# ' + step.note, 'note')}")
+                lines.append(f"       {style('# ' + printable(step.note), 'note')}")
     lines.append(f"  More: pyguard explain {finding.rule}")
     return lines

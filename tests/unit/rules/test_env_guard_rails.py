@@ -124,9 +124,9 @@ def test_symlinked_root_profile_is_edited_where_it_lives(fake_root, doctor):
     finding = env("/root/.profile", "PYTHONPATH", "set for root's shells",
                   "line 1: export PYTHONPATH=/root/lib", PYTHONPATH, ROOT, [1], "root-.profile")
     finding["paths"] = ["/root/.profile", "/root/dotfiles/profile"]
-    finding["repair"] = [(KEEP.format(label="root-.profile", path="root/dotfiles/profile"), KEPT),
-                         ("sed -i '1s/^/# disabled by pyguard: /' /root/dotfiles/profile",
-                          "comment out line 1")]
+    finding["repair"] = [(KEEP.format(label="root-.profile", path="root/dotfiles/profile")
+                          + " && sed -i '1s/^/# disabled by pyguard: /' /root/dotfiles/profile",
+                          KEPT + ", then comment out line 1")]
     assert doctor(fake_root) == [finding]
 
 

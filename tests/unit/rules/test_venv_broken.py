@@ -3,16 +3,13 @@
 import pytest
 
 from fakeroot import FakeRoot
-from fakeroot_venvs import direct, editable, make_venv, owner_of
+from fakeroot_venvs import direct, editable, make_venv
 
-ASIDE = ("mkdir -p /var/lib/pyguard/aside && tar -C / --remove-files -czf \"$(mktemp "
-         "--suffix=.tar.gz /var/lib/pyguard/aside/{label}.XXXXXX)\" {relative}")
+ARCHIVE = '"$(mktemp --suffix=.tar.gz /var/lib/pyguard/aside/{label}.XXXXXX)"'
 MOVED = "move the broken venv aside (kept in /var/lib/pyguard/aside)"
-REMADE = "make the venv anew with today's python3"
-REMADE_SYSTEM = "make the venv anew with today's python3, seeing Debian's packages as before"
-REINSTALLED = "install the same projects at the same versions"
+REMADE = ("make the venv anew with Debian's python3 (seeing Debian's packages if it did before) "
+          "and install the projects it held at the same versions")
 ENSUREPIP = "python3 -m venv needs ensurepip, which python3-venv ships"
-CHOWN = "give the venv back to its owner"
 SIX_ATTRS = [("six", "1.17.0", ["six"]), ("attrs", "24.2.0", ["attr", "attrs"])]
 
 
@@ -23,21 +20,23 @@ def _default_roots(monkeypatch, tmp_path):
 
 
 def broken(venv, state, held, requirements, made="Python 3.11.2", ensurepip=False,
-           system=False, owner="", interpreter=None, source="read from its metadata"):
-    label = "venv-" + venv.strip("/").replace("/", "-")
+           system=False, user="", interpreter=None, source="read from its metadata"):
+    """The finding; `user` is the one who controls the venv (and its parent directory)."""
+    archive = ARCHIVE.format(label="venv-" + venv.strip("/").replace("/", "-"))
+    run = f"runuser -u {user} -- " if user else ""
     repair = []
     if ensurepip:
         repair.append(("apt-get install -y python3-venv", ENSUREPIP))
-    repair.append((ASIDE.format(label=label, relative=venv.lstrip("/")), MOVED))
-    if system:
-        repair.append((f"python3 -m venv --system-site-packages {venv}", REMADE_SYSTEM))
+    if user:
+        repair.append((f"mkdir -p /var/lib/pyguard/aside && {run}tar -C / --remove-files -czf - "
+                       f"{venv.lstrip('/')} > {archive}", MOVED))
     else:
-        repair.append((f"python3 -m venv {venv}", REMADE))
+        repair.append((f"mkdir -p /var/lib/pyguard/aside && tar -C / --remove-files -czf {archive} "
+                       f"{venv.lstrip('/')}", MOVED))
+    remade = f"{run}/usr/bin/python3 -m venv {'--system-site-packages ' if system else ''}{venv}"
     if requirements:
-        repair.append((f"{venv}/bin/python3 -m pip install {requirements}",
-                       f"{REINSTALLED}, {source}"))
-    if owner:
-        repair.append((f"chown -R {owner} {venv}", CHOWN))
+        remade += f" && {run}{venv}/bin/python -m pip install --no-cache-dir {requirements}"
+    repair.append((remade, f"{REMADE}, {source}"))
     return {
         "rule": "venv-broken",
         "severity": "warning",
@@ -78,8 +77,7 @@ def test_venv_from_before_an_upgrade_runs_the_new_python_without_its_packages(tm
         "/srv/app",
         "/srv/app/bin/python3 now runs Python 3.13 (/usr/bin/python3.13), which does not look in "
         "/srv/app/lib/python3.11/site-packages",
-        "attrs 24.2.0, six 1.17.0", "attrs==24.2.0 six==1.17.0", ensurepip=True,
-        owner=owner_of(root, "/srv/app"))]
+        "attrs 24.2.0, six 1.17.0", "attrs==24.2.0 six==1.17.0", ensurepip=True)]
 
 
 def test_dangling_interpreter_of_a_users_venv_with_system_site_packages(fake_root, doctor):
@@ -99,7 +97,7 @@ def test_dangling_interpreter_of_a_users_venv_with_system_site_packages(fake_roo
     assert doctor(fake_root) == [broken(
         venv,
         f"its interpreter {venv}/bin/python3 leads to /usr/local/bin/python3.11, which does not exist",
-        "requests 2.32.3", "requests==2.32.3", system=True, owner=owner_of(fake_root, venv))]
+        "requests 2.32.3", "requests==2.32.3", system=True, user="alice")]
 
 
 def test_editable_install_is_reinstalled_from_its_source_and_nothing_is_pinned_twice(tmp_path, doctor):
@@ -117,8 +115,7 @@ def test_editable_install_is_reinstalled_from_its_source_and_nothing_is_pinned_t
         "/opt/tool/lib/python3.11/site-packages",
         "Flask 3.0.3, lib 1.2, tool 0.1, vendored 2.0",
         "Flask==3.0.3 'lib @ git+https://git.example.org/lib.git@0123abc' "
-        "--editable=/opt/tool-src vendored==2.0",
-        owner=owner_of(root, "/opt/tool"))]
+        "--editable=/opt/tool-src vendored==2.0")]
 
 
 def test_venv_with_only_pip_is_remade_without_an_install_step(fake_root, doctor):
@@ -128,8 +125,7 @@ def test_venv_with_only_pip_is_remade_without_an_install_step(fake_root, doctor)
         "/var/www/site/venv",
         "its interpreter /var/www/site/venv/bin/python3 leads to /usr/local/bin/python3.11, which "
         "does not exist",
-        "no projects besides pip and setuptools", "",
-        owner=owner_of(fake_root, "/var/www/site/venv"))]
+        "no projects besides pip and setuptools", "")]
 
 
 def test_virtualenv_version_info_and_a_missing_stdlib(fake_root, doctor):
@@ -144,8 +140,7 @@ def test_virtualenv_version_info_and_a_missing_stdlib(fake_root, doctor):
     fake_root.mkdir("/usr/lib/python3.11/ensurepip")
     assert doctor(fake_root) == [broken(
         venv, "the standard library of Python 3.10, /opt/python3.10/lib/python3.10, is gone",
-        "no projects besides pip and setuptools", "", made="Python 3.10.13",
-        owner=owner_of(fake_root, venv))]
+        "no projects besides pip and setuptools", "", made="Python 3.10.13")]
 
 
 def test_venvs_too_deep_in_skipped_dirs_or_outside_the_roots_are_not_looked_at(fake_root, doctor):
