@@ -1,17 +1,37 @@
-# Developer entry points. `make venv` prepares .venv; `make test` is the project's one test entry
-# (.ci/run calls exactly it): it installs what the tests need, Debian packages included.
+# Developer entry points. `make venv` prepares .venv to run pyguard (its runtime dependencies
+# only); `make test` is the project's one test entry (.ci/run calls exactly it): it adds the test
+# extras to the same venv and installs the Debian packages the tests need.
 VENV ?= .venv
-PYTHON ?= python3
+# Debian's own interpreter when there is one: a venv made from pyenv's python3 (first on root's
+# PATH on many machines) runs an interpreter under /root that other users cannot read.
+PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
+PIP = $(VENV)/bin/python -m pip install --quiet --disable-pip-version-check
 DEBIAN_TEST_PACKAGES = mmdebstrap debsums debhelper dh-python bash-completion pybuild-plugin-pyproject python3-all python3-hatchling python3-pytest python3-debian python3-distro python3-psutil python3-rich python3-prometheus-client dpkg-dev lintian
 
-.PHONY: venv test debian-test-packages benchmark
+.PHONY: venv test-venv test debian-test-packages venv-module benchmark
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml | venv-module
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PIP) -e .
 	touch $@
+
+test-venv: $(VENV)/.test-installed
+
+$(VENV)/.test-installed: $(VENV)/.installed
+	$(PIP) -e '.[test]'
+	touch $@
+
+# Debian splits venv's ensurepip into python3-venv: as root, install it; else say so.
+venv-module:
+	@if ! $(PYTHON) -c 'import ensurepip, venv' 2>/dev/null; then \
+	  if [ "$(PYTHON)" = /usr/bin/python3 ] && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; \
+	  else \
+	    echo "make: $(PYTHON) cannot make a venv: apt install python3-venv (as root)" >&2; exit 1; \
+	  fi; \
+	fi
 
 # System tests build real Debian roots: they need root and Debian's mmdebstrap. Without root they
 # skip loudly (and fail under CI=true).
@@ -25,7 +45,7 @@ debian-test-packages:
 	  fi; \
 	fi
 
-test: venv debian-test-packages
+test: test-venv debian-test-packages
 	$(VENV)/bin/python -m pytest
 
 benchmark: venv
