@@ -41,12 +41,14 @@ def slow_work(message: str, after: float = AFTER, stream: Optional[TextIO] = Non
             if state["done"]:
                 return
             from rich.console import Console
+            from rich.text import Text
 
+            from .escape import printable
             from .terminal import no_color
 
             console = Console(file=stream, force_terminal=True, no_color=no_color(),
                               highlight=False)
-            state["status"] = console.status(message)
+            state["status"] = console.status(Text(printable(message)))  # never markup
             state["status"].start()
 
     timer = threading.Timer(after, start)
