@@ -1,22 +1,36 @@
-"""A read-only view of a root filesystem that no symlink can escape.
+"""A read-only view of a root filesystem that no symlink, and no swap of one, can escape.
 
-pyguard examines systems it must not trust: a rescue disk mounted at /mnt, or the host itself.
-Every path the checks see is a path *inside* the examined root ("/usr/bin/python3"). Symlinks are
-resolved by hand, one component at a time, the way the examined system itself would resolve them
-after a chroot: an absolute target restarts at the root, ".." never climbs above it. The host path
-that is finally opened has no symlink left in it, and is opened with O_NOFOLLOW.
+pyguard examines systems it must not trust: a rescue disk mounted at /mnt, or the host itself,
+where ordinary users own parts of the tree and may change them while pyguard reads. Every path
+the checks see is a path *inside* the examined root ("/usr/bin/python3"). Symlinks are resolved
+by hand, one component at a time, the way the examined system itself would resolve them after a
+chroot: an absolute target restarts at the root, ".." never climbs above it.
+
+Nothing is ever opened by a host path string. Each directory is opened once, O_PATH|O_NOFOLLOW,
+relative to its parent's descriptor (the root's own first), and links are read with readlinkat
+on that descriptor; a file is opened relative to its directory's descriptor with O_NOFOLLOW and
+O_NONBLOCK and checked with fstat. A directory swapped for a symlink after it was resolved is
+therefore either the directory already held open or an error, never the link's target.
+(openat2's RESOLVE_IN_ROOT would do the same walk in the kernel; with the descriptors cached per
+directory a read is one openat already, so the portable walk is all there is.)
 """
 
 from __future__ import annotations
 
+import _thread
 import errno
 import os
 import stat
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
 
 MAX_SYMLINKS = 40  # as Linux's own limit for one lookup
 DEFAULT_READ_LIMIT = 32 * 1024 * 1024
+
+_DIR = os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+_LIST = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC  # "." relative to the directory's own fd
 
 
 @dataclass(frozen=True)
@@ -108,6 +122,31 @@ def _join(parts: List[str]) -> str:
     return "/" + "/".join(parts)
 
 
+def _fd_budget() -> int:
+    """How many directory descriptors one RootFS keeps open: an eighth of the open-file limit."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        if soft == resource.RLIM_INFINITY:
+            soft = 1 << 16
+    except (ImportError, OSError, ValueError):
+        soft = 1024
+    return max(16, min(4096, soft // 8))
+
+
+def _parent(resolved: str) -> Tuple[str, Optional[str]]:
+    """(parent directory, final name) of a resolved path; the root has no name."""
+    if resolved == "/":
+        return "/", None
+    parent, _, name = resolved.rpartition("/")
+    return parent or "/", name
+
+
+def _plain(name: str) -> bool:
+    return bool(name) and "/" not in name and name not in (".", "..")
+
+
 class RootFS:
     """Read files of the system below `root`, never outside it."""
 
@@ -117,11 +156,119 @@ class RootFS:
         self._noted: set = set()
         self._dirs: Dict[str, str] = {}
         self._control_dirs: Dict[str, _DirControl] = {}
+        self._fds: "OrderedDict[str, int]" = OrderedDict()
+        """Resolved directory -> its O_PATH descriptor, least recently used first."""
+        self._root_fd = -1
+        self._max_fds = _fd_budget()
+        self._lock = _thread.allocate_lock()
+        """Held while a cached descriptor is in use: another thread's lookup may evict it."""
+
+    def close(self) -> None:
+        """Close the directory descriptors held (they are reopened if the RootFS is used again)."""
+        with self._lock:
+            fds = list(self._fds.values()) + ([self._root_fd] if self._root_fd >= 0 else [])
+            self._fds.clear()
+            self._root_fd = -1
+        for fd in fds:
+            os.close(fd)
+
+    def __enter__(self) -> "RootFS":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown
+            pass
+
+    # -- descriptors (call with self._lock held) ---------------------------------------------
+
+    def _dir_fd(self, resolved: str) -> int:
+        """The O_PATH descriptor of a resolved directory, opened component by component from the
+        root's, each with O_NOFOLLOW: a component that is no longer a directory is an error."""
+        if resolved == "/":
+            if self._root_fd < 0:
+                self._root_fd = os.open(self.root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+            return self._root_fd
+        fds = self._fds
+        fd = fds.get(resolved)
+        if fd is not None:
+            fds.move_to_end(resolved)
+            return fd
+        parent, name = _parent(resolved)
+        parent_fd = self._dir_fd(parent)
+        fd = os.open(name, _DIR, dir_fd=parent_fd)
+        fds[resolved] = fd
+        if len(fds) > self._max_fds:
+            os.close(fds.popitem(last=False)[1])
+        return fd
+
+    def _lstat_resolved(self, resolved: str) -> os.stat_result:
+        parent, name = _parent(resolved)
+        with self._lock:
+            fd = self._dir_fd(parent)
+            if name is None:
+                return os.fstat(fd)
+            return os.stat(name, dir_fd=fd, follow_symlinks=False)
+
+    def _readlink_resolved(self, resolved: str) -> Optional[str]:
+        """A link's target; None when it is not a link or cannot be read."""
+        parent, name = _parent(resolved)
+        if name is None:
+            return None
+        try:
+            with self._lock:
+                return os.readlink(name, dir_fd=self._dir_fd(parent))
+        except OSError:
+            return None
+
+    def _open_resolved(self, resolved: str, flags: int) -> int:
+        parent, name = _parent(resolved)
+        with self._lock:
+            fd = self._dir_fd(parent)
+            return os.open(name or ".", flags, dir_fd=fd)
+
+    def _open_listing(self, resolved: str) -> int:
+        """A readable descriptor of a resolved directory, for listing it: relative to its own
+        descriptor if one is held, else to its parent's (scans list thousands of directories
+        once each, which need not crowd the cache)."""
+        with self._lock:
+            fd = self._fds.get(resolved)
+            if fd is not None or resolved == "/":
+                return os.open(".", _LIST, dir_fd=self._dir_fd(resolved))
+            parent, name = _parent(resolved)
+            return os.open(name, _LIST | os.O_NOFOLLOW, dir_fd=self._dir_fd(parent))
+
+    def open_dir(self, path: str) -> int:
+        """A new O_PATH descriptor of the directory `path` names (symlinks followed inside the
+        root), for the caller to work relative to and close; raises OSError."""
+        resolved = self.resolve(path)
+        if resolved is None:
+            raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), path)
+        with self._lock:
+            return os.dup(self._dir_fd(resolved))
+
+    def open_parent(self, path: str) -> Tuple[int, str]:
+        """(a new O_PATH descriptor of the directory holding `path`, the final name), the final
+        name not followed: for creating, replacing or removing exactly that entry, which no
+        later swap of a parent can move elsewhere. Raises OSError."""
+        resolved = self.resolve(path, follow_last=False)
+        if resolved is None:
+            raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), path)
+        parent, name = _parent(resolved)
+        if name is None:
+            raise OSError(errno.EISDIR, "the root itself has no parent", path)
+        with self._lock:
+            return os.dup(self._dir_fd(parent)), name
 
     # -- path resolution ---------------------------------------------------------------------
 
     def host_path(self, inside: str) -> str:
-        """The host path of an already resolved inside path (no symlinks in it)."""
+        """The host path of an already resolved inside path: for messages and for tools that
+        take a path; pyguard's own reads go through descriptors."""
         if self.root == "/":
             return _join(_split(inside))
         return self.root + _join(_split(inside))
@@ -131,8 +278,9 @@ class RootFS:
 
         Directories on the way are resolved once per run and remembered: the examined system
         does not change while pyguard reads it, and dpkg's info directory alone has thousands
-        of files below the same parents. Missing components are kept as they are, so the
-        result then names a missing path.
+        of files below the same parents. (Should it change anyway, the descriptor opened for a
+        remembered directory is that directory or nothing: see _dir_fd.) Missing components are
+        kept as they are, so the result then names a missing path.
         """
         parts = _split(path)
         if not parts:
@@ -144,15 +292,11 @@ class RootFS:
         candidate = parent.rstrip("/") + "/" + name
         if not follow_last:
             return candidate
-        try:
-            st = os.lstat(self.host_path(candidate))
-        except OSError:
-            return candidate
-        if not stat.S_ISLNK(st.st_mode):
+        target = self._readlink_resolved(candidate)
+        if target is None:
             return candidate
         if depth >= MAX_SYMLINKS:
             raise SymlinkLoop(path)
-        target = os.readlink(self.host_path(candidate))
         if not target.startswith("/"):
             target = parent.rstrip("/") + "/" + target
         return self._resolve(target, True, depth + 1)
@@ -185,17 +329,17 @@ class RootFS:
                 return Chain(tuple(steps), current, "loop")
             seen.add(current)
             try:
-                st = os.lstat(self.host_path(current))
-            except FileNotFoundError:
-                return Chain(tuple(steps), current, "missing")
-            except NotADirectoryError:
+                st = self._lstat_resolved(current)
+            except (FileNotFoundError, NotADirectoryError):
                 return Chain(tuple(steps), current, "missing")
             except OSError as exc:
                 self.note("unreadable", current, exc.strerror or str(exc))
                 return Chain(tuple(steps), current, "unreadable")
             if not stat.S_ISLNK(st.st_mode):
                 return Chain(tuple(steps), current, _kind(st.st_mode))
-            target = os.readlink(self.host_path(current))
+            target = self._readlink_resolved(current)
+            if target is None:  # no longer a link: it changed while being read
+                return Chain(tuple(steps), current, "unreadable")
             steps.append(LinkStep(current, target))
             base = current.rsplit("/", 1)[0] or "/"
             current = target if target.startswith("/") else base.rstrip("/") + "/" + target
@@ -214,15 +358,18 @@ class RootFS:
             return Control(frozenset(), True)
         return Control(uids, anyone) if uids or anyone else ROOT_CONTROL
 
+    def _lstat_or_none(self, resolved: str) -> Optional[os.stat_result]:
+        try:
+            return self._lstat_resolved(resolved)
+        except OSError:
+            return None
+
     def _control(self, path: str, follow_last: bool,
                  depth: int) -> Tuple[str, FrozenSet[int], bool, Optional[os.stat_result]]:
         """(resolved inside path, uids, anyone, lstat of what it resolved to or None)."""
         parts = _split(path)
         if not parts:
-            try:
-                st: Optional[os.stat_result] = os.lstat(self.host_path("/"))
-            except OSError:
-                st = None
+            st = self._lstat_or_none("/")
             uids = frozenset([st.st_uid]) if st is not None and st.st_uid != 0 else frozenset()
             return "/", uids, False, st
         parent = self._directory_control(_join(parts[:-1]), depth)
@@ -231,24 +378,18 @@ class RootFS:
             return (_join(parts), parent.uids, parent.anyone or parent.sticky_open, None)
         if name == "..":  # the walk to the parent went through the grandparent: all counted
             up = parent.resolved.rsplit("/", 1)[0] or "/"
-            try:
-                st = os.lstat(self.host_path(up))
-            except OSError:
-                st = None
-            return up, parent.uids, parent.anyone, st
+            return up, parent.uids, parent.anyone, self._lstat_or_none(up)
         candidate = parent.resolved.rstrip("/") + "/" + name
-        try:
-            st = os.lstat(self.host_path(candidate))
-        except OSError:
+        st = self._lstat_or_none(candidate)
+        if st is None:
             return candidate, parent.uids, parent.anyone or parent.sticky_open, None
         uids = parent.uids | {st.st_uid} if st.st_uid != 0 else parent.uids
         if not (follow_last and stat.S_ISLNK(st.st_mode)):
             return candidate, uids, parent.anyone, st
         if depth >= MAX_SYMLINKS:
             raise SymlinkLoop(path)
-        try:
-            target = os.readlink(self.host_path(candidate))
-        except OSError:
+        target = self._readlink_resolved(candidate)
+        if target is None:
             return candidate, uids, parent.anyone, None
         if not target.startswith("/"):
             target = parent.resolved.rstrip("/") + "/" + target
@@ -285,12 +426,37 @@ class RootFS:
         if resolved is None:
             return None
         try:
-            return os.lstat(self.host_path(resolved))
+            return self._lstat_resolved(resolved)
         except (FileNotFoundError, NotADirectoryError):
             return None
         except OSError as exc:
             self.note("unreadable", path, exc.strerror or str(exc))
             return None
+
+    def lstat_in(self, directory: str, name: str) -> os.stat_result:
+        """lstat of the entry `name` of `directory`, raising OSError: for scans of thousands of
+        files in a few directories, each directory resolved and opened once."""
+        if not _plain(name):
+            resolved = self._resolve(directory.rstrip("/") + "/" + name, False)
+        else:
+            resolved = self._resolve_dir(directory, 0).rstrip("/") + "/" + name
+        return self._lstat_resolved(resolved)
+
+    def open_in(self, directory: str, name: str) -> int:
+        """A descriptor of the regular file `name` of `directory` (not followed if a link),
+        opened O_NONBLOCK and checked with fstat; raises OSError (EINVAL: not a regular file)."""
+        if not _plain(name):
+            resolved = self._resolve(directory.rstrip("/") + "/" + name, False)
+        else:
+            resolved = self._resolve_dir(directory, 0).rstrip("/") + "/" + name
+        fd = self._open_resolved(resolved, _READ)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(errno.EINVAL, "not a regular file", name)
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
 
     def exists(self, path: str) -> bool:
         return self.stat(path) is not None
@@ -311,35 +477,45 @@ class RootFS:
         resolved = self.resolve(path, follow_last=False)
         if resolved is None:
             return None
-        try:
-            return os.readlink(self.host_path(resolved))
-        except OSError:
-            return None
+        return self._readlink_resolved(resolved)
 
     # -- contents ----------------------------------------------------------------------------
 
-    def listdir(self, path: str) -> List[str]:
-        """Sorted entry names of a directory; empty when it is absent or unreadable."""
+    def _listing(self, path: str) -> Optional[int]:
+        """A readable descriptor of the directory `path` names; None if absent (or noted)."""
         resolved = self.resolve(path)
         if resolved is None:
+            return None
+        try:
+            return self._open_listing(resolved)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as exc:
+            self.note("unreadable", path, exc.strerror or str(exc))
+            return None
+
+    def listdir(self, path: str) -> List[str]:
+        """Sorted entry names of a directory; empty when it is absent or unreadable."""
+        fd = self._listing(path)
+        if fd is None:
             return []
         try:
-            return sorted(os.listdir(self.host_path(resolved)))
-        except (FileNotFoundError, NotADirectoryError):
-            return []
+            return sorted(os.listdir(fd))
         except OSError as exc:
             self.note("unreadable", path, exc.strerror or str(exc))
             return []
+        finally:
+            os.close(fd)
 
     def entries(self, path: str) -> List[Tuple[str, str]]:
         """Sorted (name, kind) of a directory's entries, kind as the directory entry tells it
         (dir, link, file or other) without a stat per entry: for scans of many directories."""
-        resolved = self.resolve(path)
-        if resolved is None:
+        fd = self._listing(path)
+        if fd is None:
             return []
         out = []
         try:
-            with os.scandir(self.host_path(resolved)) as it:
+            with os.scandir(fd) as it:
                 for entry in it:
                     if entry.is_symlink():
                         kind = "link"
@@ -350,11 +526,11 @@ class RootFS:
                     else:
                         kind = "other"
                     out.append((entry.name, kind))
-        except (FileNotFoundError, NotADirectoryError):
-            return []
         except OSError as exc:
             self.note("unreadable", path, exc.strerror or str(exc))
             return []
+        finally:
+            os.close(fd)
         return sorted(out)
 
     def walk(self, path: str, max_depth: int = 64) -> Iterator[str]:
@@ -367,14 +543,22 @@ class RootFS:
                 yield from self.walk(child, max_depth - 1)
 
     def _open_regular(self, path: str, limit: int) -> Optional[int]:
-        """An fd of the regular file `path` names, opened with no symlink left; None if absent,
-        not a regular file, unreadable or larger than `limit` (those last two are noted)."""
-        resolved = self.resolve(path)
+        """An fd of the regular file `path` names, opened relative to its directory's
+        descriptor with O_NOFOLLOW; None if absent, not a regular file, unreadable or larger
+        than `limit` (those last two are noted)."""
+        resolved = self.resolve(path, follow_last=False)
         if resolved is None:
             return None
         try:
-            fd = os.open(self.host_path(resolved),
-                         os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+            try:
+                fd = self._open_resolved(resolved, _READ)
+            except OSError as exc:
+                if exc.errno != errno.ELOOP:
+                    raise
+                resolved = self.resolve(path)  # a link: follow it inside the root, then open
+                if resolved is None:
+                    return None
+                fd = self._open_resolved(resolved, _READ)
         except (FileNotFoundError, NotADirectoryError):
             return None
         except OSError as exc:
@@ -459,21 +643,22 @@ class RootFS:
         """
         resolved = self.resolve(directory)
         try:
-            dir_fd = os.open(self.host_path(resolved or "/nonexistent"),
-                             os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            if resolved is None:
+                raise FileNotFoundError(directory)
+            with self._lock:  # a descriptor of our own: the cache may evict its copy meanwhile
+                dir_fd = os.dup(self._dir_fd(resolved))
         except OSError:
             for name in names:
                 yield name, None
             return
-        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
         try:
             for name in names:
                 path = directory.rstrip("/") + "/" + name
-                if "/" in name or name in ("", ".", ".."):
+                if not _plain(name):
                     yield name, self.read_bytes(path, limit)
                     continue
                 try:
-                    fd = os.open(name, flags, dir_fd=dir_fd)
+                    fd = os.open(name, _READ, dir_fd=dir_fd)
                 except (FileNotFoundError, NotADirectoryError):
                     yield name, None
                     continue

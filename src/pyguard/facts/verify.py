@@ -332,13 +332,12 @@ class _Verifier:
         """fs.lstat(path), with each parent directory resolved once (thousands share a few)."""
         directory, _, name = path.rpartition("/")
         if directory not in self._dirs:
-            resolved = self.fs.resolve(directory or "/")
-            self._dirs[directory] = None if resolved is None else self.fs.host_path(resolved)
-        host_dir = self._dirs[directory]
-        if host_dir is None or name in ("", ".", ".."):
+            self._dirs[directory] = self.fs.resolve(directory or "/")
+        resolved_dir = self._dirs[directory]
+        if resolved_dir is None or name in ("", ".", ".."):
             return self.fs.lstat(path)
         try:
-            return os.lstat(host_dir.rstrip("/") + "/" + name)
+            return self.fs.lstat_in(resolved_dir, name)  # relative to the directory's descriptor
         except (FileNotFoundError, NotADirectoryError):
             return None
         except OSError as exc:
@@ -380,12 +379,11 @@ class _Verifier:
         to it (O_NOFOLLOW), one read. Three quarters of the files are small, and RootFS's
         per-file resolution was a third of their cost."""
         directory, _, name = path.rpartition("/")
-        host_dir = self._dirs.get(directory)
-        if host_dir is None or name in ("", ".", ".."):
+        resolved_dir = self._dirs.get(directory)
+        if resolved_dir is None or name in ("", ".", ".."):
             return self.fs.digest(path, "md5", limit=READ_LIMIT)
         try:
-            fd = os.open(host_dir.rstrip("/") + "/" + name,
-                         os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+            fd = self.fs.open_in(resolved_dir, name)  # O_NOFOLLOW, O_NONBLOCK, a regular file
         except OSError:
             return self.fs.digest(path, "md5", limit=READ_LIMIT)  # it notes why, or says None
         try:
