@@ -211,4 +211,5 @@ class _Formatter(string.Formatter):
 
 
 def _fill(template: str, evidence: Mapping[str, EvidenceValue], render) -> str:
-    return _Formatter(render).vformat(template, (), {k: evidence.get(k, "") for k in _keys(template)})
+    return _Formatter(render).vformat(template, (), {k: evidence.get(k.rstrip("?"), "")
+                                                     for k in _keys(template)})

@@ -33,6 +33,7 @@ CATALOG = {
     'python3-link': [('relink', 'moves files'), ('reinstall', 'safe')],
     'python3-pip-missing': [('install', 'safe')],
     'python3-venv-missing': [('install', 'safe')],
+    'record-outside-installation': [('move-aside', 'moves files')],
     'shadowed-debian-module': [('move-aside', 'moves files'), ('keep-copy', 'safe'), ('reinstall', 'safe')],
     'shadowed-debian-module-user': [('move-aside', 'moves files')],
     'site-packages-dir': [('move-aside', 'moves files')],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Tuple
 
 from ..aside import aside_label
 from ..facts import Facts
@@ -10,6 +10,7 @@ from ..facts.venvs import Venv, gather_venvs
 from ..findings import Hit
 
 VENV_PACKAGE = "python3-venv"
+EDITABLE = "--editable="
 
 
 def venv_broken(facts: Facts) -> Iterator[Hit]:
@@ -20,15 +21,31 @@ def venv_broken(facts: Facts) -> Iterator[Hit]:
     default = facts.defaults.default
     no_ensurepip = bool(default) and not facts.fs.is_dir(f"/usr/lib/python{default}/ensurepip")
     for venv in broken:
-        yield Hit(subject=venv.path, evidence=evidence(venv, no_ensurepip),
+        withheld = _foreign_sources(facts, venv)
+        yield Hit(subject=venv.path, evidence=evidence(venv, no_ensurepip, withheld),
                   paths=(f"{venv.path}/pyvenv.cfg", venv.interpreter))
 
 
-def evidence(venv: Venv, no_ensurepip: bool) -> dict:
+def _foreign_sources(facts: Facts, venv: Venv) -> Tuple[str, ...]:
+    """Editable installs whose source someone other than the venv's owner controls.
+
+    Installing one runs its build code (setup.py) as the venv's owner: for a venv of root's,
+    a user's checkout would run her code as root (needrestart's CVE-2024-48990 again).
+    """
+    owner = facts.owner_of(venv.path)
+    return tuple(r for r in venv.requirements if r.startswith(EDITABLE)
+                 and facts.owner_of(r[len(EDITABLE):]) != owner)
+
+
+def evidence(venv: Venv, no_ensurepip: bool, withheld: Tuple[str, ...] = ()) -> dict:
     """What the rule's templates need; `requirements` come from the venv's snapshot when it
     has one (venv.recorded), else from its metadata."""
-    held = tuple(f"{p.name} {p.version}" for p in venv.packages
-                 if p.requirement in venv.requirements)
+    requirements = tuple(r for r in venv.requirements if r not in withheld)
+    held = tuple(f"{p.name} {p.version}" for p in venv.packages if p.requirement in requirements)
+    left_out = "".join(f"; left out: {p.name} {p.version}, whose source "
+                       f"{p.requirement[len(EDITABLE):]} the venv's owner does not control (install "
+                       "it by hand as whoever should run its build)"
+                       for p in venv.packages if p.requirement in withheld)
     return {
         "venv": venv.path,
         "made": f"Python {venv.made_with}" if venv.made_with else "a Python pyvenv.cfg does not name",
@@ -37,6 +54,7 @@ def evidence(venv: Venv, no_ensurepip: bool) -> dict:
         "venv_package": VENV_PACKAGE if no_ensurepip else "",
         "label": aside_label("venv", venv.path.strip("/").replace("/", "-")),
         "system_site": "yes" if venv.system_site_packages else "no",
-        "requirements": venv.requirements,
+        "requirements": requirements,
+        "withheld": left_out,
         "source": f"as recorded on {venv.recorded}" if venv.recorded else "read from its metadata",
     }

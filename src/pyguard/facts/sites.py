@@ -11,6 +11,7 @@ from .dpkg import DpkgDatabase
 
 DEBIAN_DIST_PACKAGES = "/usr/lib/python3/dist-packages"
 METADATA_SUFFIXES = (".dist-info", ".egg-info")
+PREFIX = re.compile(r"^(.*?)/lib(?:32|64)?/python3(?:\.\d+)?/(?:site|dist)-packages$")
 MODULE_FILE = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\.[^.]+)*\.(?:py|so|pyc)$")
 
 
@@ -39,10 +40,13 @@ class Distribution:
     installer: str
     """INSTALLER's contents (pip, debian, ...), empty when absent."""
     record: Tuple[str, ...]
-    """Absolute paths RECORD lists; empty when there is no RECORD."""
+    """Absolute paths RECORD lists inside the installation's prefix; empty without a RECORD."""
     top_level: Tuple[str, ...]
     owners: Tuple[str, ...]
     """dpkg packages owning the metadata; empty when dpkg knows nothing of it."""
+    outside: Tuple[str, ...] = ()
+    """RECORD entries that lead outside the installation's prefix (absolute, or climbing out
+    with ..), as written: never acted on, reported by record-outside-installation."""
 
     @property
     def normalized_name(self) -> str:
@@ -130,11 +134,11 @@ def read_distribution(fs: RootFS, dpkg: DpkgDatabase, site: str, path: str) -> O
         meta_file = "METADATA" if path.endswith(".dist-info") else "PKG-INFO"
         headers = _headers(fs.read_text(f"{path}/{meta_file}", limit=1 << 20) or "")
         installer = (fs.read_text(f"{path}/INSTALLER", limit=4096) or "").strip()
-        record = _record(fs.read_text(f"{path}/RECORD"), site)
+        record, outside = _record(fs.read_text(f"{path}/RECORD"), site)
         top_text = fs.read_text(f"{path}/top_level.txt", limit=1 << 20)
     elif fs.is_file(path):  # a distutils install: the egg-info is a single PKG-INFO file
         headers = _headers(fs.read_text(path, limit=1 << 20) or "")
-        installer, record, top_text = "", (), None
+        installer, record, outside, top_text = "", (), (), None
     else:
         return None
     stem = path.rsplit("/", 1)[1].rsplit(".", 1)[0]
@@ -153,6 +157,7 @@ def read_distribution(fs: RootFS, dpkg: DpkgDatabase, site: str, path: str) -> O
         record=record,
         top_level=top_level,
         owners=dpkg.owners(path),
+        outside=outside,
     )
 
 
@@ -167,19 +172,37 @@ def _headers(text: str) -> Dict[str, str]:
     return headers
 
 
-def _record(text: Optional[str], site: str) -> Tuple[str, ...]:
-    """Absolute, normalised paths from a RECORD file (CSV: path,hash,size)."""
+def _record(text: Optional[str], site: str) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+    """(absolute, normalised paths inside the installation's prefix, entries leading outside)
+    from a RECORD file (CSV: path,hash,size).
+
+    A RECORD is data whoever installed the project wrote, a user in her own site included: it
+    may name only what that installation put in its own scheme directories (site, scripts,
+    headers, data: all below the prefix). pip uninstall as root would delete whatever else it
+    lists; pyguard never acts on it and says so.
+    """
     if not text:
-        return ()
+        return (), ()
     import csv
 
-    paths = []
+    prefix = installation_prefix(site).rstrip("/") + "/"
+    paths, outside = [], []
     for row in csv.reader(text.splitlines()):
         if row and row[0]:
             rel = row[0]
-            joined = rel if rel.startswith("/") else f"{site}/{rel}"
-            paths.append(_normpath(joined))
-    return tuple(dict.fromkeys(paths))
+            joined = _normpath(rel if rel.startswith("/") else f"{site}/{rel}")
+            if joined.startswith(prefix):
+                paths.append(joined)
+            else:
+                outside.append(rel)
+    return tuple(dict.fromkeys(paths)), tuple(dict.fromkeys(outside))
+
+
+def installation_prefix(site: str) -> str:
+    """The prefix whose scheme a site directory belongs to: /usr/local for its dist-packages,
+    ~/.local for a user site, the venv for a venv's, /usr for Debian's own."""
+    m = PREFIX.match(site)
+    return m.group(1) or "/" if m else site
 
 
 def _top_level_from_record(record: Tuple[str, ...], site: str) -> Tuple[str, ...]:

@@ -165,3 +165,26 @@ def test_roots_from_the_environment(fake_root, doctor, monkeypatch):
     make_venv(fake_root, "/srv/app", caller="/usr/local/bin/python3.11")
     monkeypatch.setenv("PYGUARD_VENV_ROOTS", "/var/lib/app:/nonexistent")
     assert [f["subject"] for f in doctor(fake_root)] == ["/var/lib/app/venv"]
+
+
+def test_an_editable_source_a_user_controls_is_never_built_for_roots_venv(tmp_path, doctor):
+    """Her setup.py would run as root (needrestart's CVE-2024-48990): it is left out and named."""
+    import os
+
+    root = FakeRoot.trixie(tmp_path / "root")
+    root.passwd([("alice", 1000, "/home/alice")])
+    root.mkdir("/usr/lib/python3.13/ensurepip")
+    site = make_venv(root, "/srv/app", packages=[("six", "1.17.0", ["six"])])
+    editable(root, site, "proj", "0.1", "/home/alice/proj")
+    root.write("/home/alice/proj/setup.py", "import os; os.system('id > /tmp/pwned')\n")
+    for top, dirs, files in os.walk(root.host("/home/alice")):
+        for name in [top] + [os.path.join(top, n) for n in dirs + files]:
+            os.lchown(name, 1000, 1000)
+    finding = broken(
+        "/srv/app",
+        "/srv/app/bin/python3 now runs Python 3.13 (/usr/bin/python3.13), which does not look in "
+        "/srv/app/lib/python3.11/site-packages", "six 1.17.0", "six==1.17.0")
+    finding["repair"][-1] = (finding["repair"][-1][0], finding["repair"][-1][1] + (
+        "; left out: proj 0.1, whose source /home/alice/proj the venv's owner does not control "
+        "(install it by hand as whoever should run its build)"))
+    assert doctor(root) == [finding]
