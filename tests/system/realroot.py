@@ -57,6 +57,23 @@ MMDEBSTRAP_OPTIONS: Tuple[str, ...] = (
     "--skip=cleanup/apt/cache",
 )
 
+# Debian's "slim" container images (debuerreotype's .slimify-excludes and -includes): dpkg never
+# unpacks docs, man pages and translations. mmdebstrap writes each --dpkgopt to
+# /etc/dpkg/dpkg.cfg.d/99mmdebstrap inside the root, so apt keeps the rules after the build.
+SLIM_PATH_FILTERS: Tuple[str, ...] = (
+    "path-exclude=/usr/share/doc/*",
+    "path-include=/usr/share/doc/*/copyright",
+    "path-exclude=/usr/share/groff/*",
+    "path-exclude=/usr/share/info/*",
+    "path-exclude=/usr/share/linda/*",
+    "path-exclude=/usr/share/lintian/overrides/*",
+    "path-exclude=/usr/share/locale/*",
+    "path-include=/usr/share/locale/locale.alias",
+    "path-exclude=/usr/share/man/*",
+)
+SLIM_OPTIONS: Tuple[str, ...] = MMDEBSTRAP_OPTIONS + tuple(
+    f"--dpkgopt={rule}" for rule in SLIM_PATH_FILTERS)
+
 DEFAULT_ROOTS_DIR = "/var/cache/pyguard-test-roots"
 ROOTS_DIR_ENV = "PYGUARD_TEST_ROOTS"
 DEFAULT_WHEELS_DIR = "/var/cache/pyguard-test-wheels"
@@ -418,15 +435,16 @@ def json_of(result: subprocess.CompletedProcess, what: str) -> dict:
 
 
 def without_risk(envelope: dict) -> dict:
-    """The envelope with each repair's `risk` checked and dropped.
+    """The envelope with each repair's `risk` and `action` checked and dropped.
 
-    risk is derived from the command alone (pyguard.risk, tested on every repair shape of the
-    rule catalog in tests/unit/test_risk.py); the findings these tests expect stay about what
-    the rules say.
+    Both come from the repair's typed action (pyguard.actions, tested on every action of the
+    rule catalog in tests/unit/test_actions.py); the findings these tests expect stay about
+    what the rules say and the commands a person reads.
     """
     for finding in envelope.get("findings", []):
         for step in finding.get("repair", []):
-            assert step.pop("risk") in ("safe", "moves files"), step
+            assert step.pop("risk") in ("safe", "moves files", "changes packages"), step
+            assert isinstance(step.pop("action").get("kind"), str), step
     return envelope
 
 
