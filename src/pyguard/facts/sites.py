@@ -134,7 +134,7 @@ def read_distribution(fs: RootFS, dpkg: DpkgDatabase, site: str, path: str) -> O
         meta_file = "METADATA" if path.endswith(".dist-info") else "PKG-INFO"
         headers = _headers(fs.read_text(f"{path}/{meta_file}", limit=1 << 20) or "")
         installer = (fs.read_text(f"{path}/INSTALLER", limit=4096) or "").strip()
-        record, outside = _record(fs.read_text(f"{path}/RECORD"), site)
+        record, outside = _confined(fs, *_record(fs.read_text(f"{path}/RECORD"), site), site)
         top_text = fs.read_text(f"{path}/top_level.txt", limit=1 << 20)
     elif fs.is_file(path):  # a distutils install: the egg-info is a single PKG-INFO file
         headers = _headers(fs.read_text(path, limit=1 << 20) or "")
@@ -196,6 +196,21 @@ def _record(text: Optional[str], site: str) -> Tuple[Tuple[str, ...], Tuple[str,
             else:
                 outside.append(rel)
     return tuple(dict.fromkeys(paths)), tuple(dict.fromkeys(outside))
+
+
+def _confined(fs: RootFS, record: Tuple[str, ...], outside: Tuple[str, ...], site: str
+              ) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+    """Entries whose directory a symlink leads out of the prefix join the outside ones: her
+    `evil -> /etc` makes `evil/shadow` name /etc/shadow however it is spelled."""
+    prefix = fs.resolve(installation_prefix(site)) or "/nonexistent"
+    inside, out = [], list(outside)
+    for path in record:
+        parent = fs.resolve(path.rsplit("/", 1)[0] or "/")
+        if parent is not None and (parent + "/").startswith(prefix.rstrip("/") + "/"):
+            inside.append(path)
+        else:
+            out.append(path)
+    return tuple(inside), tuple(out)
 
 
 def installation_prefix(site: str) -> str:

@@ -67,3 +67,15 @@ def test_a_record_inside_its_prefix_is_not_reported(fake_root, doctor):
     fake_root.pip_install("/usr/local/lib/python3.11/dist-packages", "tool", "1.0",
                           top_level=["tool"], scripts={"tool": "#!/usr/bin/python3\n"})
     assert [f["rule"] for f in doctor(fake_root)] == ["pip-in-usr-local"]
+
+
+def test_an_entry_below_a_symlink_out_of_the_prefix_counts_as_outside(fake_root, doctor):
+    fake_root.passwd([("alice", 1000, "/home/alice")])
+    fake_root.write("/etc/shadow", "root:*:19000:0:99999:7:::\n")
+    dist = fake_root.pip_install(SITE, "six", "1.17.0", files={"six.py": "# six\n"})
+    fake_root.symlink(f"{SITE}/evil", "/etc")
+    add_to_record(fake_root, dist, "evil/shadow,,\n")
+    alices(fake_root, "/home/alice")
+    record, shadow = doctor(fake_root)
+    assert record["detail"].startswith(f"{dist}/RECORD names {SITE}/evil/shadow, outside")
+    assert shadow["paths"] == [dist, f"{SITE}/six.py"]
