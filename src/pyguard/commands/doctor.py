@@ -38,7 +38,8 @@ def run_doctor(args: argparse.Namespace) -> int:
         sys.stdout.write(dumps(data))
         return data["exit_code"]
     if run.problem is not None:
-        sys.stderr.write(f"pyguard: {run.problem.message}\n")
+        from ..render.escape import printable
+        sys.stderr.write(f"pyguard: {printable(run.problem.message)}\n")
         return 3
     print_report(run, args.only or (), args.all)
     return counted_report(run).exit_code
@@ -85,7 +86,7 @@ def _acknowledged_json(data, run):
 
 def print_report(run, only=(), show_acknowledged: bool = False) -> None:
     """Doctor's text of an examination (fix prints it again for the state it leaves)."""
-    from ..render.terminal import marked, use_color, write
+    from ..render.terminal import marked, prose_width, use_color, write
     from ..render.text import Context, plain, render
 
     color = use_color(sys.stdout)
@@ -94,7 +95,8 @@ def print_report(run, only=(), show_acknowledged: bool = False) -> None:
     text = render(run.report, run.host, run.default_python, context, checked,
                   marked if color else plain, rules_total=len(run.rules),
                   only=tuple(dict.fromkeys(only)), acks=acknowledged(run),
-                  show_acknowledged=show_acknowledged)
+                  show_acknowledged=show_acknowledged, width=prose_width(sys.stdout))
     if hasattr(sys.stdout, "reconfigure"):
-        sys.stdout.reconfigure(errors="surrogateescape")  # odd file names print as their bytes
+        # Odd bytes are escaped already; a character the locale cannot encode shows as \uXXXX.
+        sys.stdout.reconfigure(errors="backslashreplace")
     write(text, sys.stdout, color)
