@@ -58,6 +58,25 @@ def test_warning_prints_grouped_finding_with_chrooted_numbered_repair_and_exits_
     ]
 
 
+@pytest.mark.parametrize("columns, detail", [
+    ("60", ["  libpython3.11-stdlib ships",
+            f"  {MARKER}, but it is missing.",
+            "  Without it pip installs into the system interpreter",
+            "  without a word, over the packages Debian manages."]),
+    ("10", ["  libpython3.11-stdlib ships",  # never below 40
+            f"  {MARKER},",
+            "  but it is missing. Without it pip",
+            "  installs into the system interpreter",
+            "  without a word, over the packages",
+            "  Debian manages."]),
+])
+def test_columns_sets_the_width_of_prose(broken_root, columns, detail):
+    result = pyguard("doctor", "--root", str(broken_root), env={"COLUMNS": columns})
+    lines = result.stdout.split("\n")
+    start = lines.index("WARNING PEP 668 marker of Python 3.11 is gone: it is missing  [pep668-marker]")
+    assert lines[start + 1:lines.index("  Repair:")] == detail
+
+
 def test_error_finding_exits_2(fake_root):
     fake_root.remove("/usr/bin/python3")
     assert pyguard("doctor", "--root", str(fake_root)).returncode == 2
