@@ -184,9 +184,11 @@ def test_a_reinstall_the_archive_still_has_is_pinned_to_the_installed_version(mo
     forecast = apt.forecast("/mnt", STDLIB, ("libpython3.11-stdlib",), "debian", "bookworm")
     assert forecast == apt.Forecast(
         STDLIB[:-1] + ("libpython3.11-stdlib=3.11.2-6+deb12u8",), ("3.11.2-6+deb12u8",),
+        ("3.11.2-6+deb12u9",),
         (apt.PackageChange("libpython3.11-stdlib", "amd64", "reinstall", "3.11.2-6+deb12u8",
                            "3.11.2-6+deb12u8", True,
-                           (apt.Release("Debian", "bookworm", "oldstable"),)),),
+                           (apt.Release("Debian", "bookworm", "oldstable"),),
+                           instead_of="3.11.2-6+deb12u9"),),
         "debian", "bookworm")
     assert asked == [
         "apt-cache policy -- libpython3.11-stdlib",
@@ -201,7 +203,8 @@ def test_a_reinstall_of_a_version_no_source_has_is_an_upgrade_of_all_that_needs_
                            ("apt-cache policy -- ", POLICY_OTHERS),
                            ("apt-cache policy", RELEASES), ("apt-get -s", UPGRADED)])
     forecast = apt.forecast("/mnt", STDLIB, ("libpython3.11-stdlib",), "debian", "bookworm")
-    assert (forecast.argv, forecast.versions) == (STDLIB, ("",))
+    assert (forecast.argv, forecast.versions, forecast.candidates) == \
+        (STDLIB, ("",), ("3.11.2-6+deb12u9",))
 
     def upgrade(name, named):
         return apt.PackageChange(name, "amd64", "upgrade", "3.11.2-6+deb12u8",
@@ -233,7 +236,7 @@ def test_an_upgrade_is_allowed_by_default_only_from_the_hosts_own_release(
         release, distro, codename, same):
     change = apt.PackageChange("python3-six", "all", "upgrade", "1.0", "1.1", True, (release,),
                                True)
-    forecast = apt.Forecast(("apt-get",), ("",), (change,), distro, codename)
+    forecast = apt.Forecast(("apt-get",), ("",), ("",), (change,), distro, codename)
     assert (forecast.same_release, forecast.allowed(None), forecast.allowed(True)) == \
         (same, same, True)
 
@@ -244,8 +247,19 @@ def test_a_removal_or_a_downgrade_is_never_allowed_by_default():
     downgrade = apt.PackageChange("python3-six", "all", "downgrade", "2.0", "1.0", True,
                                   (security,), True)
     for change in (removal, downgrade):
-        forecast = apt.Forecast(("apt-get",), ("",), (change,), "debian", "bookworm")
+        forecast = apt.Forecast(("apt-get",), ("",), ("",), (change,), "debian", "bookworm")
         assert [forecast.allowed(a) for a in (None, True, False)] == [False, True, False]
+
+
+def test_a_reinstall_of_apts_own_candidate_is_not_pinned():
+    """Only where apt would pick another version: a reinstall on an up-to-date host runs as
+    the rule wrote it."""
+    found = apt.parse_policy(POLICY_MAIN_AND_SECURITY.replace("Candidate: 3.11.2-6+deb12u9",
+                                                              "Candidate: 3.11.2-6+deb12u8"))
+    assert apt.pin(["libpython3.11-stdlib"], found, reinstall=True) == ("",)
+    assert apt.pin(["libpython3.11-stdlib"], apt.parse_policy(POLICY_MAIN_AND_SECURITY),
+                   reinstall=False) == ("",)
+    assert apt.pin(["no-such-package"], {}, reinstall=True) == ("",)
 
 
 def test_apt_cannot_simulate_what_it_cannot_download(monkeypatch):

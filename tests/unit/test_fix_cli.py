@@ -7,6 +7,8 @@ from fakeroot import FakeRoot
 from fakeroot_shadowing import add_setuptools
 from test_cli import MARKER, pyguard
 
+NO_APT = "not asked: the examined system has no /usr/bin/apt-get"  # fake roots have no apt
+
 
 def test_dry_run_prints_the_plan_and_changes_nothing(fake_root: FakeRoot):
     fake_root.remove(MARKER)
@@ -23,10 +25,12 @@ def test_dry_run_prints_the_plan_and_changes_nothing(fake_root: FakeRoot):
         "     replaces: /usr/bin/python3",
         "  2. [safe] apt-get install --reinstall -y python3-minimal python3.11-minimal",
         "     # restore both packages' files as shipped",
+        f"     apt: {NO_APT}",
         "",
         "WARNING PEP 668 marker of Python 3.11 is gone: it is missing  [pep668-marker]",
         "  3. [safe] apt-get install --reinstall -y libpython3.11-stdlib",
         "     # restore the marker as shipped",
+        f"     apt: {NO_APT}",
         "",
         "safe: reinstalls from the archive and touches nothing local; moves files: what it names "
         "goes aside. Every file a step removes or overwrites is copied first to "
@@ -49,7 +53,8 @@ def test_json_plan_of_a_dry_run(fake_root: FakeRoot):
                   "note": "restore the marker as shipped", "risk": "safe", "user": "root",
                   "action": {"kind": "reinstall", "packages": ["libpython3.11-stdlib"],
                              "versions": [], "conffiles": "keep"},
-                  "moves": [], "packages": ["libpython3.11-stdlib"]}],
+                  "moves": [], "packages": ["libpython3.11-stdlib"],
+                  "apt": {"foreseen": False, "unforeseen": NO_APT}}],
     }}
 
 

@@ -24,6 +24,11 @@ def add_fix(commands) -> None:
     parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     parser.add_argument("--yes", "-y", action="store_true",
                         help="run without asking (needed when not on a terminal)")
+    parser.add_argument("--allow-upgrade", action=argparse.BooleanOptionalAction, default=None,
+                        help="let an apt step upgrade or remove packages, as apt's simulation "
+                             "shows it would where the installed version is gone from the "
+                             "archive (default: only upgrades from the system's own release, "
+                             "its security and stable updates)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.set_defaults(run=run_fix)
 
@@ -46,15 +51,30 @@ def run_fix(args: argparse.Namespace) -> int:
     if before.problem is not None:
         return _fail(before.envelope() if json_out else None, before.problem.message)
     plan = make_plan(before.report.findings, advice_too=bool(args.only))
+    allow = args.allow_upgrade
+    if plan.steps:
+        from ..fix.foresee import foresee
+
+        with slow_work("pyguard: asking apt what each step will do"):
+            plan = foresee(before.root, plan)
     where = f"{before.root} ({describe_host(before.host, before.default_python)})"
     if not json_out:
-        write(render.plan_text(plan, where, style) if plan.steps else
+        write(render.plan_text(plan, where, style, allow) if plan.steps else
               render.nothing_to_fix(before.report.findings, where), sys.stdout, color)
     if not plan.steps or args.dry_run:
         if json_out:
-            sys.stdout.write(dumps(render.envelope(plan, None, before.envelope(), args.dry_run)))
+            sys.stdout.write(dumps(render.envelope(plan, None, before.envelope(), args.dry_run,
+                                                   allow)))
         return before.exit_code
-    planned = render.envelope(plan, None, before.envelope(), False) if json_out else None
+    planned = render.envelope(plan, None, before.envelope(), False, allow) if json_out else None
+    held = [s.number for s in plan.steps if s.forecast and not s.forecast.allowed(allow)]
+    if held:
+        steps = "step " + ", ".join(map(str, held)) if len(held) == 1 else \
+            "steps " + ", ".join(map(str, held))
+        return _fail(planned, f"{steps} would change packages, which "
+                              + ("--no-allow-upgrade forbids" if allow is False else
+                                 "needs --allow-upgrade (see the plan)")
+                              + "; nothing changed")
     if os.geteuid() != 0:
         return _fail(planned, "pyguard fix changes the system: run it as root (--dry-run shows "
                               "the plan as any user)")
@@ -77,7 +97,8 @@ def run_fix(args: argparse.Namespace) -> int:
     with slow_work("pyguard: examining the system again"):
         after = examine(args.root, None, command="fix")
     if json_out:
-        sys.stdout.write(dumps(render.envelope(plan, outcome, after.envelope(), False)))
+        sys.stdout.write(dumps(render.envelope(plan, outcome, after.envelope(), False,
+                                               args.allow_upgrade)))
         return after.exit_code
     write("\n" + render.outcome_text(plan, outcome, root_option_text, style), sys.stdout, color)
     if after.problem is None:
@@ -127,7 +148,7 @@ def _execute(root: str, plan, args: argparse.Namespace, color: bool, style):
 
     command_line = "pyguard fix" + ("" if root == "/" else f" --root {root}")
     try:
-        return execute(root, plan, command_line, listen)
+        return execute(root, plan, command_line, listen, args.allow_upgrade)
     finally:
         if status is not None:
             status.stop()

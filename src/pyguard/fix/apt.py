@@ -25,7 +25,7 @@ import shlex
 import stat
 import subprocess
 import tarfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from ..rootfs import RootFS
@@ -188,6 +188,8 @@ class PackageChange:
     """Where `version` comes from."""
     gone: bool = False
     """The installed version is no longer downloadable from any source apt knows."""
+    instead_of: str = ""
+    """Pinned to the installed version: the version apt would have unpacked unpinned."""
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,8 @@ class Forecast:
     installed version where a source still has that version."""
     versions: Tuple[str, ...]
     """Per named package, the version pinned; '' where apt chooses."""
+    candidates: Tuple[str, ...]
+    """Per named package, the version apt would choose unpinned ('' if none)."""
     changes: Tuple[PackageChange, ...]
     distro: str
     codename: str
@@ -230,18 +234,43 @@ class Forecast:
             return True
         return self.same_release if allow_upgrade is None else allow_upgrade
 
+    def why_not(self, allow_upgrade: Optional[bool]) -> str:
+        """Why pyguard will not run the step under this --allow-upgrade choice ('' if it will)."""
+        if self.allowed(allow_upgrade):
+            return ""
+        if allow_upgrade is False:
+            return "not run: --no-allow-upgrade forbids a step that changes packages"
+        if self.of(REMOVE, DOWNGRADE):
+            why = "it removes or downgrades packages"
+        else:
+            sources = sorted({r.name for c in self.of(UPGRADE, INSTALL) for r in c.releases
+                              if not r.of_release(self.distro, self.codename)} or
+                             {"a source apt does not name"})
+            release = f"{self.codename}'s own updates" if self.codename else \
+                "the system's own release"
+            why = f"the new versions come from {', '.join(sources)}, not {release}"
+        return f"runs only with --allow-upgrade: {why}"
+
+    def as_changes(self) -> "Changes":
+        """The simulation's packages, as the undo store's judgement of local files takes them."""
+        unpack = tuple(Unpack(c.name, c.version, c.arch, c.installed) for c in self.changes
+                       if c.change != REMOVE)
+        removed = [c for c in self.changes if c.change == REMOVE]
+        return Changes(unpack, tuple(f"{c.name}:{c.arch}" if c.arch else c.name for c in removed),
+                       tuple(c.installed for c in removed))
+
 
 def pin(packages: Sequence[str], found: Mapping[str, Policy], reinstall: bool
         ) -> Tuple[str, ...]:
-    """The version to ask apt for, per named package: the installed one where a reinstall
-    can still download it; '' otherwise (apt's candidate: an upgrade, or a new package)."""
-    if not reinstall:
-        return tuple("" for _ in packages)
+    """The version to ask apt for, per named package: for a reinstall, the installed one
+    where apt would pick another but a source still has it; '' otherwise (apt's own choice:
+    the installed version, an upgrade where it is gone, or a new package's)."""
     out = []
     for name in packages:
         policy = _policy_of(found, name)
-        keep = policy is not None and policy.installed and policy.downloadable(policy.installed)
-        out.append(policy.installed if keep else "")
+        keep = reinstall and policy is not None and bool(policy.installed) and \
+            policy.candidate != policy.installed and policy.downloadable(policy.installed)
+        out.append(policy.installed if keep and policy else "")
     return tuple(out)
 
 
@@ -277,7 +306,11 @@ def forecast(root: str, argv: Sequence[str], packages: Sequence[str], distro: st
     changes += [PackageChange(name.split(":")[0], name.partition(":")[2], REMOVE, old, "",
                               _is_named(name, packages))
                 for name, old in simulated.removed]
-    return Forecast(pinned, versions, tuple(changes), distro, codename)
+    candidates = tuple(p.candidate if p else "" for p in (_policy_of(named, n) for n in packages))
+    avoided = {n.split(":")[0]: c for n, v, c in zip(packages, versions, candidates) if v}
+    changes = [replace(c, instead_of=avoided[c.name]) if c.named and c.name in avoided else c
+               for c in changes]
+    return Forecast(pinned, versions, candidates, tuple(changes), distro, codename)
 
 
 def _cannot(ran) -> Optional[str]:

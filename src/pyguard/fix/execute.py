@@ -4,10 +4,12 @@ the first failure."""
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, List, Optional, Sequence, Set, Tuple
 
 from ..actions.model import Action, Install, MoveAside, Reinstall
+from ..facts.host import read_host
+from ..rootfs import RootFS
 from . import apt
 from .chroot import Ran, mounted, planned_mounts, run
 from .plan import Plan, Step
@@ -52,7 +54,10 @@ Listener = Callable[[str, Optional[Step], Optional[StepResult]], None]
 "end" after, for progress output."""
 
 
-def execute(root: str, plan: Plan, command_line: str, listen: Listener) -> Outcome:
+def execute(root: str, plan: Plan, command_line: str, listen: Listener,
+            allow_upgrade: Optional[bool] = None) -> Outcome:
+    """`allow_upgrade`: --allow-upgrade (True), --no-allow-upgrade (False) or neither (None:
+    an apt step may upgrade packages only from the system's own release)."""
     outcome = Outcome()
     with mounted(root, planned_mounts(root)) as mounts:
         outcome.mounts = tuple(mounts)
@@ -66,7 +71,7 @@ def execute(root: str, plan: Plan, command_line: str, listen: Listener) -> Outco
         try:
             for step in plan.steps:
                 listen("start", step, None)
-                result = _run_step(root, store, record, step, fetched)
+                result = _run_step(root, store, record, step, fetched, allow_upgrade)
                 outcome.results.append(result)
                 record.steps.append(_summary(result))
                 store.save(record)
@@ -93,7 +98,7 @@ def _unavailable(root: str, steps: Sequence[Step], fetched: Set[Tuple[str, ...]]
     """
     missing = []
     for step in steps:
-        action = step.action
+        action = step.runs
         if not _is_apt(action) or getattr(action, "refresh", False):
             continue
         reason = _fetch(root, action, fetched)
@@ -107,22 +112,22 @@ def _is_apt(action: Action) -> bool:
 
 
 def _run_step(root: str, store: Store, record: Record, step: Step,
-              fetched: Set[Tuple[str, ...]]) -> StepResult:
+              fetched: Set[Tuple[str, ...]], allow_upgrade: Optional[bool]) -> StepResult:
     outputs: List[str] = []
     seconds = 0.0
-    action = step.action
+    action = step.runs
     if isinstance(action, Install) and action.refresh:
         ran: Ran = run(root, "apt-get update")  # the lists first: the install is judged after
         seconds, outputs = ran.seconds, [ran.output]
         if ran.exit_code != 0:
             return StepResult(step, ran.exit_code, seconds, "".join(outputs), 0)
     try:
-        paths = _at_risk(root, action, record, fetched)
+        action, paths = _at_risk(root, action, record, fetched, allow_upgrade)
         kept = len(store.keep(record, paths, step.number, whole=isinstance(action, MoveAside)))
     except apt.AptError as exc:
         outputs.append(str(exc) + "\n")
         return StepResult(step, 100, seconds, "".join(outputs), 0)
-    command = shlex.join(action.words()) if isinstance(action, Install) else step.command
+    command = shlex.join(action.words()) if isinstance(action, Install) else action.command()
     ran = run(root, command)
     seconds += ran.seconds
     outputs.append(ran.output)
@@ -144,16 +149,29 @@ def _fetch(root: str, action: Action, fetched: Set[Tuple[str, ...]]) -> Optional
     return reason
 
 
-def _at_risk(root: str, action: Action, record: Record, fetched: Set[Tuple[str, ...]]
-             ) -> List[str]:
+def _at_risk(root: str, action: Action, record: Record, fetched: Set[Tuple[str, ...]],
+             allow_upgrade: Optional[bool]) -> Tuple[Action, List[str]]:
+    """The action as it runs and the paths it loses. An apt step is asked again now (earlier
+    steps may have changed what apt will do): pinned where apt would upgrade an installed
+    version it still has, refused where it changes packages beyond what is allowed; dpkg's
+    record of what it unpacks over is saved in the undo record first."""
     if not _is_apt(action):
-        return touched_paths(root, action)
+        return action, touched_paths(root, action)
+    host = read_host(RootFS(root))
+    forecast = apt.forecast(root, action.words(), action.packages, host.distro, host.codename)
+    refusal = forecast.why_not(allow_upgrade)
+    if refusal:
+        raise apt.AptError(f"pyguard: {refusal}")
+    if isinstance(action, Reinstall) and any(forecast.versions):
+        action = replace(action, versions=forecast.versions)
     reason = _fetch(root, action, fetched)
     if reason:
         raise apt.AptError(reason)
-    changes = apt.simulate(root, action.words())
+    changes = forecast.as_changes()
     record.packages = sorted(set(record.packages) | apt.packages_of(changes))
-    return apt.at_risk(root, changes)
+    for key, before in apt.before_fix(root, changes).items():
+        record.dpkg_before.setdefault(key, before)["to"] = before["to"]
+    return action, apt.at_risk(root, changes)
 
 
 def _summary(result: StepResult) -> dict:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import List, Sequence, Tuple
+from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
 
-from ..actions.effects import Effects
+from ..actions.effects import CHANGES_PACKAGES, Effects
 from ..actions.model import Action, Install, MoveAside, Reinstall
 from ..findings import Finding
+
+if TYPE_CHECKING:
+    from .apt import Forecast
 
 FIXED_SEVERITIES = ("error", "warning")
 
@@ -19,10 +22,23 @@ class Step:
     finding: Finding
     action: Action
     note: str
+    forecast: Optional["Forecast"] = None
+    """What apt will do, for an apt step (fix.foresee): versions, upgrades, removals."""
+    unforeseen: str = ""
+    """Why apt could not say so at plan time (an apt step without a forecast)."""
+
+    @property
+    def runs(self) -> Action:
+        """The action as fix runs it: a reinstall pinned to the installed versions where apt
+        would otherwise upgrade them."""
+        if isinstance(self.action, Reinstall) and self.forecast is not None and \
+                any(self.forecast.versions):
+            return replace(self.action, versions=self.forecast.versions)
+        return self.action
 
     @property
     def command(self) -> str:
-        return self.action.command()
+        return self.runs.command()
 
     @property
     def effects(self) -> Effects:
@@ -30,6 +46,8 @@ class Step:
 
     @property
     def risk(self) -> str:
+        if self.forecast is not None and self.forecast.changes_packages:
+            return CHANGES_PACKAGES
         return self.effects.risk
 
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
+from ..actions.effects import CHANGES_PACKAGES
 from ..actions.model import as_json
 from ..fix.execute import Outcome, StepResult, tail
 from ..fix.plan import Plan, Step
@@ -19,7 +20,8 @@ from .text import Style, plain
 OUTPUT_LINES = 15  # of a failed step, on the terminal
 
 
-def plan_text(plan: Plan, where: str, style: Style = plain) -> str:
+def plan_text(plan: Plan, where: str, style: Style = plain,
+              allow_upgrade: Optional[bool] = None) -> str:
     p = printable
     where = p(where)
     steps = len(plan.steps)
@@ -37,11 +39,29 @@ def plan_text(plan: Plan, where: str, style: Style = plain) -> str:
                 lines.append(f"     runs as {p(step.user)}, who controls what it touches")
             for words, paths in step.what_changes:
                 lines.append(f"     {words}: {', '.join(map(p, paths))}")
+            lines += [f"     {p(line)}" for line in apt_lines(step)]
+            why_not = step.forecast.why_not(allow_upgrade) if step.forecast else ""
+            if why_not:
+                lines.append(f"     {style(p(why_not), 'warning')}")
+    changes = any(s.risk == CHANGES_PACKAGES for s in plan.steps)
     lines += ["", f"safe: reinstalls from the archive and touches nothing local; moves files: "
-                  f"what it names goes aside. Every file a step removes or overwrites is copied "
+                  f"what it names goes aside."
+                  + (" changes packages: apt upgrades, downgrades or removes packages, as the "
+                     "step says; undo puts local files back, never older versions." if changes
+                     else "") +
+                  f" Every file a step removes or overwrites is copied "
                   f"first to {STORE}/ID; pyguard undo puts it back. A step on files a user "
                   f"controls runs as that user."]
     return "\n".join(lines) + "\n"
+
+
+def apt_lines(step: Step) -> List[str]:
+    """What apt will do in an apt step, as its simulation said (or why it could not)."""
+    if step.forecast is None:
+        return [f"apt: {step.unforeseen}"] if step.unforeseen else []
+    from .packages import forecast_lines
+
+    return forecast_lines(step.forecast)
 
 
 def nothing_to_fix(findings, where: str) -> str:
@@ -97,12 +117,14 @@ def outcome_text(plan: Plan, outcome: Outcome, root_option: str, style: Style = 
 
 
 def envelope(plan: Plan, outcome: Optional[Outcome], final: Dict[str, Any],
-             dry_run: bool) -> Dict[str, Any]:
+             dry_run: bool, allow_upgrade: Optional[bool] = None) -> Dict[str, Any]:
     """The doctor envelope of the final state, with the plan and what each step did."""
     data = dict(final)
+    if "findings" in data:
+        data["findings"] = _with_apt_risk(data["findings"], plan)
     data["fix"] = {
         "dry_run": dry_run,
-        "plan": [_step_json(step) for step in plan.steps],
+        "plan": [_step_json(step, allow_upgrade) for step in plan.steps],
         "unavailable": [{"step": u.step.number, "packages": list(u.packages), "reason": u.reason}
                         for u in (outcome.unavailable if outcome else [])],
         "steps": [{"number": r.step.number, "command": r.step.command, "risk": r.step.risk,
@@ -114,11 +136,39 @@ def envelope(plan: Plan, outcome: Optional[Outcome], final: Dict[str, Any],
     return data
 
 
-def _step_json(step: Step) -> Dict[str, Any]:
-    return {"number": step.number, "rule": step.finding.rule, "subject": step.finding.subject,
-            "command": step.command, "note": step.note, "risk": step.risk, "user": step.user,
-            "action": as_json(step.action), "moves": list(step.moves),
-            "packages": list(step.packages)}
+def _step_json(step: Step, allow_upgrade: Optional[bool]) -> Dict[str, Any]:
+    out = {"number": step.number, "rule": step.finding.rule, "subject": step.finding.subject,
+           "command": step.command, "note": step.note, "risk": step.risk, "user": step.user,
+           "action": as_json(step.runs), "moves": list(step.moves),
+           "packages": list(step.packages)}
+    if step.packages:
+        out["apt"] = _apt_json(step, allow_upgrade)
+    return out
+
+
+def _apt_json(step: Step, allow_upgrade: Optional[bool]) -> Dict[str, Any]:
+    """What apt said it will do: each package's change with versions and sources; or why it
+    could not say (`unforeseen`)."""
+    forecast = step.forecast
+    if forecast is None:
+        return {"foreseen": False, "unforeseen": step.unforeseen}
+    return {"foreseen": True, "allowed": forecast.allowed(allow_upgrade),
+            "why_not": forecast.why_not(allow_upgrade),
+            "changes": [{"package": c.name, "arch": c.arch, "change": c.change,
+                         "installed": c.installed, "version": c.version, "named": c.named,
+                         "installed_gone": c.gone, "pinned_over": c.instead_of,
+                         "from": [r.name for r in c.releases]} for c in forecast.changes]}
+
+
+def _with_apt_risk(findings: List[Dict[str, Any]], plan: Plan) -> List[Dict[str, Any]]:
+    """Doctor's findings, each repair's risk as apt's simulation showed it where a step of
+    the plan runs that repair: `changes packages` is known only once apt was asked."""
+    changing = {s.action.command() for s in plan.steps if s.risk == CHANGES_PACKAGES}
+    if not changing:
+        return findings
+    return [{**f, "repair": [{**r, "risk": CHANGES_PACKAGES} if r.get("command") in changing
+                             else r for r in f["repair"]]} if "repair" in f else f
+            for f in findings]
 
 
 def _undo_json(outcome: Optional[Outcome]) -> Optional[Dict[str, Any]]:

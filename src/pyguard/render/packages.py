@@ -9,7 +9,7 @@ each line printable.
 
 from __future__ import annotations
 
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..fix.apt import (DOWNGRADE, INSTALL, REINSTALL, REMOVE, UPGRADE, Forecast,
                        PackageChange)
@@ -28,7 +28,7 @@ def forecast_lines(forecast: Forecast) -> List[str]:
             changes = forecast.of(kind, named=named)
             if changes:
                 why = _gone(changes) if named else ""  # the others follow the named ones
-                lines.append(f"{also}{verb} {_versions(changes)}{why}")
+                lines.append(f"{also}{verb} {_versions(changes)}{why}{_pinned(changes)}")
         removed = forecast.of(REMOVE, named=named)
         if removed:
             lines.append(f"{also}removes " + ", ".join(f"{c.name} {c.installed}".rstrip()
@@ -36,19 +36,9 @@ def forecast_lines(forecast: Forecast) -> List[str]:
     return lines
 
 
-def permission_line(forecast: Forecast, codename: str) -> str:
+def permission_line(forecast: Forecast, allow_upgrade: Optional[bool] = None) -> str:
     """Why a step that changes packages waits for --allow-upgrade (empty when it need not)."""
-    if forecast.allowed(None):
-        return ""
-    if forecast.of(REMOVE, DOWNGRADE):
-        why = "it removes or downgrades packages"
-    else:
-        sources = sorted({r.name for c in forecast.of(UPGRADE, INSTALL) for r in c.releases
-                          if not r.of_release(forecast.distro, forecast.codename)} or
-                         {"a source apt does not name"})
-        release = f"{codename}'s own updates" if codename else "the system's own release"
-        why = f"the new versions come from {', '.join(sources)}, not {release}"
-    return f"runs only with --allow-upgrade: {why}"
+    return forecast.why_not(allow_upgrade)
 
 
 def _versions(changes: Sequence[PackageChange]) -> str:
@@ -67,6 +57,16 @@ def _versions(changes: Sequence[PackageChange]) -> str:
 def _from(change: PackageChange) -> str:
     names = [r.name for r in change.releases]
     return f" from {', '.join(names)}" if names else ""
+
+
+def _pinned(changes: Sequence[PackageChange]) -> str:
+    avoided = [c for c in changes if c.instead_of and c.instead_of != c.version]
+    if not avoided:
+        return ""
+    if len(avoided) == len(changes) == 1:
+        return f" (pinned: apt alone would upgrade it to {avoided[0].instead_of})"
+    return " (pinned: apt alone would upgrade " + ", ".join(
+        f"{c.name} to {c.instead_of}" for c in avoided) + ")"
 
 
 def _gone(changes: Sequence[PackageChange]) -> str:

@@ -1,0 +1,68 @@
+"""What apt will do for each apt step of a plan, asked before anything runs (--dry-run too).
+
+A rule says "reinstall libpython3.11-stdlib"; on a host behind its archive apt makes that an
+upgrade of five packages. The plan shows what apt will really do, from apt's own simulation
+inside the examined system (fix.apt.forecast), and pins a reinstall to the installed version
+where a source still has it. Where apt cannot be asked now, the step says why, and fix asks
+again just before the step runs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+
+from ..actions.model import ConfigurePending, Install, Reinstall
+from ..facts.host import read_host
+from ..rootfs import RootFS
+from . import apt
+from .plan import Plan
+
+APT_GET = "/usr/bin/apt-get"
+
+
+def foresee(root: str, plan: Plan) -> Plan:
+    """The plan with each apt step's Forecast, or why apt could not say (Step.unforeseen)."""
+    fs = RootFS(root)
+    why_not = cannot_ask(root, fs)
+    host = read_host(fs)
+    later = ""
+    steps = []
+    for step in plan.steps:
+        action = step.action
+        if not isinstance(action, (Reinstall, Install)):
+            if isinstance(action, ConfigurePending) and not later:
+                later = f"apt is asked once step {step.number} has finished dpkg's work"
+            steps.append(step)
+            continue
+        if why_not or later:
+            steps.append(replace(step, unforeseen=why_not or later))
+            continue
+        if isinstance(action, Install) and action.refresh:
+            steps.append(replace(step, unforeseen="apt is asked once the step has refreshed "
+                                                  "its lists"))
+            continue
+        try:
+            forecast = apt.forecast(root, action.words(), action.packages, host.distro,
+                                    host.codename)
+        except apt.AptError as exc:
+            steps.append(replace(step, unforeseen="apt says: " + _gist(str(exc))))
+            continue
+        steps.append(replace(step, forecast=forecast))
+    return replace(plan, steps=tuple(steps))
+
+
+def _gist(said: str) -> str:
+    """apt's error, or else its last line (the rest is "Reading package lists...")."""
+    lines = [line.strip() for line in said.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("E:") or "cannot be downloaded" in line]
+    return "; ".join(errors) if errors else (lines[-1] if lines else "nothing (it failed)")
+
+
+def cannot_ask(root: str, fs: RootFS) -> str:
+    """Why apt cannot be asked inside the root by this process ('' when it can)."""
+    if not fs.is_file(APT_GET):
+        return f"not asked: the examined system has no {APT_GET}"
+    if os.geteuid() != 0 and os.path.realpath(root) != "/":
+        return "not asked: apt runs inside the root (chroot), as root only"
+    return ""

@@ -1,0 +1,45 @@
+"""The plan asks apt about each apt step, in order, and says why where it cannot."""
+
+from pathlib import Path
+
+from pyguard.actions.model import ConfigurePending, Install, Reinstall, Relink
+from pyguard.findings import Finding
+from pyguard.fix import apt, foresee
+from pyguard.fix.plan import Plan, Step
+
+
+def plan_of(*actions):
+    finding = Finding("r", "error", "t", "", "s", (), (), {})
+    return Plan((finding,), tuple(Step(n, finding, a, "") for n, a in enumerate(actions, 1)))
+
+
+def test_each_apt_step_is_foreseen_until_dpkgs_unfinished_work_or_a_refresh(tmp_path: Path,
+                                                                            monkeypatch):
+    (tmp_path / "usr/bin").mkdir(parents=True)
+    (tmp_path / "usr/bin/apt-get").write_text("")
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc/os-release").write_text("ID=debian\nVERSION_CODENAME=bookworm\n")
+    asked = []
+
+    def forecast(root, argv, packages, distro, codename):
+        asked.append((argv, packages, distro, codename))
+        if packages == ("gone",):
+            raise apt.AptError("Reading package lists...\nE: Unable to locate package gone")
+        return apt.Forecast(tuple(argv), ("",), ("",), (), distro, codename)
+
+    monkeypatch.setattr(apt, "forecast", forecast)
+    plan = foresee.foresee(str(tmp_path), plan_of(
+        Relink("/usr/bin/python3", "python3.11"), Reinstall(("python3-minimal",)),
+        Install(("gone",)), Install(("python3-venv",), refresh=True),
+        ConfigurePending(), Reinstall(("python3-six",))))
+    words = ("apt-get", "install", "--reinstall", "-y", "python3-minimal")
+    assert asked == [(words, ("python3-minimal",), "debian", "bookworm"),
+                     (("apt-get", "install", "-y", "gone"), ("gone",), "debian", "bookworm")]
+    assert [(s.forecast, s.unforeseen) for s in plan.steps] == [
+        (None, ""),
+        (apt.Forecast(words, ("",), ("",), (), "debian", "bookworm"), ""),
+        (None, "apt says: E: Unable to locate package gone"),
+        (None, "apt is asked once the step has refreshed its lists"),
+        (None, ""),
+        (None, "apt is asked once step 5 has finished dpkg's work"),
+    ]
