@@ -9,7 +9,7 @@ those skips into failures when CI=true.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import pytest
 
@@ -32,14 +32,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def cached_roots() -> Callable[[str], Path]:
-    """Pristine root per release, looked up (and built if needed) once per session."""
-    seen: Dict[str, Path] = {}
+def cached_roots() -> Callable[..., Path]:
+    """Pristine root per release (and mmdebstrap options: a variant such as
+    realroot.SLIM_OPTIONS is a root of its own), looked up (and built if needed) once per
+    session."""
+    seen: Dict[Tuple[str, Tuple[str, ...]], Path] = {}
 
-    def get(release: str) -> Path:
-        if release not in seen:
-            seen[release] = realroot.cached_root(release)
-        return seen[release]
+    def get(release: str, options: Sequence[str] = realroot.MMDEBSTRAP_OPTIONS) -> Path:
+        key = (release, tuple(options))
+        if key not in seen:
+            seen[key] = realroot.cached_root(release, options=options)
+        return seen[key]
 
     return get
 
@@ -53,12 +56,13 @@ def _no_leaked_mounts() -> Iterator[None]:
 
 
 @pytest.fixture
-def real_root(cached_roots: Callable[[str], Path]) -> Iterator[Callable[[str], RealRoot]]:
-    """Factory: `real_root("bookworm")` gives a fresh overlay, unmounted when the test ends."""
+def real_root(cached_roots: Callable[..., Path]) -> Iterator[Callable[..., RealRoot]]:
+    """Factory: `real_root("bookworm")` gives a fresh overlay, unmounted when the test ends;
+    `real_root("bookworm", realroot.SLIM_OPTIONS)` one on that variant's root."""
     made: List[RealRoot] = []
 
-    def make(release: str) -> RealRoot:
-        root = RealRoot(release, cached_roots(release))
+    def make(release: str, options: Sequence[str] = realroot.MMDEBSTRAP_OPTIONS) -> RealRoot:
+        root = RealRoot(release, cached_roots(release, options))
         made.append(root)
         return root
 
