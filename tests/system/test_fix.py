@@ -109,30 +109,77 @@ def test_rescue_mounts_are_made_for_the_run_and_only_pyguards_are_undone(
     assert mounts_under(path) == mounted_before
 
 
-def test_an_interrupted_fix_leaves_no_mount_behind(real_root: Callable[[str], RealRoot]) -> None:
-    root = real_root("bookworm")
-    root.run(f"rm /usr/lib/python{version_of(root)}/EXTERNALLY-MANAGED")
-    root.write("/etc/apt/apt.conf.d/99slow", 'DPkg::Pre-Invoke { "sleep 120"; };\n')
+WAITING = ("pyguard: interrupted; waiting up to 60 s for the running command (apt, dpkg) to stop "
+           "at a safe point. Ctrl-C again stops it at once.\n")
+
+
+def interrupt_fix_when(root: RealRoot, running: str) -> subprocess.CompletedProcess:
+    """Run `pyguard fix --root ROOT --yes` and send it Ctrl-C (SIGINT) once the file `running`
+    exists in the root: the state the test needs (a hook or a maintainer script running), not
+    a guess of how long apt takes to get there."""
     mounted_before = mounts_under(str(root.path))
     env = {**os.environ, "PYTHONPATH": str(SRC_DIR)}
     proc = subprocess.Popen([sys.executable, "-m", "pyguard", "fix", "--root", str(root.path),
                              "--yes"], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
-        for line in proc.stdout:
-            if line.startswith("[1/1] "):
-                break
-        time.sleep(2)  # apt is now in its Pre-Invoke hook, mid-step
+        while not root.host(running).exists():
+            if proc.poll() is not None:
+                out, err = proc.communicate()
+                raise AssertionError(f"fix ended before {running} existed:\n{out}\n{err}")
+            time.sleep(0.1)
         assert len(mounts_under(str(root.path))) > len(mounted_before)
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        out, err = proc.communicate(timeout=600)  # a guard against hanging, not a measure
     finally:
         proc.kill()
         proc.wait()
-    assert proc.returncode == 130
-    assert "interrupted; every mount pyguard made is undone" in err
     assert mounts_under(str(root.path)) == mounted_before
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def test_an_interrupted_fix_leaves_no_mount_behind(real_root: Callable[[str], RealRoot]) -> None:
+    root = real_root("bookworm")
+    root.run(f"rm /usr/lib/python{version_of(root)}/EXTERNALLY-MANAGED")
+    running = "/var/tmp/pre-invoke-running"
+    root.write("/etc/apt/apt.conf.d/99slow",
+               f'DPkg::Pre-Invoke {{ "touch {running}; exec sleep 120"; }};\n')
+
+    result = interrupt_fix_when(root, running)
+    assert (result.returncode, result.stderr) == (130, WAITING + (
+        "\npyguard fix: interrupted; every mount pyguard made is undone. "
+        f"Run `pyguard undo --root {root.path}` to put back what was changed.\n"))
     (record,) = records(root)
     manifest = json.loads(root.host(f"{UNDO}/{record}/manifest.json").read_text())
     assert manifest["state"] == "interrupted"
     assert subprocess.run(["pgrep", "-f", "sleep 120"], capture_output=True).stdout == b""
+
+
+def test_an_interrupted_fix_says_what_dpkg_left_half_done_and_fix_finishes_it(
+        real_root: Callable[[str], RealRoot]) -> None:
+    """Ctrl-C while python3-six's postinst runs: dpkg leaves it half-configured, and pyguard
+    says so with the commands that finish it; run again, fix finishes it."""
+    root = real_root("bookworm")
+    root.run(f"echo '# local edit' >> {SIX}")
+    running, slow = "/var/tmp/postinst-running", "/var/tmp/slow-postinst"
+    root.run("dpkg-divert --local --rename --add /usr/bin/py3compile")
+    root.write("/usr/bin/py3compile", f"#!/bin/sh\nif [ -e {slow} ]; then touch {running}; "
+                                      "sleep 120; fi\nexec /usr/bin/py3compile.distrib \"$@\"\n",
+               mode=0o755)
+    root.write(slow, "")
+
+    result = interrupt_fix_when(root, running)
+    assert (result.returncode, result.stderr) == (130, WAITING + (
+        "\npyguard fix: interrupted; every mount pyguard made is undone.\n"
+        "pyguard fix: dpkg was interrupted and left python3-six (half-configured). Finish its "
+        "work first:\n"
+        f"  chroot {root.path} /bin/sh -c 'dpkg --configure -a'\n"
+        f"then run `pyguard fix --root {root.path}` again; `pyguard undo --root {root.path}` puts "
+        "back what was changed.\n"))
+    assert subprocess.run(["pgrep", "-f", "sleep 120"], capture_output=True).stdout == b""
+
+    root.run(f"rm {slow}")
+    code, again = fix(root)
+    assert (code, again["findings"]) == (0, [])
+    assert [s["command"] for s in again["fix"]["steps"]] == ["dpkg --configure -a"]
+    assert root.run("dpkg --audit").stdout == ""

@@ -86,8 +86,7 @@ def run_fix(args: argparse.Namespace) -> int:
     try:
         outcome = _execute(before.root, plan, args, color, style)
     except KeyboardInterrupt:
-        sys.stderr.write("\npyguard fix: interrupted; every mount pyguard made is undone. "
-                         f"Run `pyguard undo{root_option_text}` to put back what was changed.\n")
+        sys.stderr.write("\n" + interrupted_text(before.root, os.geteuid() == 0))
         return EXIT_INTERRUPTED
     except Exception as exc:  # a mount or the undo store failed: say so, no traceback
         if os.environ.get("PYGUARD_DEBUG"):
@@ -152,6 +151,44 @@ def _execute(root: str, plan, args: argparse.Namespace, color: bool, style):
     finally:
         if status is not None:
             status.stop()
+
+
+def interrupted_text(root: str, as_root: bool) -> str:
+    """What to tell after Ctrl-C: the mounts are gone, undo puts back what was changed, and
+    whether dpkg was left half done in the root (then how to finish it before anything else)."""
+    import shlex
+
+    from ..facts import Facts
+    from ..facts.unfinished import gather_dpkg_progress
+    from ..render.escape import printable
+    from ..render.text import Context, repair_command
+    from ..rootfs import RootFS
+
+    option = "" if root == "/" else f" --root {shlex.quote(root)}"
+    undo = f"`pyguard undo{option}` puts back what was changed"
+    try:
+        unfinished = gather_dpkg_progress(Facts(RootFS(root))).unfinished
+    except Exception as exc:  # say what could not be checked rather than nothing
+        return (f"pyguard fix: interrupted; every mount pyguard made is undone. {undo}.\n"
+                f"pyguard fix: could not read dpkg's state ({printable(str(exc))}); check it "
+                f"with {repair_command('dpkg --audit', Context(root=root, as_root=as_root))}.\n")
+    if not unfinished:
+        return (f"pyguard fix: interrupted; every mount pyguard made is undone. "
+                f"Run `pyguard undo{option}` to put back what was changed.\n")
+    context = Context(root=root, as_root=as_root)
+    states = ", ".join(printable(f"{u.apt_name} ({u.state}"
+                                 + (", reinstall required" if u.flag == "reinstreq" else "") + ")")
+                       for u in unfinished)
+    commands = []
+    reinstall = [u.apt_name for u in unfinished if u.needs_reinstall]
+    if reinstall:
+        commands.append("apt-get install --reinstall -y " + " ".join(map(shlex.quote, reinstall)))
+    commands.append("dpkg --configure -a")
+    lines = ["pyguard fix: interrupted; every mount pyguard made is undone.",
+             f"pyguard fix: dpkg was interrupted and left {states}. Finish its work first:"]
+    lines += ["  " + repair_command(c, context) for c in commands]
+    lines.append(f"then run `pyguard fix{option}` again; {undo}.")
+    return "\n".join(lines) + "\n"
 
 
 def _confirmed(steps: int) -> bool:

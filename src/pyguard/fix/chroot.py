@@ -14,7 +14,7 @@ import signal
 import subprocess
 import time
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Optional, Sequence
+from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 # What a repair sees: nothing of the caller's environment (PYTHONPATH, PIP_*, a venv, pyenv).
 CLEAN_ENV: Dict[str, str] = {
@@ -42,11 +42,21 @@ class Ran:
     """stdout and stderr together, as a terminal would have shown them."""
 
 
+INTERRUPT_GRACE = 60.0
+"""Seconds apt and dpkg get after Ctrl-C to stop where they choose: apt lets the dpkg run at
+hand finish and then stops, dpkg ends the package it is unpacking or configuring."""
+TERM_GRACE = 15.0
+"""Then SIGTERM, and this long before SIGKILL."""
+KILL_WAIT = 10.0
+
+
 def run(root: str, command: str, timeout: Optional[float] = None) -> Ran:
     """Run a shell command as root inside `root` (chroot unless it is /), with a clean env.
 
-    The command runs in its own process group, so Ctrl-C reaches pyguard first: pyguard then
-    stops the command's group, waits for it, and only then unmounts.
+    The command runs in its own process group, so Ctrl-C (or SIGTERM, which `mounted` turns
+    into the same) reaches pyguard first: pyguard passes it on as SIGINT to the command and
+    what it started, waits for them to end (see _stop), and only then lets the interruption
+    go on to unmount and report.
     """
     argv = ["/bin/sh", "-c", command]
     if os.path.realpath(root) != "/":
@@ -65,17 +75,102 @@ def run(root: str, command: str, timeout: Optional[float] = None) -> Ran:
 
 
 def _stop(proc: subprocess.Popen) -> None:
-    """Interrupt the command's whole process group, then kill it if it does not stop."""
-    for sig, wait in ((signal.SIGINT, 10), (signal.SIGKILL, 10)):
+    """Stop the command and all it started, giving apt and dpkg the chance to stop cleanly.
+
+    SIGINT first, to every process group below the command: its own, and the one apt gives
+    dpkg and the maintainer scripts on a pseudo-terminal of their own (which a Ctrl-C typed
+    into apt's terminal reaches). They get up to INTERRUPT_GRACE seconds to end; then SIGTERM
+    and TERM_GRACE seconds; then SIGKILL. Another Ctrl-C (or SIGTERM) while waiting skips to
+    the next signal. Output is read on while waiting, so a command that writes a lot cannot
+    block on a full pipe. Never waits for ever: a process stuck in the kernel is left behind
+    rather than pyguard with it.
+    """
+    groups: Set[int] = set()
+    steps = ((signal.SIGINT, INTERRUPT_GRACE, "SIGINT"), (signal.SIGTERM, TERM_GRACE, "SIGTERM"),
+             (signal.SIGKILL, KILL_WAIT, "SIGKILL"))
+    for number, (sig, grace, name) in enumerate(steps):
+        groups |= _groups_below(proc.pid)
+        if not _signal(groups, sig) and proc.poll() is not None:
+            return
+        if number == 0:
+            _say(f"pyguard: interrupted; waiting up to {INTERRUPT_GRACE:g} s for the running "
+                 "command (apt, dpkg) to stop at a safe point. Ctrl-C again stops it at once.")
+        else:
+            _say(f"pyguard: the running command did not stop: sent {name}.")
+        deadline = time.monotonic() + grace
         try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            break
-        try:
-            proc.wait(timeout=wait)
-            break
-        except subprocess.TimeoutExpired:
+            while True:
+                if proc.poll() is None:
+                    try:
+                        proc.communicate(timeout=max(0.0, min(0.2, deadline - time.monotonic())))
+                    except subprocess.TimeoutExpired:
+                        groups |= _groups_below(proc.pid)
+                elif not _members(groups):
+                    return
+                else:  # the command ended; what it left in its groups (dpkg under apt) not yet
+                    time.sleep(0.1)
+                if time.monotonic() >= deadline:
+                    break
+        except KeyboardInterrupt:  # asked again: do not wait for the safe point
             continue
+
+
+def _groups_below(pid: int) -> Set[int]:
+    """The process groups of `pid` and of every process below it (from /proc)."""
+    parent: Dict[int, int] = {}
+    group: Dict[int, int] = {}
+    for entry in _proc_stats():
+        parent[entry[0]], group[entry[0]] = entry[2], entry[3]
+    children: Dict[int, List[int]] = {}
+    for child, ppid in parent.items():
+        children.setdefault(ppid, []).append(child)
+    found, todo = set(), [pid]
+    while todo:
+        current = todo.pop()
+        if current in group:
+            found.add(group[current])
+        todo += children.get(current, [])
+    found.discard(os.getpgrp())  # never pyguard's own
+    return found
+
+
+def _members(groups: Set[int]) -> bool:
+    """Whether any process (not a zombie) is still in one of `groups`."""
+    return any(entry[3] in groups and entry[1] != "Z" for entry in _proc_stats())
+
+
+def _signal(groups: Set[int], sig: int) -> bool:
+    """Send `sig` to each group; whether any of them still had a process."""
+    reached = False
+    for pgid in sorted(groups):
+        try:
+            os.killpg(pgid, sig)
+            reached = True
+        except (ProcessLookupError, PermissionError):
+            continue
+    return reached
+
+
+def _proc_stats() -> Iterator[Tuple[int, str, int, int]]:
+    """(pid, state, parent pid, process group) of every process, from /proc/PID/stat."""
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as stat_file:
+                text = stat_file.read()
+        except OSError:
+            continue  # gone meanwhile
+        fields = text[text.rfind(b")") + 2:].split()  # the name in () may hold anything
+        if len(fields) >= 3:
+            yield int(name), fields[0].decode("ascii", "replace"), int(fields[1]), int(fields[2])
+
+
+def _say(text: str) -> None:
+    import sys
+
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
 
 
 def mountpoints() -> List[str]:
