@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from .actions.model import MoveAside
 from .actions.template import OwnerOf
 from .facts import Facts
 from .findings import Finding, Hit, severity_rank, status_of
@@ -86,4 +87,32 @@ def run(facts: Facts, rules: Mapping[str, Rule], only: Optional[Sequence[str]] =
                 errors.append(Problem("check-failed", f"{rule.id}: {type(exc).__name__}: {exc}"))
     order = {rule_id: i for i, rule_id in enumerate(rules)}
     findings.sort(key=lambda f: (severity_rank(f.severity), order[f.rule], f.subject))
-    return Report(facts.fs.root, tuple(findings), tuple(errors), tuple(facts.fs.notes))
+    return Report(facts.fs.root, moved_once(findings), tuple(errors), tuple(facts.fs.notes))
+
+
+def moved_once(findings: Sequence[Finding]) -> Tuple[Finding, ...]:
+    """The findings with each path moved aside by the first repair that moves it only.
+
+    Two findings may name the same files (a shadowing copy whose RECORD is also suspicious):
+    the repairs, run in report order as fix does or pasted as printed, must not move a path
+    twice, or the second tar fails on what the first took away.
+    """
+    moved: List[str] = []
+    out = []
+    for finding in findings:
+        steps = []
+        for step in finding.repair:
+            if isinstance(step.action, MoveAside):
+                left = tuple(p for p in step.action.paths if not _below_any(p, moved))
+                if not left:
+                    continue
+                moved += left
+                if left != step.action.paths:
+                    step = replace(step, action=replace(step.action, paths=left))
+            steps.append(step)
+        out.append(replace(finding, repair=tuple(steps)))
+    return tuple(out)
+
+
+def _below_any(path: str, tops: Sequence[str]) -> bool:
+    return any(path == top or path.startswith(top.rstrip("/") + "/") for top in tops)

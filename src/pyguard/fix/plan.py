@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
 
 from ..actions.effects import CHANGES_PACKAGES, Effects
-from ..actions.model import Action, Install, MoveAside, Reinstall
+from ..actions.model import Action, Install, Reinstall
 from ..findings import Finding
 
 if TYPE_CHECKING:
@@ -83,27 +83,17 @@ def make_plan(findings: Sequence[Finding], advice_too: bool = False) -> Plan:
     `advice_too` (the rules were named with --only) of the pieces of advice too.
 
     An action that two findings share (two shadowed projects needing the same reinstall) runs
-    once, at its first place; a path an earlier step moved aside is not moved again.
+    once, at its first place.
     """
     chosen = tuple(f for f in findings if advice_too or f.severity in FIXED_SEVERITIES)
     steps = []
     seen = set()
-    moved: List[str] = []
     for finding in chosen:
         for repair in finding.repair:
             action = repair.action
-            if isinstance(action, MoveAside):
-                left = tuple(p for p in action.paths if not _below_any(p, moved))
-                if not left:
-                    continue
-                action = replace(action, paths=left)
-                moved += left
             if action in seen:
                 continue
             seen.add(action)
             steps.append(Step(len(steps) + 1, finding, action, repair.note))
     return Plan(chosen, tuple(steps))
 
-
-def _below_any(path: str, tops: Sequence[str]) -> bool:
-    return any(path == top or path.startswith(top.rstrip("/") + "/") for top in tops)

@@ -44,9 +44,9 @@ def test_a_users_record_naming_roots_files_is_reported_and_only_her_files_are_mo
     }
     assert shadow["rule"] == "shadowed-debian-module-user"
     assert shadow["paths"] == [dist, f"{SITE}/six.py"]  # neither /etc/shadow nor root's keys
-    assert shadow["repair"] == [(
+    assert shadow["repair"] == [(  # the metadata goes with the step before
         "mkdir -p /var/lib/pyguard/aside && runuser -u alice -- tar -C / --remove-files -czf - "
-        f"{dist.lstrip('/')} {SITE.lstrip('/')}/six.py > {aside.format('six-1.17.0')}",
+        f"{SITE.lstrip('/')}/six.py > {aside.format('six-1.17.0')}",
         "move the shadowing copy aside (kept in /var/lib/pyguard/aside)")]
 
 
