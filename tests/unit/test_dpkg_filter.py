@@ -252,9 +252,11 @@ YAML_FILES = {
 }
 DOCKER_SLIM = ("path-exclude /usr/share/doc/*\npath-include /usr/share/doc/*/copyright\n"
                "path-exclude /usr/share/locale/*\npath-exclude /usr/share/man/*\n")
-AFTER = ("dpkg recorded the md5 of every file python3-yaml installed; these no longer match. Python "
-         "programs run as root, Debian's own tools among them, import whatever is on disk now: a "
-         "missing module breaks them, an edited one runs code Debian never shipped.")
+AFTER = "dpkg recorded the md5 of every file python3-yaml installed; these no longer match."
+CODE = ("Python programs run as root, Debian's own tools among them, import whatever is on disk "
+        "now: a missing module breaks them, an edited one runs code Debian never shipped.")
+DATA = ("Data files are read as they are now: a missing one breaks what needs it, an edited one "
+        "changes what the programs that read it get.")
 
 
 def slim(fake_root):
@@ -267,12 +269,12 @@ def slim(fake_root):
     return fake_root
 
 
-def yaml_finding(state: str, paths: List[str]) -> dict:
+def yaml_finding(state: str, paths: List[str], consequence: str = DATA) -> dict:
     return {
         "rule": "modified-debian-file",
         "severity": "error",
         "title": "files of python3-yaml are not as Debian shipped them",
-        "detail": f"{state} {AFTER}",
+        "detail": f"{state} {AFTER} {consequence}",
         "subject": "python3-yaml",
         "paths": paths,
         "repair": [("apt-get install --reinstall -y python3-yaml",
@@ -310,7 +312,7 @@ def test_an_excluded_path_is_not_judged_even_when_something_is_there(fake_root, 
     module = f"{DIST}/yaml/__init__.py"
     fake_root.write(module, "import os\n")
     assert doctor(fake_root) == [{
-        **yaml_finding(f"Changed: {module}.", [module]),
+        **yaml_finding(f"Changed: {module}.", [module], CODE),
         "repair": [
             ("mkdir -p /var/lib/pyguard/aside && tar -C / -czf \"$(mktemp --suffix=.tar.gz "
              "/var/lib/pyguard/aside/python3-yaml-changed.XXXXXX)\" " + module.lstrip("/"),
