@@ -137,7 +137,8 @@ def usr_local_python3_first() -> dict:
     return {
         "rule": "other-python3-first",
         "severity": "warning",
-        "title": "another python3 comes before Debian's in root's PATH",
+        "title": "another python3 comes before Debian's in root's login shell, root's interactive "
+                 "shell",
         "detail": "/usr/local/bin/python3 is found before Debian's /usr/bin/python3. Scripts that "
                   "start with \"#!/usr/bin/env python3\", and every \"python3\" typed as root or "
                   "run through sudo, then get that interpreter instead of Debian's, without the "

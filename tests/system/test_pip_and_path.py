@@ -16,7 +16,6 @@ ASIDE = ('mkdir -p /var/lib/pyguard/aside && tar -C / {flags} "$(mktemp --suffix
 PATH_TAIL = (" Scripts that start with \"#!/usr/bin/env python3\", and every \"python3\" typed as "
              "root or run through sudo, then get that interpreter instead of Debian's, without the "
              "modules Debian's packages installed for it.")
-KEEP_NOTE = "keep a copy of the file edited next"
 
 
 def aside(label: str, *paths: str, remove: bool = True) -> str:
@@ -109,6 +108,25 @@ def path_finding(subject: str, contexts: str, cause: str, paths: list, repair: l
     }
 
 
+# How root gets a shell, each run with an empty environment inside the root (this host's own
+# pyenv must not leak in): a console or ssh login, sudo -i, bash -l scripts, a terminal's or su's
+# shell. Each prints the python3 it would run.
+SHELL_PROBES = {
+    "login": "env -i HOME=/root TERM=dumb /bin/bash -lic 'command -v python3' 2>/dev/null",
+    "bash -l": "env -i HOME=/root /bin/bash -lc 'command -v python3'",
+    "interactive": "env -i HOME=/root TERM=dumb /bin/bash -ic 'command -v python3' 2>/dev/null",
+}
+
+
+def python3_of_shells(root) -> dict:
+    return {name: root.run(probe).stdout.strip() for name, probe in SHELL_PROBES.items()}
+
+
+def debian_python3_everywhere() -> list:
+    """Probes for assert_healed: every kind of shell finds Debian's python3."""
+    return [f'test "$({probe})" = /usr/bin/python3' for probe in SHELL_PROBES.values()]
+
+
 @pytest.mark.parametrize("release", RELEASES)
 def test_make_install_python3_in_usr_local_bin_is_moved_aside(real_root, release) -> None:
     root = real_root(release)
@@ -119,47 +137,89 @@ def test_make_install_python3_in_usr_local_bin_is_moved_aside(real_root, release
     # sudo's stock /etc/sudoers line
     root.write("/etc/sudoers", 'Defaults\tsecure_path="/usr/local/sbin:/usr/local/bin:/usr/sbin:'
                                '/usr/bin:/sbin:/bin"\nroot\tALL=(ALL:ALL) ALL\n', mode=0o440)
-    assert root.run("command -v python3").stdout.strip() == "/usr/local/bin/python3"
+    assert python3_of_shells(root) == dict.fromkeys(SHELL_PROBES, "/usr/local/bin/python3")
     code, envelope = doctor(root)
     assert code == 1
     assert envelope["findings"] == [path_finding(
-        "/usr/local/bin/python3", "root's PATH, sudo's secure_path",
+        "/usr/local/bin/python3",
+        "root's login shell, root's interactive shell, sudo -i, sudo",
         "/usr/local/bin/python3 is found before Debian's /usr/bin/python3",
         ["/usr/local/bin/python3"],
         [{"command": aside("python3-path-usr-local-bin-python3", "/usr/local/bin/python3"),
           "note": "move the python3 aside (kept in /var/lib/pyguard/aside)"}])]
-    assert_healed(root, envelope, "test \"$(command -v python3)\" = /usr/bin/python3",
-                  "test -x /usr/local/bin/python3.12")
+    assert_healed(root, envelope, *debian_python3_everywhere(), "test -x /usr/local/bin/python3.12")
 
 
-PYENV_LINES = ('export PYENV_ROOT="$HOME/.pyenv"\n'
-               '[[ -d $PYENV_ROOT/bin ]] && export PATH="$PYENV_ROOT/bin:$PATH"\n'
-               'eval "$(pyenv init -)"\n')
+# pyenv's installer leaves pyenv in ~/.pyenv; here a stand-in: its shims/python3 and bin/pyenv are
+# shell scripts that only ever run inside the root (never on this host, whose own pyenv they are
+# not). `pyenv init -` prints what the real one prints about PATH.
+FAKE_SHIM = "#!/bin/sh\necho 'pyenv shim: not run in these tests' >&2\nexit 97\n"
+FAKE_PYENV = """\
+#!/bin/sh
+if [ "$1" = init ] && [ "$2" = - ]; then
+  echo 'export PATH="/root/.pyenv/shims:${PATH}"'
+fi
+"""
+PYENV_ROOT_LINE = 'export PYENV_ROOT="$HOME/.pyenv"'
+PYENV_PATH_LINE = 'export PATH="$PYENV_ROOT/shims:$PYENV_ROOT/bin:$PATH"'
+PYENV_INIT_LINE = 'eval "$(pyenv init -)"'
+SHIM = "/root/.pyenv/shims/python3"
+EDIT_NOTE = "keep a copy of each file (in /var/lib/pyguard/aside), then comment out the lines"
+# What each way of setting pyenv up gives: (lines added to .profile, to .bashrc), the contexts
+# doctor names, and the shells (of SHELL_PROBES) that run pyenv's shim.
+PYENV_SETUPS = {
+    "path line in .profile only": (
+        [PYENV_ROOT_LINE, PYENV_PATH_LINE], [], "root's login shell", ["login", "bash -l"]),
+    "path line in .bashrc only": (
+        [], [PYENV_ROOT_LINE, PYENV_PATH_LINE], "root's login shell, root's interactive shell",
+        ["login", "bash -l", "interactive"]),
+    "path line in both": (
+        [PYENV_ROOT_LINE, PYENV_PATH_LINE], [PYENV_ROOT_LINE, PYENV_PATH_LINE],
+        "root's login shell, root's interactive shell", ["login", "bash -l", "interactive"]),
+    "path line and pyenv init": (
+        [], [PYENV_ROOT_LINE, PYENV_PATH_LINE, PYENV_INIT_LINE],
+        "root's login shell, root's interactive shell", ["login", "bash -l", "interactive"]),
+}
 
 
-def test_pyenv_init_in_roots_bashrc_is_commented_out(real_root) -> None:
-    root = real_root("bookworm")
-    bashrc = root.host("/root/.bashrc").read_text()
-    first = bashrc.count("\n") + 1
-    root.write("/root/.bashrc", bashrc + "\n# pyenv\n" + PYENV_LINES)
+def comment_out(label: str, edits: dict) -> dict:
+    keep = aside(label, *edits, remove=False)
+    seds = [f"sed -i '{';'.join(f'{n}s/^/# disabled by pyguard: /' for n in lines)}' {path}"
+            for path, lines in edits.items()]
+    return {"command": " && ".join([keep] + seds), "note": EDIT_NOTE}
+
+
+@pytest.mark.parametrize("setup", list(PYENV_SETUPS))
+@pytest.mark.parametrize("release", RELEASES)
+def test_pyenv_in_roots_shell_files_is_commented_out(real_root, release, setup) -> None:
+    root = real_root(release)
+    to_profile, to_bashrc, contexts, shim_shells = PYENV_SETUPS[setup]
+    root.write("/root/.pyenv/shims/python3", FAKE_SHIM, mode=0o755)
+    root.write("/root/.pyenv/bin/pyenv", FAKE_PYENV, mode=0o755)
     root.write("/root/.pyenv/version", "3.12.1\n")
-    root.run("mkdir -p /root/.pyenv/versions/3.12.1/bin /root/.pyenv/shims && "
-             "cp /usr/bin/python3 /root/.pyenv/versions/3.12.1/bin/python3.12")
-    line = first + 4
+    lines = {}  # file -> {line number: text} of the lines that put the shims first
+    for path, added in (("/root/.bashrc", to_bashrc), ("/root/.profile", to_profile)):
+        if not added:
+            continue
+        text = root.host(path).read_text()
+        first = text.count("\n") + 1
+        root.write(path, text + "".join(line + "\n" for line in added))
+        lines[path] = {first + i: line for i, line in enumerate(added) if line != PYENV_ROOT_LINE}
+    assert python3_of_shells(root) == {
+        name: SHIM if name in shim_shells else "/usr/bin/python3" for name in SHELL_PROBES}
     code, envelope = doctor(root)
     assert code == 1
     assert envelope["findings"] == [path_finding(
-        "/root/.bashrc", "root's PATH",
-        "pyenv's shims come first (its global version is 3.12.1): "
-        f"line {line}: eval \"$(pyenv init -)\"",
-        ["/root/.bashrc"],
-        [{"command": aside("python3-path-root-.bashrc", "/root/.bashrc", remove=False),
-          "note": KEEP_NOTE},
-         {"command": f"sed -i '{line}s/^/# disabled by pyguard: /' /root/.bashrc",
-          "note": "comment out the lines"}])]
-    assert_healed(root, envelope,
-                  "grep -qx '# disabled by pyguard: eval \"$(pyenv init -)\"' /root/.bashrc",
-                  "test $(ls /var/lib/pyguard/aside | wc -l) = 1")
+        SHIM, contexts,
+        f"{SHIM}, pyenv's shim (its global version is 3.12.1), is found before Debian's "
+        "/usr/bin/python3: " + "; ".join(f"{path} line {n}: {text}" for path, numbered in lines.items()
+                                         for n, text in numbered.items()),
+        [SHIM, *lines],
+        [comment_out("python3-path-root-.pyenv-shims-python3",
+                     {path: list(numbered) for path, numbered in lines.items()})])]
+    assert_healed(root, envelope, *debian_python3_everywhere(),
+                  # PYENV_ROOT stays set: it changes no PATH by itself
+                  *[f"grep -qx '{PYENV_ROOT_LINE}' {path}" for path in lines])
 
 
 CONDA_BLOCK = """\
@@ -182,16 +242,21 @@ unset __conda_setup
 
 def test_conda_base_auto_activated_for_root_is_turned_off(real_root) -> None:
     root = real_root("trixie")
+    # a stand-in for Miniconda in /opt/conda: conda itself and base's python3
+    root.run("mkdir -p /opt/conda/bin && printf '#!/bin/sh\\nexit 1\\n' > /opt/conda/bin/conda && "
+             "chmod 755 /opt/conda/bin/conda && cp /usr/bin/python3 /opt/conda/bin/python3.12 && "
+             "ln -s python3.12 /opt/conda/bin/python3")
     bashrc = root.host("/root/.bashrc").read_text()
     line = bashrc.count("\n") + 1
     root.write("/root/.bashrc", bashrc + CONDA_BLOCK)  # what `conda init` appends
     code, envelope = doctor(root)
     assert code == 1
     assert envelope["findings"] == [path_finding(
-        "/root/.condarc", "root's PATH",
+        "/root/.condarc", "root's login shell, root's interactive shell",
         f"/root/.bashrc (line {line}) runs conda's initialize block, and /root/.condarc does not "
-        "turn auto_activate_base off, so conda's base environment and its python3 come first",
+        "turn auto_activate_base off, so conda's base environment and its python3 "
+        "(/opt/conda/bin/python3) come first",
         ["/root/.condarc"],
-        [{"command": "printf 'auto_activate_base: false\\n' >> /root/.condarc",
+        [{"command": "printf '%s\\n' 'auto_activate_base: false' | tee -a /root/.condarc > /dev/null",
           "note": "conda: do not activate the base environment"}])]
     assert_healed(root, envelope, "grep -qx 'auto_activate_base: false' /root/.condarc")

@@ -102,3 +102,8 @@ def test_login_defs_environment_sudoers_and_crontabs(fake_root):
         ShellPath("cron (/etc/cron.d/job)", (PathEntry("/opt/job/bin", (cron,)),
                                              PathEntry("/usr/bin", ()))),
     )
+
+
+def test_a_file_nested_too_deep_is_read_as_empty(fake_root):
+    fake_root.write("/root/.bashrc", "if true; then\n" * 3000 + "PATH=/opt/a/bin:$PATH\n" + "fi\n" * 3000)
+    assert contexts(fake_root)["root's interactive shell"] == [(d, []) for d in DEBIAN]

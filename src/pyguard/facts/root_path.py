@@ -27,6 +27,8 @@ CRON_DEFAULT = ("/usr/bin", "/bin")
 """cron's own PATH for jobs of a crontab that sets none."""
 READ_LIMIT = 1 << 20
 MAX_DEPTH = 16
+MAX_TEXT = 300
+"""Characters of a line shown in a finding."""
 
 LOGIN = "root's login shell"
 INTERACTIVE = "root's interactive shell"
@@ -378,7 +380,7 @@ class _Reader:
         self.stack.append(path)
         try:
             self.run(parse(text), where)
-        except _Return:
+        except (_Return, RecursionError):
             pass
         finally:
             self.stack.pop()
@@ -506,6 +508,8 @@ class _Reader:
     def line(self, where: _Where, kind: str) -> ShellLine:
         first, last = where.item
         text = " ".join(l.strip() for l in where.lines[first - 1:last])
+        if len(text) > MAX_TEXT:
+            text = text[:MAX_TEXT] + "..."
         return ShellLine(where.file, first, text, kind, where.item, where.bodies)
 
     def source(self, args: List[str]) -> Optional[bool]:

@@ -98,8 +98,12 @@ Node = Union[Simple, Pipeline, AndOr, If, For, Case, Group, Opaque]
 
 
 def parse(text: str) -> Tuple[Node, ...]:
-    """The file's commands, in order; each top-level item is one node."""
-    return _Parser(tokens(text)).body(())
+    """The file's commands, in order; each top-level item is one node. A file nested deeper than
+    Python's stack can follow is read as holding nothing."""
+    try:
+        return _Parser(tokens(text)).body(())
+    except RecursionError:
+        return ()
 
 
 # --------------------------------------------------------------------------- lexer
