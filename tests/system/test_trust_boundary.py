@@ -173,7 +173,7 @@ def test_her_names_reach_roots_terminal_escaped(real_root) -> None:
     v = version_of(root)
     add_alice(root)
     site = f"/home/alice/.local/lib/python{v}/site-packages"
-    evil = "six\x1b]0;owned\x07\x1b[2J\x1b[8m\u202e\x1d"
+    evil = "six\x1b]0;owned\x07\x1f\x1b[2J\x1b[8m\u202e"
     as_alice(root, f"mkdir -p {site}/six-9.dist-info && echo 'x = 1' > {site}/six.py")
     (root.host(f"{site}/six-9.dist-info/METADATA")).write_text(
         f"Metadata-Version: 2.1\nName: {evil}\nVersion: 9\n")
@@ -186,7 +186,7 @@ def test_her_names_reach_roots_terminal_escaped(real_root) -> None:
         printed = result.stdout + result.stderr
         assert not set(printed) & {chr(c) for c in (*range(0, 10), *range(11, 32), 127)}, printed
         assert "\u202e" not in printed
-        assert "six\\x1b]0;owned\\x07\\x1b[2J\\x1b[8m\\u202e\\x1d 9" in printed
+        assert "six\\x1b]0;owned\\x07\\x1f\\x1b[2J\\x1b[8m\\u202e 9 in alice's" in printed
     code, envelope = doctor(root)
     assert envelope["findings"][0]["title"] == f"{evil} 9 in alice's {site} hides Debian's six"
 
