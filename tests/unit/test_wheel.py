@@ -43,7 +43,8 @@ def test_an_installed_wheel_finds_its_rules(wheel: Path, tmp_path: Path) -> None
     where = subprocess.run([sys.executable, "-S", "-c", "import pyguard.rules as r; print(r.rule_dirs())"],
                            env=env, capture_output=True, text=True, cwd=tmp_path)
     assert (listed.returncode, listed.stderr, where.stdout) == (0, "", f"['{site}/pyguard/rules']\n")
-    assert [line.split()[0] for line in listed.stdout.splitlines()] == [
+    table = listed.stdout.split("\n\n")[0].splitlines()  # the header, then a row per rule
+    assert [line.split()[0] for line in table[1:] if line[:1].strip()] == [
         p.stem for p in sorted((PROJECT / "rules").glob("*.rule"), key=_order)]
 
 
