@@ -267,7 +267,8 @@ def test_admin_rules_in_etc_are_read_after_the_packaged_ones(installed) -> None:
                        .replace("Title: /usr/bin/python3 is not", "Title: site policy: /usr/bin/python3 is not"))
     listed = debpkg.run_inside(root, "pyguard rules")
     assert listed.returncode == 0, listed.stderr
-    assert {"python3-link", "site-python3-link"} <= {l.split()[0] for l in listed.stdout.splitlines()}
+    assert {"python3-link", "site-python3-link"} <= {
+        line.split()[0] for line in listed.stdout.splitlines() if line[:1].strip()}
     root.run("ln -sf /usr/bin/python3.missing /usr/bin/python3")
     code, envelope, _ = debpkg.doctor_inside(root)
     assert (code, [(f["rule"], f["title"]) for f in envelope["findings"]]) == (2, [
