@@ -63,7 +63,7 @@ _pyguard()
         rules) opts="--help" ;;
         report) opts="--root --format --output --config --state-dir --help" ;;
         venvs) opts="--root --venv-root --format --help" ;;
-        fix) opts="--root --only --dry-run --yes --format --help" ;;
+        fix) opts="--root --only --dry-run --yes --allow-upgrade --no-allow-upgrade --format --help" ;;
         undo)
             if [[ -z $action && $cur != -* ]]; then
                 COMPREPLY=($(compgen -W "$(command ls /var/lib/pyguard/undo 2>/dev/null)" -- "$cur"))

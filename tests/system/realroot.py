@@ -74,6 +74,15 @@ SLIM_PATH_FILTERS: Tuple[str, ...] = (
 SLIM_OPTIONS: Tuple[str, ...] = MMDEBSTRAP_OPTIONS + tuple(
     f"--dpkgopt={rule}" for rule in SLIM_PATH_FILTERS)
 
+# A host behind its archive: built from bookworm's main suite alone, then pointed at the
+# security suite as well, with apt-get update run inside the root (mmdebstrap's chrooted hook),
+# so apt knows newer versions than those installed, as on a host installed a while ago.
+BOOKWORM_SECURITY = "deb http://deb.debian.org/debian-security bookworm-security main"
+BEHIND_OPTIONS: Tuple[str, ...] = MMDEBSTRAP_OPTIONS + (
+    f"--customize-hook=echo '{BOOKWORM_SECURITY}' >> \"$1/etc/apt/sources.list\"",
+    "--chrooted-customize-hook=apt-get update -q",
+)
+
 DEFAULT_ROOTS_DIR = "/var/cache/pyguard-test-roots"
 ROOTS_DIR_ENV = "PYGUARD_TEST_ROOTS"
 DEFAULT_WHEELS_DIR = "/var/cache/pyguard-test-wheels"

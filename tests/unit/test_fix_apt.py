@@ -389,3 +389,18 @@ def test_the_undo_record_keeps_dpkgs_record_of_the_versions_before_the_fix(tmp_p
         "version": "1.0", "to": "2.0",
         "md5sums": {f"/{SITE}/six.py": hashlib.md5(b"six 1.0\n").hexdigest()},
         "conffiles": {"/etc/six.conf": hashlib.md5(b"conf\n").hexdigest()}}}
+
+
+def test_a_file_source_s_debs_are_read_where_they_are(monkeypatch):
+    """apt unpacks a file: source's .debs in place, never copying them into its cache."""
+    fake_apt(monkeypatch, [("apt-get --print-uris", "\n".join([
+        "Need to get 0 B/5255 kB of archives.",
+        "'file:/srv/repo/./python3.11_3.11.2-6%2bdeb12u9_amd64.deb' "
+        "python3.11_3.11.2-6+deb12u9_amd64.deb 575032 MD5Sum:841e5ebfb5eb91453a2db0ba060a3059",
+        "'file:///media/cdrom/pool/main/p/python3-six_1.16.0-4_all.deb' "
+        "python3-six_1.16.0-4_all.deb 17000 MD5Sum:0",
+        "'http://deb.debian.org/debian/pool/main/p/python3-yaml_6.0-3_amd64.deb' "
+        "python3-yaml_6.0-3_amd64.deb 100 MD5Sum:0"]))])
+    assert apt.located("/", STDLIB) == {
+        "python3.11_3.11.2-6+deb12u9_amd64.deb": "/srv/repo/python3.11_3.11.2-6+deb12u9_amd64.deb",
+        "python3-six_1.16.0-4_all.deb": "/media/cdrom/pool/main/p/python3-six_1.16.0-4_all.deb"}

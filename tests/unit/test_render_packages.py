@@ -139,3 +139,13 @@ def test_a_pinned_step_runs_and_shows_the_installed_version():
         f"  1. [safe] apt-get install --reinstall -y libpython3.11-stdlib={U8}",
         "     # restore them",
         f"     reinstalls libpython3.11-stdlib {U8} (pinned: apt alone would upgrade it to {U9})"]
+
+
+def test_packages_that_move_differently_are_named_each_with_its_versions():
+    bookworm = apt.Release("Debian", "bookworm", "oldstable")
+    step = forecast(
+        apt.PackageChange("python3.11-minimal", "amd64", "reinstall", U8, U8, True, (bookworm,)),
+        apt.PackageChange("python3-minimal", "amd64", "reinstall", "3.11.2-1+b1", "3.11.2-1+b1",
+                          True, (bookworm,)))
+    assert forecast_lines(step) == [
+        f"reinstalls python3.11-minimal {U8}, python3-minimal 3.11.2-1+b1"]

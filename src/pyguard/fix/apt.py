@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import posixpath
 import re
 import shlex
 import stat
@@ -27,6 +28,7 @@ import subprocess
 import tarfile
 from dataclasses import dataclass, replace
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
+from urllib.parse import unquote
 
 from ..rootfs import RootFS
 from .chroot import run
@@ -34,6 +36,7 @@ from .chroot import run
 ARCHIVES = "/var/cache/apt/archives"
 _INST = re.compile(r"^Inst (\S+) (?:\[(\S+)\] )?\((\S+) .*?\[(\S+)\]\)", re.M)
 _REMV = re.compile(r"^Remv (\S+)(?: \[(\S+)\])?", re.M)
+_URI = re.compile(r"^'([^']+)' (\S+) \d+", re.M)
 _VERSION_LINE = re.compile(r"^ (?:\*\*\*| {3}) (\S+) (-?\d+)$")
 _SOURCE_LINE = re.compile(r"^ {8}(-?\d+) (.+)$")
 _FILE_LINE = re.compile(r"^ (-?\d+) (.+)$")
@@ -475,8 +478,22 @@ def before_fix(root: str, changes: Changes) -> Dict[str, Dict[str, object]]:
 # -- what the unpacking loses ------------------------------------------------------------------
 
 
-def at_risk(root: str, changes: Changes) -> List[str]:
+def located(root: str, argv: Sequence[str]) -> Dict[str, str]:
+    """Where apt takes the .debs it does not fetch into its cache: a file: source's own path
+    (inside the root), by the name apt gives the .deb in the cache."""
+    ran = run(root, _with(argv, "--print-uris", "-q"))
+    out: Dict[str, str] = {}
+    for uri, name in _URI.findall(ran.output):
+        if uri.startswith("file:"):
+            path = unquote(uri[len("file:"):])
+            path = path[2:] if path.startswith("//") else path  # file:///srv/x as file:/srv/x
+            out[name] = posixpath.normpath(path)
+    return out
+
+
+def at_risk(root: str, changes: Changes, argv: Sequence[str] = ()) -> List[str]:
     """Paths inside the root whose present, local state the unpacking and removals lose.
+    `argv`: the apt-get command, to find .debs that a file: source holds in place.
 
     For a package apt unpacks: each path the new version overwrites or no longer ships whose
     state on disk is a local one, judged against dpkg's record of the installed version (a
@@ -485,11 +502,13 @@ def at_risk(root: str, changes: Changes) -> List[str]:
     """
     fs = RootFS(root)
     paths: List[str] = []
+    debs = located(root, argv) if argv else {}
     for unpack in changes.unpack:
         record = recorded(fs, unpack.name, unpack.arch) if unpack.installed else None
         shipped: Set[str] = set()
         lost: List[str] = []
-        deb = fs.host_path(fs.resolve(unpack.deb) or unpack.deb)
+        inside = debs.get(posixpath.basename(unpack.deb), unpack.deb)
+        deb = fs.host_path(fs.resolve(inside) or inside)
         for member, differs in _compare(fs, deb):
             shipped.add(member)
             if differs:

@@ -171,7 +171,7 @@ def _at_risk(root: str, action: Action, record: Record, fetched: Set[Tuple[str, 
     record.packages = sorted(set(record.packages) | apt.packages_of(changes))
     for key, before in apt.before_fix(root, changes).items():
         record.dpkg_before.setdefault(key, before)["to"] = before["to"]
-    return action, apt.at_risk(root, changes)
+    return action, apt.at_risk(root, changes, action.words())
 
 
 def _summary(result: StepResult) -> dict:

@@ -42,16 +42,14 @@ def permission_line(forecast: Forecast, allow_upgrade: Optional[bool] = None) ->
 
 
 def _versions(changes: Sequence[PackageChange]) -> str:
-    """'X 1.2' or 'X 1.2 -> 1.3 from S'; packages that make the same move are named together:
-    'Y, Z 1.2 -> 1.3 from S'."""
-    groups: Dict[Tuple[str, str], List[str]] = {}
-    for change in changes:
-        move = change.version if change.change in (REINSTALL, INSTALL) else \
-            f"{change.installed} {ARROW} {change.version}"
-        source = "" if change.change == REINSTALL else _from(change)
-        groups.setdefault((move, source), []).append(change.name)
-    return "; ".join(f"{', '.join(names)} {move}{source}"
-                     for (move, source), names in groups.items())
+    """'X 1.2' or 'X 1.2 -> 1.3 from S'; packages that all make the same move are named
+    together: 'Y, Z 1.2 -> 1.3 from S'; else each on its own: 'X 1.2, Y 2.0'."""
+    moves = [(c.name, c.version if c.change in (REINSTALL, INSTALL) else
+              f"{c.installed} {ARROW} {c.version}",
+              "" if c.change == REINSTALL else _from(c)) for c in changes]
+    if len({(move, source) for _, move, source in moves}) == 1:
+        return f"{', '.join(name for name, _, _ in moves)} {moves[0][1]}{moves[0][2]}"
+    return ", ".join(f"{name} {move}{source}" for name, move, source in moves)
 
 
 def _from(change: PackageChange) -> str:
