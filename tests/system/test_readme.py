@@ -48,7 +48,7 @@ def _normalised(text: str) -> str:
     """What changes from run to run: seconds, the undo record's id, the archive's versions."""
     text = re.sub(r"\(\d+\.\d s", "(N s", text)
     text = re.sub(r"\b\d{8}-\d{6}(-\d+)?\b", "ID", text)
-    return re.sub(r"(?m)^(Packages unpacked .*?: )(.*)$",
+    return re.sub(r"(?m)^(Packages unpacked .*?: |     (?:also )?(?:reinstalls|upgrades|installs) )(.*)$",
                   lambda m: m.group(1) + re.sub(r" [0-9][^ ,]*", " VERSION", m.group(2)), text)
 
 
