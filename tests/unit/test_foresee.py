@@ -38,8 +38,8 @@ def test_each_apt_step_is_foreseen_until_dpkgs_unfinished_work_or_a_refresh(tmp_
     assert [(s.forecast, s.unforeseen) for s in plan.steps] == [
         (None, ""),
         (apt.Forecast(words, ("",), ("",), (), "debian", "bookworm"), ""),
-        (None, "apt says: E: Unable to locate package gone"),
-        (None, "apt is asked once the step has refreshed its lists"),
+        (None, "E: Unable to locate package gone"),
+        (None, "asked once the step has refreshed its lists"),
         (None, ""),
-        (None, "apt is asked once step 5 has finished dpkg's work"),
+        (None, "asked once step 5 has finished dpkg's work"),
     ]

@@ -22,7 +22,8 @@ APT_GET = "/usr/bin/apt-get"
 
 
 def foresee(root: str, plan: Plan) -> Plan:
-    """The plan with each apt step's Forecast, or why apt could not say (Step.unforeseen)."""
+    """The plan with each apt step's Forecast, or why apt could not say (Step.unforeseen,
+    shown after "apt: ")."""
     fs = RootFS(root)
     why_not = cannot_ask(root, fs)
     host = read_host(fs)
@@ -32,21 +33,20 @@ def foresee(root: str, plan: Plan) -> Plan:
         action = step.action
         if not isinstance(action, (Reinstall, Install)):
             if isinstance(action, ConfigurePending) and not later:
-                later = f"apt is asked once step {step.number} has finished dpkg's work"
+                later = f"asked once step {step.number} has finished dpkg's work"
             steps.append(step)
             continue
         if why_not or later:
             steps.append(replace(step, unforeseen=why_not or later))
             continue
         if isinstance(action, Install) and action.refresh:
-            steps.append(replace(step, unforeseen="apt is asked once the step has refreshed "
-                                                  "its lists"))
+            steps.append(replace(step, unforeseen="asked once the step has refreshed its lists"))
             continue
         try:
             forecast = apt.forecast(root, action.words(), action.packages, host.distro,
                                     host.codename)
         except apt.AptError as exc:
-            steps.append(replace(step, unforeseen="apt says: " + _gist(str(exc))))
+            steps.append(replace(step, unforeseen=_gist(str(exc))))
             continue
         steps.append(replace(step, forecast=forecast))
     return replace(plan, steps=tuple(steps))
