@@ -23,8 +23,8 @@ import shlex
 import sys
 from typing import Dict, List, Sequence, Tuple
 
-from ..placing import (forget, host_path, make_dirs, read_state, remove_placed, sha256_of,
-                       write_file, write_state)
+from ..placing import (forget, host_path, lstat, make_dirs, place, read_state, remove_placed,
+                       sha256_in, write_state)
 
 FILE = "/etc/apt/apt.conf.d/80pyguard"
 STATE = "/var/lib/pyguard/hooks.json"
@@ -138,18 +138,17 @@ def install(root: str, launch: Sequence[str]) -> Tuple[int, List[str]]:
         return 3, [f"no /etc/apt in {root}: the hooks are for apt, which is not installed there"]
     text = conf_text(launch, "`pyguard hooks install`; `pyguard hooks uninstall` removes it")
     digest = hashlib.sha256(text.encode()).hexdigest()
-    path = host_path(root, FILE)
     state = load_state(root)
     recorded = state.get("sha256") if state.get("file") == FILE else None
     created: List[str] = list(state.get("created_dirs", []))
     lines: List[str] = []
-    if os.path.lexists(path):
-        current = None if os.path.islink(path) else sha256_of(path)
+    if lstat(root, FILE) is not None:
+        current = sha256_in(root, FILE)  # None for a link: never followed
         if recorded and current == recorded:
             if current == digest:
                 lines.append(f"kept     {FILE} (already in place)")
             else:
-                write_file(path, text, 0o644, replace=True)
+                place(root, FILE, text, 0o644, replace=True)
                 lines.append(f"updated  {FILE}")
         elif recorded:
             return 1, [f"SKIPPED  {FILE}: changed since pyguard placed it; left alone "
@@ -163,7 +162,7 @@ def install(root: str, launch: Sequence[str]) -> Tuple[int, List[str]]:
                        "(move it away and run `pyguard hooks install` again)"]
     else:
         make_dirs(root, os.path.dirname(FILE), created)
-        write_file(path, text, 0o644, replace=False)
+        place(root, FILE, text, 0o644, replace=False)
         lines.append(f"placed   {FILE}")
     make_dirs(root, os.path.dirname(STATE), created)
     _save_state(root, {"format": FORMAT, "file": FILE, "sha256": digest, "launch": list(launch),
@@ -184,12 +183,12 @@ def describe(launch: Sequence[str]) -> str:
 def uninstall(root: str) -> Tuple[int, List[str]]:
     """Remove the file install placed, if it is unchanged; then the record."""
     state = load_state(root)
-    path = host_path(root, FILE)
+    there = lstat(root, FILE) is not None
     if not state:
-        if shipped_by_package(root) and os.path.lexists(path):
+        if shipped_by_package(root) and there:
             return 1, [f"KEPT     {FILE}: the pyguard package ships it; turn the hooks off with "
                        "[hooks] apt = no in /etc/pyguard/pyguard.conf"]
-        if os.path.lexists(path):
+        if there:
             return 1, [f"KEPT     {FILE}: not placed by `pyguard hooks install`; left alone"]
         return 0, ["pyguard's apt hooks are not installed; nothing to remove"]
     outcome = remove_placed(root, FILE, state.get("sha256"))
@@ -203,13 +202,12 @@ def uninstall(root: str) -> Tuple[int, List[str]]:
 def status(root: str, config_note: str) -> Tuple[int, List[str]]:
     """The hooks file, what it runs, and whether pyguard.conf turns them off."""
     state = load_state(root)
-    path = host_path(root, FILE)
     problem = False
-    if not os.path.lexists(path):
+    if lstat(root, FILE) is None:
         where = "MISSING" if state else "not installed"
         lines = [f"{FILE}: {where} (`pyguard hooks install` places it)"]
         return 1, lines + [f"  config: {config_note}"]
-    current = None if os.path.islink(path) else sha256_of(path)
+    current = sha256_in(root, FILE)  # None for a link: never pyguard's
     if state and current == state.get("sha256"):
         origin = "placed by `pyguard hooks install`, unchanged"
     elif state:
@@ -219,12 +217,14 @@ def status(root: str, config_note: str) -> Tuple[int, List[str]]:
     else:
         origin, problem = "not placed by pyguard", True
     lines = [f"{FILE}: {origin}"]
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            text = f.read()
-    except OSError as exc:
-        text = ""
-        lines.append(f"  cannot read it: {exc.strerror or exc}")
+    from ..rootfs import RootFS
+
+    fs = RootFS(root)
+    data = fs.read_bytes(FILE)  # links followed inside the root only
+    text = "" if data is None else data.decode("utf-8", "replace")
+    if data is None:
+        why = fs.notes[0].message if fs.notes else "not a regular file"
+        lines.append(f"  cannot read it: {why}")
         problem = True
     if text and MARKER not in text:
         problem = True

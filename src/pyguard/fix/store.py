@@ -11,7 +11,10 @@ change is put back as it was before the first. Undo itself first keeps the curre
 it will overwrite in a new record: nothing, not even an undo, loses a file.
 
 All paths are inside the root; every parent is resolved with RootFS, so no symlink in the
-examined system can make a copy or a restore write outside it.
+examined system can make a copy or a restore write outside it. Every read and write happens
+relative to a descriptor of the directory that holds the path (placing.parent), never through
+a final link, never blocking on a FIFO; a tree is walked descriptor by descriptor, so a user
+who swaps a directory of hers for a link while a fix keeps it cannot send it anywhere else.
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ import json
 import os
 import stat
 from dataclasses import asdict, dataclass, field
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Tuple
 
-from ..placing import host_path, make_dirs, sha256_of
+from ..placing import (READ, lstat, make_dirs, open_regular, parent, remove_tree, set_mode,
+                       sha256_at, write_at)
+from ..rootfs import RootFS
 
 STORE = "/var/lib/pyguard/undo"
 SCHEMA = "pyguard-undo/1"
@@ -117,7 +122,7 @@ class Store:
         base = prefix + now.strftime("%Y%m%d-%H%M%S")
         record_id, n = base, 1
         self._makedirs(STORE)
-        while os.path.lexists(host_path(self.root, self.record_dir(record_id))):
+        while lstat(self.root, self.record_dir(record_id)) is not None:
             n += 1
             record_id = f"{base}-{n}"
         self._makedirs(self.record_dir(record_id) + "/files")
@@ -127,20 +132,18 @@ class Store:
 
     def save(self, record: Record) -> None:
         """Write the manifest atomically: an interrupted fix still leaves a readable one."""
-        path = host_path(self.root, self.record_dir(record.id) + "/manifest.json")
-        tmp = path + ".new"
-        with open(tmp, "w", encoding="utf-8") as out:
-            out.write(record.to_json())
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
+        with parent(self.root, self.record_dir(record.id) + "/manifest.json") as (dir_fd, name):
+            write_at(dir_fd, name, record.to_json().encode("utf-8"), 0o644, replace=True)
 
     def load(self, record_id: str) -> Record:
-        path = host_path(self.root, self.record_dir(record_id) + "/manifest.json")
+        inside = self.record_dir(record_id) + "/manifest.json"
+        path = f"{self.root.rstrip('/')}{inside}"
         try:
-            with open(path, encoding="utf-8") as manifest:
-                return Record.from_json(manifest.read(), path)
-        except FileNotFoundError:
+            with parent(self.root, inside) as (dir_fd, name):
+                fd = open_regular(dir_fd, name)
+            with os.fdopen(fd, "rb") as manifest:
+                return Record.from_json(manifest.read().decode("utf-8", "replace"), path)
+        except (FileNotFoundError, NotADirectoryError):
             where = f"{self.root.rstrip('/')}{STORE}"
             raise StoreError(f"no undo record {record_id} in {where}") from None
         except OSError as exc:
@@ -149,7 +152,7 @@ class Store:
     def records(self) -> List[Record]:
         """Every record, oldest first; unreadable ones are skipped."""
         try:
-            names = sorted(os.listdir(host_path(self.root, STORE, follow_last=True)))
+            names = sorted(self._listdir(STORE))
         except (FileNotFoundError, NotADirectoryError):
             return []
         except OSError as exc:
@@ -172,57 +175,92 @@ class Store:
         known = {e.path for e in record.entries}
         added: List[Entry] = []
         for path in paths:
-            for inside in self._walk(path):
+            for dir_fd, name, inside, st in self._tree(path):
                 if inside in known:
                     continue
-                entry = self._copy(record, inside, step)
-                if entry is not None:
-                    if whole and inside == path:
-                        entry = Entry(**{**asdict(entry), "whole": True})
-                    known.add(inside)
-                    added.append(entry)
+                entry = self._copy(record, dir_fd, name, inside, st, step)
+                if whole and inside == path:
+                    entry = Entry(**{**asdict(entry), "whole": True})
+                known.add(inside)
+                added.append(entry)
         record.entries.extend(added)
         self.save(record)
         return added
 
     def _walk(self, path: str) -> Iterable[str]:
         """`path` and, for a real directory (not a link to one), everything below it."""
-        host = host_path(self.root, path)
-        try:
-            st = os.lstat(host)
-        except OSError:
-            return
-        yield path
-        if stat.S_ISDIR(st.st_mode):
-            for name in sorted(os.listdir(host)):
-                yield from self._walk(path.rstrip("/") + "/" + name)
+        for _, _, inside, _ in self._tree(path):
+            yield inside
 
-    def _copy(self, record: Record, inside: str, step: int) -> Optional[Entry]:
-        host = host_path(self.root, inside)
+    def _tree(self, path: str) -> Iterator[Tuple[int, str, str, os.stat_result]]:
+        """(directory descriptor, name, inside path, lstat) of `path` and of everything below a
+        real directory, each directory entered by descriptor with O_NOFOLLOW: a swap cannot
+        lead the walk out of the tree it started in."""
         try:
-            st = os.lstat(host)
-        except FileNotFoundError:
-            return None
-        base = dict(path=inside, mode=stat.S_IMODE(st.st_mode), uid=st.st_uid, gid=st.st_gid,
-                    mtime_ns=st.st_mtime_ns, step=step)
+            with parent(self.root, path) as (dir_fd, name):
+                st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+                yield from self._below(dir_fd, name, path, st)
+        except (FileNotFoundError, NotADirectoryError):
+            return
+
+    def _below(self, dir_fd: int, name: str, inside: str,
+               st: os.stat_result) -> Iterator[Tuple[int, str, str, os.stat_result]]:
+        yield dir_fd, name, inside, st
+        if not stat.S_ISDIR(st.st_mode):
+            return
+        fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
+                     dir_fd=dir_fd)
+        try:
+            opened = os.fstat(fd)
+            if (opened.st_dev, opened.st_ino) != (st.st_dev, st.st_ino):
+                raise StoreError(f"{inside}: changed while being kept; nothing was moved")
+            for child in sorted(os.listdir(fd)):
+                try:
+                    child_st = os.stat(child, dir_fd=fd, follow_symlinks=False)
+                except FileNotFoundError:
+                    continue
+                yield from self._below(fd, child, inside.rstrip("/") + "/" + child, child_st)
+        finally:
+            os.close(fd)
+
+    def _copy(self, record: Record, dir_fd: int, name: str, inside: str, st: os.stat_result,
+              step: int) -> Entry:
+        """The entry of one path, and for a regular file a copy of its bytes in the record."""
+        def entry_of(st: os.stat_result, **more) -> Entry:
+            return Entry(path=inside, mode=stat.S_IMODE(st.st_mode), uid=st.st_uid,
+                         gid=st.st_gid, mtime_ns=st.st_mtime_ns, step=step, **more)
+
         if stat.S_ISLNK(st.st_mode):
-            return Entry(type="symlink", target=os.readlink(host), **base)
+            return entry_of(st, type="symlink", target=os.readlink(name, dir_fd=dir_fd))
         if stat.S_ISDIR(st.st_mode):
-            return Entry(type="dir", **base)
+            return entry_of(st, type="dir")
         if not stat.S_ISREG(st.st_mode):
-            return Entry(type="other", **base)
-        copy = self._stored(record.id, inside)
-        self._makedirs(os.path.dirname(copy))
-        digest = hashlib.sha256()
-        size = 0
-        fd = os.open(host, os.O_RDONLY | os.O_NOFOLLOW)
-        with os.fdopen(fd, "rb") as src, open(host_path(self.root, copy), "wb") as dst:
-            for chunk in iter(lambda: src.read(CHUNK), b""):
-                digest.update(chunk)
-                dst.write(chunk)
-                size += len(chunk)
-        os.chmod(host_path(self.root, copy), 0o600)
-        return Entry(type="file", size=size, sha256=digest.hexdigest(), **base)
+            return entry_of(st, type="other")
+        try:
+            src = os.open(name, READ, dir_fd=dir_fd)  # O_NOFOLLOW, O_NONBLOCK
+        except OSError as exc:
+            raise StoreError(f"{inside}: changed while being kept ({exc.strerror}); "
+                             "nothing was moved") from None
+        try:
+            st = os.fstat(src)  # what was opened is what is recorded
+            if not stat.S_ISREG(st.st_mode):
+                return entry_of(st, type="other")
+            copy = self._stored(record.id, inside)
+            self._makedirs(os.path.dirname(copy))
+            digest = hashlib.sha256()
+            size = 0
+            with parent(self.root, copy) as (copy_dir, copy_name):
+                dst = os.open(copy_name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+                              | os.O_CLOEXEC, 0o600, dir_fd=copy_dir)
+            with os.fdopen(dst, "wb") as out:
+                os.fchmod(dst, 0o600)
+                for chunk in iter(lambda: os.read(src, CHUNK), b""):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+        finally:
+            os.close(src)
+        return entry_of(st, type="file", size=size, sha256=digest.hexdigest())
 
     def _stored(self, record_id: str, inside: str) -> str:
         return f"{self.record_dir(record_id)}/files/{inside.lstrip('/')}"
@@ -248,7 +286,8 @@ class Store:
                 self._put_back(record, entry)
         for entry in sorted((e for e in record.entries if e.type == "dir"),
                             key=lambda e: -e.path.count("/")):
-            self._set_meta(host_path(self.root, entry.path), entry)
+            with parent(self.root, entry.path) as (dir_fd, name):
+                self._set_meta(dir_fd, name, entry)
         safety.state = "done"
         self.save(safety)
         record.state, record.undone_by = "undone", safety.id
@@ -279,64 +318,85 @@ class Store:
         for entry in record.entries:
             if not (entry.whole and entry.type == "dir"):
                 continue
-            host = host_path(self.root, entry.path)
-            if os.path.isdir(host) and not os.path.islink(host) and \
+            st = lstat(self.root, entry.path)
+            if st is not None and stat.S_ISDIR(st.st_mode) and \
                     any(p not in kept for p in self._walk(entry.path)):
                 self.keep(safety, [entry.path], step=1)
-                self._clear(host)
+                with parent(self.root, entry.path) as (dir_fd, name):
+                    self._clear(dir_fd, name)
 
     def _matches(self, entry: Entry) -> bool:
         """Whether the path is still exactly as kept (then restoring it changes nothing)."""
-        host = host_path(self.root, entry.path)
         try:
-            st = os.lstat(host)
+            with parent(self.root, entry.path) as (dir_fd, name):
+                st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+                same_meta = ((stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid)
+                             == (entry.mode, entry.uid, entry.gid))
+                if entry.type == "symlink":
+                    return stat.S_ISLNK(st.st_mode) and \
+                        os.readlink(name, dir_fd=dir_fd) == entry.target and \
+                        (st.st_uid, st.st_gid) == (entry.uid, entry.gid)
+                if entry.type == "dir":
+                    return stat.S_ISDIR(st.st_mode) and same_meta
+                if entry.type == "file":
+                    return stat.S_ISREG(st.st_mode) and same_meta and st.st_size == entry.size and \
+                        sha256_at(dir_fd, name) == entry.sha256
+                return same_meta
         except OSError:
             return False
-        same_meta = ((stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid)
-                     == (entry.mode, entry.uid, entry.gid))
-        if entry.type == "symlink":
-            return stat.S_ISLNK(st.st_mode) and os.readlink(host) == entry.target and \
-                (st.st_uid, st.st_gid) == (entry.uid, entry.gid)
-        if entry.type == "dir":
-            return stat.S_ISDIR(st.st_mode) and same_meta
-        if entry.type == "file":
-            return stat.S_ISREG(st.st_mode) and same_meta and st.st_size == entry.size and \
-                sha256_of(host) == entry.sha256
-        return same_meta
 
     def _put_back(self, record: Record, entry: Entry) -> None:
         self._makedirs_like(record, os.path.dirname(entry.path))
-        host = host_path(self.root, entry.path)
+        with parent(self.root, entry.path) as (dir_fd, name):
+            self._put_back_at(record, entry, dir_fd, name)
+
+    def _put_back_at(self, record: Record, entry: Entry, dir_fd: int, name: str) -> None:
+        """Put one entry back at `name` in `dir_fd`: made beside it, then renamed over it."""
         if entry.type == "dir":
-            if not os.path.isdir(host) or os.path.islink(host):
-                self._clear(host)
-                os.mkdir(host, 0o700)
-            self._set_meta(host, entry)
+            if not self._is_dir(dir_fd, name):
+                self._clear(dir_fd, name)
+                os.mkdir(name, 0o700, dir_fd=dir_fd)
+            self._set_meta(dir_fd, name, entry)
             return
         if entry.type == "other":
             return  # devices and fifos are recreated by their owners; only noted
-        tmp = os.path.join(os.path.dirname(host), f".pyguard-undo-{os.getpid()}")
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
+        tmp = f".pyguard-undo-{os.getpid()}"
+        try:
+            os.unlink(tmp, dir_fd=dir_fd)
+        except FileNotFoundError:
+            pass
         if entry.type == "symlink":
-            os.symlink(entry.target, tmp)
+            os.symlink(entry.target, tmp, dir_fd=dir_fd)
         else:
-            source = host_path(self.root, self._stored(record.id, entry.path))
-            with open(source, "rb") as src, open(tmp, "xb") as dst:
-                for chunk in iter(lambda: src.read(CHUNK), b""):
-                    dst.write(chunk)
-        self._set_meta(tmp, entry)
-        if os.path.isdir(host) and not os.path.islink(host):
-            self._clear(host)
-        os.replace(tmp, host)
+            with parent(self.root, self._stored(record.id, entry.path)) as (stored_dir, stored):
+                src = open_regular(stored_dir, stored)
+            try:
+                dst = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+                              | os.O_CLOEXEC, 0o600, dir_fd=dir_fd)
+                with os.fdopen(dst, "wb") as out:
+                    for chunk in iter(lambda: os.read(src, CHUNK), b""):
+                        out.write(chunk)
+            finally:
+                os.close(src)
+        self._set_meta(dir_fd, tmp, entry)
+        if self._is_dir(dir_fd, name):
+            self._clear(dir_fd, name)
+        os.rename(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
 
-    def _clear(self, host: str) -> None:
+    @staticmethod
+    def _is_dir(dir_fd: int, name: str) -> bool:
+        try:
+            return stat.S_ISDIR(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+        except FileNotFoundError:
+            return False
+
+    @staticmethod
+    def _clear(dir_fd: int, name: str) -> None:
         """Remove what stands where a kept path goes back; it was kept in the safety record."""
-        if os.path.isdir(host) and not os.path.islink(host):
-            import shutil
-            shutil.rmtree(host)
-        elif os.path.lexists(host):
-            os.unlink(host)
+        try:
+            remove_tree(dir_fd, name)
+        except FileNotFoundError:
+            pass
 
     def _makedirs_like(self, record: Record, inside: str) -> None:
         """Create missing parents with the modes the record knows, 0755 otherwise."""
@@ -345,12 +405,29 @@ class Store:
         make_dirs(self.root, inside, created)
         for path in created:
             if path in dirs:
-                self._set_meta(host_path(self.root, path), dirs[path])
+                with parent(self.root, path) as (dir_fd, name):
+                    self._set_meta(dir_fd, name, dirs[path])
+
+    def _listdir(self, inside: str) -> List[str]:
+        """The names in a directory of the root (links followed inside it); raises OSError."""
+        with RootFS(self.root) as fs:
+            fd = fs.open_dir(inside)
+        try:
+            listing = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=fd)
+        finally:
+            os.close(fd)
+        try:
+            return os.listdir(listing)
+        finally:
+            os.close(listing)
 
     @staticmethod
-    def _set_meta(host: str, entry: Entry) -> None:
-        os.lchown(host, entry.uid, entry.gid)
+    def _set_meta(dir_fd: int, name: str, entry: Entry) -> None:
+        """Owner, mode and time of `name` in `dir_fd`, as the entry has them; a link is never
+        followed (the mode is set through an O_PATH descriptor of what is there)."""
+        os.chown(name, entry.uid, entry.gid, dir_fd=dir_fd, follow_symlinks=False)
         if entry.type != "symlink":
-            os.chmod(host, entry.mode)  # after chown, which clears set-id bits
+            set_mode(dir_fd, name, entry.mode)  # after chown, which clears set-id bits
         if entry.mtime_ns:
-            os.utime(host, ns=(entry.mtime_ns, entry.mtime_ns), follow_symlinks=False)
+            os.utime(name, ns=(entry.mtime_ns, entry.mtime_ns), dir_fd=dir_fd,
+                     follow_symlinks=False)

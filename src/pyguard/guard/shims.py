@@ -16,8 +16,8 @@ import re
 import sys
 from typing import Dict, List, Sequence, Tuple
 
-from ..placing import (forget, host_path, make_dirs, read_state, remove_placed, sha256_of,
-                       write_file, write_state)
+from ..placing import (forget, host_path, lstat, make_dirs, place, read_state, remove_placed,
+                       sha256_in, write_state)
 from .target import SHIM_MARKER, find_real
 
 SHIM_DIR = "/usr/local/sbin"
@@ -122,15 +122,14 @@ def install(root: str = "/", interpreter: str = "", paths: Sequence[str] = ()) -
     _makedirs(root, SHIM_DIR, state)
     for name in shim_names(root):
         inside = f"{SHIM_DIR}/{name}"
-        path = host_path(root, inside)
         text = shim_text(name, interpreter, paths)
         digest = hashlib.sha256(text.encode()).hexdigest()
         recorded = state["shims"].get(inside)
-        if os.path.lexists(path):
-            current = sha256_of(path) if not os.path.islink(path) else None
+        if lstat(root, inside) is not None:
+            current = sha256_in(root, inside)  # None for a link: never followed
             if recorded and current == recorded.get("sha256"):
                 if current != digest:
-                    write_file(path, text, 0o755, replace=True)
+                    place(root, inside, text, 0o755, replace=True)
                     lines.append(f"updated  {inside}")
                 else:
                     lines.append(f"kept     {inside} (already in place)")
@@ -146,7 +145,7 @@ def install(root: str = "/", interpreter: str = "", paths: Sequence[str] = ()) -
                 failed = True
                 continue
         else:
-            write_file(path, text, 0o755, replace=False)
+            place(root, inside, text, 0o755, replace=False)
             lines.append(f"placed   {inside}")
         state["shims"][inside] = {"name": name, "sha256": digest}
     state.update(format=FORMAT, interpreter=interpreter, paths=paths)
@@ -168,7 +167,7 @@ def uninstall(root: str = "/") -> Tuple[int, List[str]]:
         else:
             lines.append(f"gone     {inside} (already removed)" if outcome == "gone"
                          else f"removed  {inside}")
-    if not state["shims"] and not os.path.exists(host_path(root, STATE)):
+    if not state["shims"] and lstat(root, STATE) is None:
         return 0, ["pyguard's guard is not installed; nothing to remove"]
     if kept:
         state["shims"] = kept
@@ -206,10 +205,9 @@ def status(root: str = "/") -> Tuple[int, List[str]]:
     problems = 0
     search = ":".join(host_path(root, d) for d in SECURE_PATH.split(":"))
     for inside, info in sorted(state["shims"].items()):
-        path = host_path(root, inside)
-        if not os.path.lexists(path):
+        if lstat(root, inside) is None:
             word, problems = "MISSING", problems + 1
-        elif os.path.islink(path) or sha256_of(path) != info.get("sha256"):
+        elif sha256_in(root, inside) != info.get("sha256"):  # a link is never pyguard's
             word, problems = "CHANGED", problems + 1
         else:
             word = "ok"
