@@ -13,7 +13,6 @@ import hashlib
 import marshal
 import os
 import stat
-import tempfile
 from typing import Any, Iterator, Optional
 
 FORMAT = 1
@@ -53,12 +52,13 @@ def _path(name: str, root: str) -> str:
 def load(name: str, root: str, key: Any) -> Optional[Any]:
     path = _path(name, root)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return None
     try:
         st = os.fstat(fd)
-        if st.st_uid != os.geteuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        if (not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid()
+                or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)):
             return None
         with os.fdopen(fd, "rb") as f:
             fd = -1
@@ -74,17 +74,22 @@ def load(name: str, root: str, key: Any) -> Optional[Any]:
 
 
 def store(name: str, root: str, key: Any, value: Any) -> None:
-    """Write atomically (temp file, then rename); a cache that cannot be written is skipped."""
-    path = _path(name, root)
+    """Write atomically (a temp file made O_EXCL, then renamed, both relative to one descriptor
+    of the cache dir); a cache that cannot be written is skipped, and so is a cache dir that is
+    not ours alone (anyone else could swap what we write)."""
+    from .placing import write_at
+
+    directory, filename = os.path.split(_path(name, root))
     try:
-        os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+        os.makedirs(directory, mode=0o755, exist_ok=True)
+        data = marshal.dumps((FORMAT, key, value))
+        dir_fd = os.open(directory, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
-            with os.fdopen(fd, "wb") as f:
-                marshal.dump((FORMAT, key, value), f)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+            st = os.fstat(dir_fd)
+            if st.st_uid != os.geteuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+                return
+            write_at(dir_fd, filename, data, 0o600, replace=True, sync=False)
+        finally:
+            os.close(dir_fd)
     except (OSError, ValueError):
         pass

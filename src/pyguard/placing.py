@@ -142,23 +142,25 @@ def place(root: str, inside: str, text: str, mode: int, replace: bool) -> None:
 
 
 def write_at(dir_fd: int, name: str, data: bytes, mode: int, replace: bool,
-             owner: Optional[Tuple[int, int]] = None) -> None:
+             owner: Optional[Tuple[int, int]] = None, sync: bool = True) -> None:
     """Write `name` in the directory `dir_fd`: new (O_EXCL, never over anything) or, with
     `replace`, atomically: a temp file created O_EXCL beside it, written, fsync'ed, then renamed
-    over it within the same directory. The directory is fsync'ed too."""
+    over it within the same directory. The directory is fsync'ed too (unless not `sync`: a
+    cache that is rebuilt when odd need not wait for the disk)."""
     if not replace:
         fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
                      0o600, dir_fd=dir_fd)
         try:
-            _fill(fd, data, mode, owner)
+            _fill(fd, data, mode, owner, sync)
         finally:
             os.close(fd)
-        _sync_dir(dir_fd)
+        if sync:
+            _sync_dir(dir_fd)
         return
     fd, tmp = _temp_at(dir_fd, name)
     try:
         try:
-            _fill(fd, data, mode, owner)
+            _fill(fd, data, mode, owner, sync)
         finally:
             os.close(fd)
         os.rename(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
@@ -166,7 +168,8 @@ def write_at(dir_fd: int, name: str, data: bytes, mode: int, replace: bool,
         with contextlib.suppress(OSError):
             os.unlink(tmp, dir_fd=dir_fd)
         raise
-    _sync_dir(dir_fd)
+    if sync:
+        _sync_dir(dir_fd)
 
 
 def _temp_at(dir_fd: int, name: str) -> Tuple[int, str]:
@@ -181,14 +184,15 @@ def _temp_at(dir_fd: int, name: str) -> Tuple[int, str]:
     raise OSError(errno.EEXIST, "no free temporary name", name)
 
 
-def _fill(fd: int, data: bytes, mode: int, owner: Optional[Tuple[int, int]]) -> None:
+def _fill(fd: int, data: bytes, mode: int, owner: Optional[Tuple[int, int]], sync: bool) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
     if owner is not None:
         os.fchown(fd, *owner)
     os.fchmod(fd, mode)  # after chown, which clears set-id bits; and not masked by the umask
-    os.fsync(fd)
+    if sync:
+        os.fsync(fd)
 
 
 def _sync_dir(dir_fd: int) -> None:

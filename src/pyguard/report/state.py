@@ -16,12 +16,14 @@ import fcntl
 import hashlib
 import json
 import os
-import tempfile
+import stat
 import time
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 FORMAT = "pyguard-report-state/1"
+STATE_LIMIT = 64 << 20
+"""A state file larger than this is not pyguard's."""
 LOCK_TIMEOUT = 600.0
 """Seconds a run waits for another run on the same root to finish."""
 
@@ -74,7 +76,11 @@ def locked(path: str, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     directory = os.path.dirname(path)
     try:
         os.makedirs(directory, mode=0o755, exist_ok=True)
-        fd = os.open(path + ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        fd = os.open(path + ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
+                     | os.O_CLOEXEC, 0o644)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise OSError(errno.EINVAL, "the lock file is not a regular file")
     except OSError as exc:
         raise StateError(f"cannot use the state dir {directory}: {exc.strerror or exc}") from None
     try:
@@ -98,7 +104,7 @@ def locked(path: str, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
 def load(path: str, root: str) -> Tuple[Optional[State], Optional[str]]:
     """(state, message): no file gives (None, None); a bad one is moved aside, with a message."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         return None, None
     except OSError as exc:
@@ -107,7 +113,11 @@ def load(path: str, root: str) -> Tuple[Optional[State], Optional[str]]:
         raise StateError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "rb") as f:
-            data = f.read()
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise ValueError("it is not a regular file")
+            data = f.read(STATE_LIMIT + 1)
+        if len(data) > STATE_LIMIT:
+            raise ValueError(f"it is larger than {STATE_LIMIT} bytes")
         state = _parse(data, root)
     except ValueError as exc:
         return None, _set_aside(path, str(exc))
@@ -145,7 +155,13 @@ def _str(value: Any) -> str:
 def _set_aside(path: str, why: str) -> str:
     aside = f"{path}.bad-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
     try:
-        os.rename(path, aside)
+        dir_fd = os.open(os.path.dirname(os.path.abspath(path)),
+                         os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:  # both names in the one directory held
+            os.rename(os.path.basename(path), os.path.basename(aside),
+                      src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        finally:
+            os.close(dir_fd)
     except OSError as exc:
         raise StateError(f"{path} is not usable ({why}) and cannot be moved aside: "
                          f"{exc.strerror or exc}") from None
@@ -168,28 +184,24 @@ def save(path: str, state: State) -> None:
 
 
 def write_atomically(path: str, data: bytes, mode: int = 0o644) -> None:
-    """Write to a temp file beside PATH, fsync, then rename over PATH: readers see old or new."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, temp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
-                                dir=directory)
+    """Write to a temp file beside PATH, fsync, then rename over PATH: readers see old or new.
+
+    The temp file is made O_EXCL and renamed relative to one descriptor of PATH's directory,
+    so a directory swapped meanwhile cannot split the two.
+    """
+    from ..placing import write_at
+
+    directory, name = os.path.split(os.path.abspath(path))
+    dir_fd = os.open(directory, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fchmod(f.fileno(), mode)
-            os.fsync(f.fileno())
-        os.rename(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+        write_at(dir_fd, name, data, mode, replace=True)
+    finally:
+        os.close(dir_fd)
 
 
 def write_output(path: str, data: bytes) -> None:
     """--output FILE: a regular file (or a new one) is replaced atomically, through symlinks;
     anything else (/dev/stdout, a FIFO, a terminal) is written to as it is, never replaced."""
-    import stat
-
     try:
         st = os.stat(path)
     except FileNotFoundError:
