@@ -100,3 +100,14 @@ def test_advice_is_followed_only_when_its_rule_is_named(fake_root: FakeRoot):
            "python3-venv-missing\n")
     named = pyguard("fix", "--root", str(fake_root), "--only", "python3-venv-missing", "--dry-run")
     assert named.stdout.splitlines()[3] == "  1. [safe] apt-get install -y python3-venv"
+
+
+def test_an_acknowledged_finding_is_left_alone(fake_root: FakeRoot, tmp_path):
+    fake_root.remove(MARKER)
+    config = tmp_path / "pyguard.conf"
+    config.write_text("[ack]\npep668-marker * = build host\n")
+    result = pyguard("fix", "--root", str(fake_root), "--dry-run",
+                     env={"PYGUARD_CONFIG": str(config)})
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0, f"pyguard fix: nothing to fix on {fake_root} (Debian 12 (bookworm), default Python "
+           "3.11).\n", "")

@@ -50,7 +50,11 @@ def run_fix(args: argparse.Namespace) -> int:
         before = examine(args.root, args.only, command="fix")
     if before.problem is not None:
         return _fail(before.envelope() if json_out else None, before.problem.message)
-    plan = make_plan(before.report.findings, advice_too=bool(args.only))
+    from .doctor import counted_report
+
+    # What an [ack] line holds for is the admin's decision: fix leaves it, as doctor does.
+    counted = counted_report(before)
+    plan = make_plan(counted.findings, advice_too=bool(args.only))
     allow = args.allow_upgrade
     if plan.steps:
         from ..fix.foresee import foresee
@@ -60,12 +64,12 @@ def run_fix(args: argparse.Namespace) -> int:
     where = f"{before.root} ({describe_host(before.host, before.default_python)})"
     if not json_out:
         write(render.plan_text(plan, where, style, allow) if plan.steps else
-              render.nothing_to_fix(before.report.findings, where), sys.stdout, color)
+              render.nothing_to_fix(counted.findings, where), sys.stdout, color)
     if not plan.steps or args.dry_run:
         if json_out:
             sys.stdout.write(dumps(render.envelope(plan, None, before.envelope(), args.dry_run,
                                                    allow)))
-        return before.exit_code
+        return counted.exit_code
     planned = render.envelope(plan, None, before.envelope(), False, allow) if json_out else None
     held = [s.number for s in plan.steps if s.forecast and not s.forecast.allowed(allow)]
     if held:
