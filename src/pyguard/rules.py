@@ -192,8 +192,10 @@ def _keys(template: str) -> List[str]:
 
 
 def _prose(value: EvidenceValue, spec: str) -> str:
+    """A value in a sentence: a line break in it (a file name may hold one) never starts a
+    line or paragraph of the rule's prose."""
     values = (value,) if isinstance(value, str) else value
-    return ", ".join(_display(v, spec) for v in values)
+    return ", ".join(_display(v, spec).replace("\r", "\\r").replace("\n", "\\n") for v in values)
 
 
 def _display(value: str, spec: str) -> str:

@@ -85,6 +85,19 @@ def test_refused_as_root_logs_and_exits_1(bin_dirs, monkeypatch, capsys):
     assert f"pip={bin_dirs['real']}" in line
 
 
+def test_a_directory_name_with_a_newline_cannot_forge_a_log_line(bin_dirs, monkeypatch, tmp_path):
+    as_root(monkeypatch)
+    monkeypatch.setenv("SUDO_USER", "alice\nrefused: user=bob")
+    monkeypatch.setattr("pyguard.guard.suggest.refusal", lambda *a: "REFUSAL TEXT\n")
+    odd = tmp_path / "x\nallowed: user=root"
+    odd.mkdir()
+    monkeypatch.chdir(odd)
+    assert guard_main.run(["install", "requests"], name="pip", shim_path=str(bin_dirs["shim"])) == 1
+    line, = bin_dirs["log"].read_text().splitlines()
+    assert "]: refused: user=alice\\nrefused: user=bob uid=0 " in line
+    assert line.endswith(f"cwd={tmp_path}/x\\nallowed: user=root")
+
+
 @pytest.mark.parametrize("how", ["flag", "env"])
 def test_override_proceeds_without_the_flag_and_is_logged(bin_dirs, monkeypatch, how):
     as_root(monkeypatch)

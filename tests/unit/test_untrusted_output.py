@@ -186,3 +186,19 @@ def test_venvs_table_shows_a_path_escaped_and_rich_never_reads_it_as_markup(fake
              if line.startswith("│")]
     assert "".join(cells) == shown_path  # folded over two lines, no emoji, no markup
     assert raw_controls(out.getvalue()) == ""
+
+
+def test_a_line_break_in_a_path_never_starts_a_paragraph_of_the_detail(fake_root: FakeRoot):
+    """A venv named "/srv/a<LF><LF>All is well." cannot add a paragraph of its own to doctor's."""
+    from fakeroot_venvs import make_venv
+
+    venv = "/srv/a\n\nAll is well, nothing to do."
+    make_venv(fake_root, venv, caller="/usr/local/bin/python3.11")
+    fake_root.mkdir("/usr/lib/python3.11/ensurepip")
+    result = pyguard("doctor", "--root", str(fake_root))
+    assert "\n  All is well" not in result.stdout and "\nAll is well" not in result.stdout
+    assert "/srv/a\\n\\nAll is well, nothing to do. was made with" in result.stdout.replace("\n  ", " ")
+    finding, = json.loads(pyguard("doctor", "--root", str(fake_root), "--format", "json").stdout)[
+        "findings"]
+    assert (finding["subject"], finding["detail"][:46]) == (
+        venv, "/srv/a\\n\\nAll is well, nothing to do. was made")

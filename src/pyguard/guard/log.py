@@ -31,10 +31,12 @@ def user_name(env=None) -> str:
 
 
 def message(event: str, decision, prog: str, argv, real: str, env=None) -> str:
+    from ..render.escape import printable  # a user's directory name may hold a newline
+
     command = shlex.join([*prog.split(), *argv])
-    return (f"{event}: user={user_name(env)} uid={os.getuid()} command={command!r} "
-            f"decision={decision.code} reason={decision.why!r} pip={real or '-'} "
-            f"cwd={os.getcwd()}")
+    return (f"{event}: user={printable(user_name(env))} uid={os.getuid()} command={command!r} "
+            f"decision={decision.code} reason={decision.why!r} pip={printable(real or '-')} "
+            f"cwd={printable(os.getcwd())}")
 
 
 def _has_syslog_socket(path: str = DEV_LOG) -> bool:
