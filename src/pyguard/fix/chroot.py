@@ -4,6 +4,12 @@ On the rescue disk the broken system sits at /mnt with nothing mounted inside it
 maintainer scripts want /proc, /sys, /dev, /dev/pts and a resolv.conf. pyguard mounts exactly
 the ones missing, for the run only, and unmounts its own in reverse order however the run ends
 (success, failure, Ctrl-C, SIGTERM). Mounts somebody made before are left alone.
+
+A mount point is never named by a path the mount command would walk again: it is reached from
+the root's descriptor one component at a time with O_NOFOLLOW, and mounted onto as
+/proc/self/fd/N (mount --no-canonicalize); unmounting detaches the mount through a descriptor
+of it taken right after mounting. A directory of the root swapped for a link meanwhile cannot
+send a mount, or an unmount, anywhere else.
 """
 
 from __future__ import annotations
@@ -192,8 +198,14 @@ def _unescape(field: str) -> str:
 @dataclass(frozen=True)
 class Mount:
     target: str
-    """Host path of the mount point (inside the examined root)."""
+    """Host path of the mount point (inside the examined root), for messages."""
     argv: Sequence[str]
+    inside: str = ""
+    """The mount point as a path inside the root: a directory reached with no link on the way,
+    or (is_file) a file whose parents are resolved inside the root."""
+    is_file: bool = False
+    read_only: bool = False
+    """Remounted read-only after the bind (mount cannot do both through a descriptor)."""
 
 
 def planned_mounts(root: str) -> List[Mount]:
@@ -211,18 +223,21 @@ def planned_mounts(root: str) -> List[Mount]:
     out = []
     for inside, args in wanted:
         target = os.path.join(root, inside)
-        if os.path.islink(target) or not os.path.isdir(target):
+        mount = Mount(target, args, "/" + inside)
+        try:
+            os.close(_open_target(root, mount))
+        except OSError:
             continue  # no mount point to use; never create or follow one
         if target in present and not (inside == "dev/pts" and out and out[-1].argv[-1] == "/dev"):
             continue  # somebody's mount; but a /dev bound by pyguard hides the pts below it
-        out.append(Mount(target, args))
+        out.append(mount)
     resolv = _resolv_target(root)
-    if resolv and resolv not in present and os.path.exists("/etc/resolv.conf"):
-        out.append(Mount(resolv, ["--bind", "-o", "ro", os.path.realpath("/etc/resolv.conf")]))
+    if resolv and resolv.target not in present and os.path.exists("/etc/resolv.conf"):
+        out.append(resolv)
     return out
 
 
-def _resolv_target(root: str) -> Optional[str]:
+def _resolv_target(root: str) -> Optional[Mount]:
     """The root's resolv.conf as a regular file to bind over (links resolved inside the root)."""
     from ..rootfs import RootFS
 
@@ -230,7 +245,52 @@ def _resolv_target(root: str) -> Optional[str]:
     resolved = fs.resolve("/etc/resolv.conf")
     if resolved is None or not fs.is_file(resolved):
         return None  # a dangling link into /run: names resolve only if apt's cache has all
-    return fs.host_path(resolved)
+    return Mount(fs.host_path(resolved), ["--bind", os.path.realpath("/etc/resolv.conf")],
+                 resolved, is_file=True, read_only=True)
+
+
+def _open_target(root: str, mount: Mount) -> int:
+    """An O_PATH descriptor of the mount point as it is now: a directory reached from the
+    root's descriptor with O_NOFOLLOW at every step, or a regular file opened O_NOFOLLOW in
+    its parent resolved inside the root. Raises OSError."""
+    import stat
+
+    if mount.is_file:
+        from ..rootfs import RootFS
+
+        with RootFS(root) as fs:
+            dir_fd, name = fs.open_parent(mount.inside)
+        try:
+            fd = os.open(name, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
+        finally:
+            os.close(dir_fd)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise OSError(f"{mount.target} is not a regular file")
+        return fd
+    fd = os.open(os.path.realpath(root), os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    for part in (p for p in mount.inside.split("/") if p):
+        try:
+            step = os.open(part, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
+                           dir_fd=fd)
+        finally:
+            os.close(fd)
+        fd = step
+    return fd
+
+
+def _mount_at(fd: int, args: Sequence[str], shown: str) -> None:
+    """mount ARGS onto what `fd` is, named /proc/self/fd/N so that mount walks no path."""
+    result = subprocess.run(["mount", "--no-canonicalize", *args, f"/proc/self/fd/{fd}"],
+                            pass_fds=(fd,), capture_output=True, text=True)
+    if result.returncode != 0:
+        raise MountError(f"mount {' '.join(args)} {shown}: {result.stderr.strip()}")
+
+
+def _unmount_at(fd: int) -> None:
+    """Detach the mount `fd` is the root of (lazily: our own descriptor keeps it busy)."""
+    subprocess.run(["umount", "--no-canonicalize", "--lazy", f"/proc/self/fd/{fd}"],
+                   pass_fds=(fd,), capture_output=True)
 
 
 @contextlib.contextmanager
@@ -240,21 +300,37 @@ def mounted(root: str, mounts: Sequence[Mount]) -> Iterator[List[str]]:
     SIGTERM is turned into KeyboardInterrupt while mounted, so `kill` cleans up like Ctrl-C.
     """
     done: List[str] = []
+    held: List[Tuple[Optional[int], str]] = []
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         for mount in mounts:
-            result = subprocess.run(["mount", *mount.argv, mount.target],
-                                    capture_output=True, text=True)
-            if result.returncode != 0:
+            try:
+                fd = _open_target(root, mount)
+            except OSError as exc:
                 raise MountError(f"mount {' '.join(mount.argv)} {mount.target}: "
-                                 f"{result.stderr.strip()}")
+                                 f"{exc.strerror or exc}") from None
+            try:
+                _mount_at(fd, mount.argv, mount.target)
+            finally:
+                os.close(fd)
             done.append(mount.target)
+            try:
+                fd = _open_target(root, mount)  # now the mount's own root
+            except OSError:  # moved away this instant: undone by its name, then stop
+                held.append((None, mount.target))
+                raise MountError(f"{mount.target} changed while being mounted") from None
+            held.append((fd, mount.target))
+            if mount.read_only:
+                _mount_at(fd, ["-o", "remount,bind,ro"], mount.target)
         yield done
     finally:
         with _signals_held():
-            for target in reversed(done):
-                if subprocess.run(["umount", target], capture_output=True).returncode != 0:
-                    subprocess.run(["umount", "-l", target], capture_output=True)
+            for fd, target in reversed(held):
+                if fd is None:
+                    subprocess.run(["umount", "--lazy", target], capture_output=True)
+                    continue
+                _unmount_at(fd)
+                os.close(fd)
         signal.signal(signal.SIGTERM, previous)
 
 
