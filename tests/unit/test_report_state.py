@@ -12,6 +12,7 @@ from pyguard.report import log, state
 from pyguard.report.ack import acknowledge
 from pyguard.report.diff import compare
 from pyguard.report.model import Outcome
+from pyguard.statedir import state_dir
 
 
 def finding(rule, subject, severity="error"):
@@ -21,15 +22,15 @@ def finding(rule, subject, severity="error"):
 def test_state_dir_for_root_users_and_overrides(monkeypatch):
     monkeypatch.delenv("PYGUARD_STATE_DIR", raising=False)
     monkeypatch.setattr(os, "geteuid", lambda: 0)
-    assert state.state_dir() == "/var/lib/pyguard"
+    assert state_dir() == "/var/lib/pyguard"
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     monkeypatch.setenv("XDG_STATE_HOME", "/home/u/.st")
-    assert state.state_dir() == "/home/u/.st/pyguard"
+    assert state_dir() == "/home/u/.st/pyguard"
     monkeypatch.delenv("XDG_STATE_HOME")
     monkeypatch.setenv("HOME", "/home/u")
-    assert state.state_dir() == "/home/u/.local/state/pyguard"
+    assert state_dir() == "/home/u/.local/state/pyguard"
     monkeypatch.setenv("PYGUARD_STATE_DIR", "/srv/st")
-    assert state.state_dir() == "/srv/st" and state.state_dir("/x") == "/x"
+    assert state_dir() == "/srv/st" and state_dir("/x") == "/x"
 
 
 def test_each_root_and_format_has_its_own_file():

@@ -1,5 +1,6 @@
 """Venv snapshots: `pyguard report` records what healthy venvs hold; venv-broken's repair
-rebuilds a broken venv from its snapshot when there is one (pyguard.report.snapshots)."""
+rebuilds a broken venv from its snapshot when there is one (pyguard.report.snapshots writes them,
+pyguard.facts.snapshots reads them)."""
 
 import datetime
 import json
@@ -11,6 +12,7 @@ import pytest
 
 from fakeroot_venvs import make_venv
 from pyguard.config import Config
+from pyguard.facts.snapshots import snapshot_dir, snapshot_name
 from pyguard.report import snapshots
 from pyguard.report.run import report
 
@@ -38,8 +40,8 @@ def run_report(root, state, fmt="text"):
 
 
 def snapshot_file(root, state, venv):
-    return os.path.join(snapshots.snapshot_dir(state, os.path.realpath(root.path)),
-                        snapshots.snapshot_name(venv))
+    return os.path.join(snapshot_dir(state, os.path.realpath(root.path)),
+                        snapshot_name(venv))
 
 
 def app(root, path="/srv/app", packages=SIX_ATTRS):
@@ -54,12 +56,12 @@ def today():
 
 
 def test_snapshot_dir_is_per_root_like_the_report_state():
-    assert snapshots.snapshot_dir("/var/lib/pyguard", "/") == "/var/lib/pyguard/venvs"
-    mnt = snapshots.snapshot_dir("/var/lib/pyguard", "/mnt")
+    assert snapshot_dir("/var/lib/pyguard", "/") == "/var/lib/pyguard/venvs"
+    mnt = snapshot_dir("/var/lib/pyguard", "/mnt")
     assert mnt.startswith("/var/lib/pyguard/venvs-") and len(os.path.basename(mnt)) == 22
-    assert mnt != snapshots.snapshot_dir("/var/lib/pyguard", "/mnt2")
+    assert mnt != snapshot_dir("/var/lib/pyguard", "/mnt2")
     import hashlib
-    assert snapshots.snapshot_name("/srv/app") == \
+    assert snapshot_name("/srv/app") == \
         hashlib.sha256(b"/srv/app").hexdigest() + ".json"
 
 
@@ -67,8 +69,8 @@ def test_report_records_healthy_venvs_only(fake_root, state):
     app(fake_root)
     make_venv(fake_root, "/opt/gone", caller="/usr/local/bin/python3.9")  # broken
     assert run_report(fake_root, state) == []
-    directory = snapshots.snapshot_dir(state, os.path.realpath(fake_root.path))
-    assert sorted(os.listdir(directory)) == [snapshots.snapshot_name("/srv/app")]
+    directory = snapshot_dir(state, os.path.realpath(fake_root.path))
+    assert sorted(os.listdir(directory)) == [snapshot_name("/srv/app")]
     path = snapshot_file(fake_root, state, "/srv/app")
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
@@ -213,7 +215,7 @@ def test_the_roots_own_snapshot_is_found_and_the_newer_one_wins(fake_root, state
     doc = json.loads(open(host).read())
     own = dict(doc, root="/", date="2026-01-02", time=doc["time"] + 10)
     own["packages"] = [p for p in doc["packages"] if p["name"] != "attrs"]
-    fake_root.write(f"/var/lib/pyguard/venvs/{snapshots.snapshot_name('/srv/app')}",
+    fake_root.write(f"/var/lib/pyguard/venvs/{snapshot_name('/srv/app')}",
                     json.dumps(own))
     os.unlink(host)
     break_app(fake_root)
@@ -268,7 +270,7 @@ def test_a_state_dir_that_cannot_be_used_is_said_but_does_not_fail_the_report(fa
 
 def test_a_corrupt_snapshot_in_the_roots_own_state_is_noted_by_its_path_inside(fake_root, doctor):
     app(fake_root)
-    own = f"/var/lib/pyguard/venvs/{snapshots.snapshot_name('/srv/app')}"
+    own = f"/var/lib/pyguard/venvs/{snapshot_name('/srv/app')}"
     fake_root.write(own, "\x00garbage")
     break_app(fake_root)
     report_ = doctor.report(fake_root)

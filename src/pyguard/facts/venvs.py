@@ -7,7 +7,7 @@ venv is run or imported. A Debian 12 -> 13 upgrade removes Python 3.11, and ever
 before it then either runs 3.13 without its 3.11 site-packages or has a dangling bin/python.
 
 What a venv held is read from the *.dist-info of its site-packages (facts.sites). For a broken
-venv, the snapshot `pyguard report` recorded while it still worked (pyguard.report.snapshots)
+venv, the snapshot `pyguard report` recorded while it still worked (pyguard.facts.snapshots)
 takes its place when there is one: an upgrade may have left the metadata partly gone. Checks only
 use `Venv.packages`, `Venv.requirements` and `Venv.recorded`.
 """
@@ -138,10 +138,10 @@ def gather_venvs(facts) -> Venvs:  # facts: pyguard.facts.Facts (not imported: n
 
 def with_snapshot(fs: RootFS, venv: Venv) -> Venv:
     """A broken venv with the projects its last snapshot recorded, when there is a usable one
-    (pyguard.report.snapshots); a working venv, or one with none, as its metadata says."""
+    (pyguard.facts.snapshots); a working venv, or one with none, as its metadata says."""
     if venv.healthy:
         return venv
-    from ..report.snapshots import find_snapshot
+    from .snapshots import find_snapshot
 
     snapshot = find_snapshot(fs, venv)
     if snapshot is None:

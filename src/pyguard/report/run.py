@@ -8,6 +8,7 @@ import time
 from typing import List, Optional, Tuple
 
 from .. import config as config_module
+from ..statedir import state_dir as state_dir_of
 from ..engine import Problem
 from ..examine import Examination, examine
 from . import state as state_module
@@ -32,10 +33,10 @@ def report(root: str, config: config_module.Config, state_dir: Optional[str] = N
     if fmt not in STATEFUL:
         run = examine(root, command="report", config=config)
         if run.problem is None and run.report is not None:
-            messages.extend(record_snapshots(root, config, state_module.state_dir(state_dir)))
+            messages.extend(record_snapshots(root, config, state_dir_of(state_dir)))
         entries = acknowledge(run.report.findings if run.report else (), config, today)
         return Outcome(run, entries, None, time.time()), messages
-    directory = state_module.state_dir(state_dir)
+    directory = state_dir_of(state_dir)
     path = state_module.state_file(directory, os.path.realpath(root), fmt)
     try:
         with state_module.locked(path, lock_timeout):

@@ -1,10 +1,9 @@
 """The previous run's findings: one JSON file per examined root, written atomically under a lock.
 
-Root's state lives in /var/lib/pyguard, anyone else's in $XDG_STATE_HOME/pyguard
-(~/.local/state/pyguard); $PYGUARD_STATE_DIR or --state-dir win. The text and the json format
-keep their own state (so an ad-hoc json run does not swallow the change cron is to mail): the
-file of `/` is report-text.json, of another --root DIR report-text-<hash of DIR>.json, so each
-root keeps its own history. A file that is not valid state of that root (corrupt, foreign, from
+The files live in the state dir (pyguard.statedir). The text and the json format keep their own
+state (so an ad-hoc json run does not swallow the change cron is to mail): the file of `/` is
+report-text.json, of another --root DIR report-text-<hash of DIR>.json, so each root keeps its own
+history. A file that is not valid state of that root (corrupt, foreign, from
 a newer pyguard) is renamed aside with a message and the run starts afresh; it never crashes a run.
 """
 
@@ -48,18 +47,6 @@ class State:
     root: str
     time: float
     findings: Tuple[Recorded, ...]
-
-
-def state_dir(override: Optional[str] = None) -> str:
-    if override:
-        return override
-    env = os.environ.get("PYGUARD_STATE_DIR")
-    if env:
-        return env
-    if os.geteuid() == 0:
-        return "/var/lib/pyguard"
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-    return os.path.join(base, "pyguard")
 
 
 def state_file(directory: str, root: str, fmt: str = "text") -> str:
