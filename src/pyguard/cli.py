@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 def _fail(argv: list[str], code: str, message: str) -> int:
     """Report pyguard's own failure; in JSON mode as a valid envelope."""
     if _wants_json(argv):
-        from .engine import Problem
+        from .findings import Problem
         from .render.json import dumps, envelope
         sys.stdout.write(dumps(envelope(None, None, "", _root(argv), [Problem(code, message)])))
     else:

@@ -3,44 +3,17 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Callable, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from .actions.model import MoveAside
 from .actions.template import OwnerOf
 from .facts import Facts
-from .findings import Finding, Hit, severity_rank, status_of
-from .rootfs import Note
+from .findings import Finding, Hit, Problem, Report, severity_rank
 from .rules import Rule
 
 Check = Callable[[Facts], Iterable[Hit]]
 CHECKS_PACKAGE = "pyguard.checks"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """pyguard could not do part of its job (as opposed to a finding about the system)."""
-
-    code: str
-    message: str
-
-
-@dataclass(frozen=True)
-class Report:
-    root: str
-    findings: Tuple[Finding, ...]
-    errors: Tuple[Problem, ...]
-    notes: Tuple[Note, ...]
-
-    @property
-    def status(self) -> str:
-        return status_of(f.severity for f in self.findings)
-
-    @property
-    def exit_code(self) -> int:
-        if self.errors:
-            return 3
-        return {"error": 2, "warning": 1, "ok": 0}[self.status]
 
 
 def resolve_check(rule: Rule) -> Check:

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional, Sequence
 
-from .engine import Problem, Report
+from .findings import Problem, Report
 from .options import root_problem
 
 

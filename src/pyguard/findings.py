@@ -1,4 +1,4 @@
-"""What checks report and what the engine makes of it."""
+"""What checks report and what the engine makes of it: the model renderers read."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Mapping, Tuple, Union
 
 if TYPE_CHECKING:
     from .actions.model import Action
+    from .rootfs import Note
 
 EvidenceValue = Union[str, Tuple[str, ...]]
 
@@ -51,6 +52,34 @@ class Finding:
     paths: Tuple[str, ...]
     repair: Tuple[RepairStep, ...]
     evidence: Mapping[str, EvidenceValue]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """pyguard could not do part of its job (as opposed to a finding about the system)."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """Every rule's findings over one root, and what kept pyguard from its whole job."""
+
+    root: str
+    findings: Tuple[Finding, ...]
+    errors: Tuple[Problem, ...]
+    notes: Tuple["Note", ...]
+
+    @property
+    def status(self) -> str:
+        return status_of(f.severity for f in self.findings)
+
+    @property
+    def exit_code(self) -> int:
+        if self.errors:
+            return 3
+        return {"error": 2, "warning": 1, "ok": 0}[self.status]
 
 
 def severity_rank(severity: str) -> int:

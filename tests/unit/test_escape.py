@@ -11,9 +11,8 @@ import unicodedata
 
 import pytest
 
-from pyguard.engine import Problem, Report
 from pyguard.facts.host import HostInfo
-from pyguard.findings import Finding
+from pyguard.findings import Finding, Problem, Report
 from pyguard.render import terminal
 from pyguard.render.escape import printable, printable_lines
 from pyguard.render.text import Context, plain, render

@@ -34,7 +34,7 @@ def run_report(args: argparse.Namespace) -> int:
     import time
 
     from .. import config as config_module
-    from ..engine import Problem
+    from ..findings import Problem
     from ..report.model import Outcome
     from ..report.run import examine_failed, report
 

@@ -27,7 +27,7 @@ def run_venvs(args: argparse.Namespace) -> int:
     import os
     import sys
 
-    from ..engine import Problem
+    from ..findings import Problem
     from ..render import venvs as render
     from ..render.escape import printable
 

@@ -6,7 +6,7 @@ import json
 from typing import Any, Dict, Optional, Sequence
 
 from .. import __version__
-from ..engine import Problem, Report
+from ..findings import Problem, Report
 from ..facts.host import HostInfo
 from ..actions.model import as_json
 

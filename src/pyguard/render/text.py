@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, List, Optional, Sequence
 
 from ..actions.shell import for_person
-from ..engine import Report
 from ..facts.host import HostInfo
-from ..findings import Finding
+from ..findings import Finding, Report
 from .escape import printable
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Sequence, TextIO
 
 from .. import __version__
-from ..engine import Problem
+from ..findings import Problem
 from ..facts.venvs import Venv
 from ..rootfs import Note
 from .escape import printable

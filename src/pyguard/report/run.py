@@ -9,7 +9,7 @@ from typing import List, Optional, Tuple
 
 from .. import config as config_module
 from ..statedir import state_dir as state_dir_of
-from ..engine import Problem
+from ..findings import Problem
 from ..examine import Examination, examine
 from . import state as state_module
 from .ack import acknowledge
