@@ -199,6 +199,8 @@ class RootFS:
             fds.move_to_end(resolved)
             return fd
         parent, name = _parent(resolved)
+        if name in ("", ".", ".."):  # never from resolve(); never climb above the root
+            raise OSError(errno.EINVAL, "not a resolved path", resolved)
         parent_fd = self._dir_fd(parent)
         fd = os.open(name, _DIR, dir_fd=parent_fd)
         fds[resolved] = fd
@@ -207,21 +209,21 @@ class RootFS:
         return fd
 
     def _lstat_resolved(self, resolved: str) -> os.stat_result:
-        parent, name = _parent(resolved)
+        parent, _, name = resolved.rpartition("/")
         with self._lock:
-            fd = self._dir_fd(parent)
-            if name is None:
+            fd = self._dir_fd(parent or "/")
+            if not name:
                 return os.fstat(fd)
             return os.stat(name, dir_fd=fd, follow_symlinks=False)
 
     def _readlink_resolved(self, resolved: str) -> Optional[str]:
         """A link's target; None when it is not a link or cannot be read."""
-        parent, name = _parent(resolved)
-        if name is None:
+        parent, _, name = resolved.rpartition("/")
+        if not name:
             return None
         try:
             with self._lock:
-                return os.readlink(name, dir_fd=self._dir_fd(parent))
+                return os.readlink(name, dir_fd=self._dir_fd(parent or "/"))
         except OSError:
             return None
 
@@ -433,23 +435,23 @@ class RootFS:
             self.note("unreadable", path, exc.strerror or str(exc))
             return None
 
-    def lstat_in(self, directory: str, name: str) -> os.stat_result:
-        """lstat of the entry `name` of `directory`, raising OSError: for scans of thousands of
-        files in a few directories, each directory resolved and opened once."""
-        if not _plain(name):
-            resolved = self._resolve(directory.rstrip("/") + "/" + name, False)
-        else:
-            resolved = self._resolve_dir(directory, 0).rstrip("/") + "/" + name
-        return self._lstat_resolved(resolved)
+    def lstat_in(self, resolved_dir: str, name: str) -> os.stat_result:
+        """lstat of the entry `name` (a plain name) of a directory as resolve() returned it,
+        raising OSError: for scans of thousands of files in a few directories, each directory
+        opened once (a path that is not resolved fails: it is walked with O_NOFOLLOW)."""
+        if "/" in name or name in ("", ".", ".."):
+            raise OSError(errno.EINVAL, "not a plain name", name)
+        with self._lock:
+            return os.stat(name, dir_fd=self._dir_fd(resolved_dir), follow_symlinks=False)
 
-    def open_in(self, directory: str, name: str) -> int:
-        """A descriptor of the regular file `name` of `directory` (not followed if a link),
-        opened O_NONBLOCK and checked with fstat; raises OSError (EINVAL: not a regular file)."""
-        if not _plain(name):
-            resolved = self._resolve(directory.rstrip("/") + "/" + name, False)
-        else:
-            resolved = self._resolve_dir(directory, 0).rstrip("/") + "/" + name
-        fd = self._open_resolved(resolved, _READ)
+    def open_in(self, resolved_dir: str, name: str) -> int:
+        """A descriptor of the regular file `name` of a directory as resolve() returned it (not
+        followed if a link), opened O_NONBLOCK and checked with fstat; raises OSError (EINVAL:
+        not a regular file, or not a plain name)."""
+        if "/" in name or name in ("", ".", ".."):
+            raise OSError(errno.EINVAL, "not a plain name", name)
+        with self._lock:
+            fd = os.open(name, _READ, dir_fd=self._dir_fd(resolved_dir))
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 raise OSError(errno.EINVAL, "not a regular file", name)
