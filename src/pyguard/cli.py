@@ -86,7 +86,7 @@ def _fail(argv: list[str], code: str, message: str) -> int:
     if _wants_json(argv):
         from .findings import Problem
         from .render.json import dumps, envelope
-        sys.stdout.write(dumps(envelope(None, None, "", _root(argv), [Problem(code, message)])))
+        sys.stdout.write(dumps(envelope(None, None, _root(argv), [Problem(code, message)])))
     else:
         from .render.escape import printable
         sys.stderr.write(printable(message) + "\n")  # an exception's text may name any path

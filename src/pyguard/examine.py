@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional, Sequence
 
-from .findings import Problem, Report
+from .findings import Host, Problem, Report
 from .options import root_problem
 
 
@@ -31,9 +31,8 @@ class Examination:
     root: str
     """The examined root as given, made absolute (os.path.realpath)."""
     report: Optional[Report]
-    host: Any
-    """HostInfo of the root, or None when it could not be examined."""
-    default_python: str
+    host: Optional[Host]
+    """The examined system, or None when it could not be examined."""
     rules: Mapping[str, Any]
     """Every rule loaded (id -> Rule), also those --only left out."""
     problem: Optional[Problem]
@@ -41,6 +40,10 @@ class Examination:
     """time.time() when the run started."""
     duration: float
     """Seconds the examination took."""
+
+    @property
+    def default_python(self) -> str:
+        return self.host.default_python if self.host else ""
 
     @property
     def exit_code(self) -> int:
@@ -52,7 +55,7 @@ class Examination:
         """The doctor's JSON envelope (schema pyguard/1) of this examination."""
         from .render.json import envelope
 
-        return envelope(self.report, self.host, self.default_python, self.root,
+        return envelope(self.report, self.host, self.root,
                         [self.problem] if self.problem else [])
 
 
@@ -66,7 +69,6 @@ def examine(root: str, only: Optional[Sequence[str]] = None, command: str = "doc
     clock = time.monotonic()
     problem = None
     report = host = None
-    default = ""
     rules: Mapping[str, Any] = {}
     try:
         config_module.activate(config if config is not None else config_module.load(config_path))
@@ -74,7 +76,7 @@ def examine(root: str, only: Optional[Sequence[str]] = None, command: str = "doc
         if bad_root:
             problem = Problem("bad-root", bad_root)
         else:
-            report, host, default, rules = _run(root, only)
+            report, host, rules = _run(root, only)
     except config_module.ConfigError as exc:
         problem = Problem("bad-config", str(exc))
     except Refused as exc:
@@ -83,7 +85,7 @@ def examine(root: str, only: Optional[Sequence[str]] = None, command: str = "doc
         if os.environ.get("PYGUARD_DEBUG"):
             raise
         problem = Problem("internal-error", f"{type(exc).__name__}: {exc}")
-    return Examination(os.path.realpath(root), report, host, default, rules, problem,
+    return Examination(os.path.realpath(root), report, host, rules, problem,
                        started, time.monotonic() - clock)
 
 
@@ -107,4 +109,6 @@ def _run(root: str, only: Optional[Sequence[str]]):
         raise Refused(Problem("not-debian", f"{facts.fs.root} has no /var/lib/dpkg/status: "
                               "is it the root of a Debian or Ubuntu system?"))
     report = run(facts, rules, only=only)
-    return report, facts.host, facts.defaults.default, rules
+    info = facts.host
+    host = Host(info.distro, info.version, info.codename, facts.defaults.default)
+    return report, host, rules

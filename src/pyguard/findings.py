@@ -55,6 +55,18 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Host:
+    """The examined system as reports name it: its os-release and Debian's default Python."""
+
+    distro: str
+    """os-release ID: debian, ubuntu, ... (empty when the root has no os-release)."""
+    version: str
+    codename: str
+    default_python: str
+    """The python3.X python3-defaults makes the default, as "3.11"; empty when none is."""
+
+
+@dataclass(frozen=True)
 class Problem:
     """pyguard could not do part of its job (as opposed to a finding about the system)."""
 

@@ -11,8 +11,7 @@ import unicodedata
 
 import pytest
 
-from pyguard.facts.host import HostInfo
-from pyguard.findings import Finding, Problem, Report
+from pyguard.findings import Finding, Host, Problem, Report
 from pyguard.render import terminal
 from pyguard.render.escape import printable, printable_lines
 from pyguard.render.text import Context, plain, render
@@ -97,9 +96,9 @@ def test_doctor_text_escapes_values_so_that_they_cannot_forge_a_span_or_a_line()
     forged = "\x1derror\x1eFAKE\x1f \x1b[8m"
     report = _report(f"name{forged}", f"First {forged} paragraph.\n\nSecond with a\nnewline.",
                      root="/srv/r\x1b]0;t\x07")
-    host = HostInfo(distro="debian", version="12\x1b[2J", codename="bookworm")
+    host = Host(distro="debian", version="12\x1b[2J", codename="bookworm", default_python="3.11")
     out = io.StringIO()
-    text = render(report, host, "3.11", Context("/srv/r\x1b]0;t\x07", True), 26, terminal.marked)
+    text = render(report, host, Context("/srv/r\x1b]0;t\x07", True), 26, terminal.marked)
     terminal.write(text, out, False)
     assert out.getvalue().split("\n") == [
         r"pyguard doctor: 1 error on /srv/r\x1b]0;t\x07 (Debian 12\x1b[2J (bookworm), default "
@@ -123,8 +122,8 @@ def test_doctor_text_wraps_prose_to_the_width_it_is_given():
     report = Report(root="/", findings=(Finding(
         rule="r", severity="warning", title="t", detail=words, subject="s", paths=(), repair=(),
         evidence={}),), errors=(), notes=())
-    text = render(report, HostInfo(distro="debian", version="12", codename="bookworm"), "3.11",
-                  Context("/", True), 1, plain, width=40)
+    text = render(report, Host(distro="debian", version="12", codename="bookworm",
+                               default_python="3.11"), Context("/", True), 1, plain, width=40)
     assert text.split("\n")[4:9] == [
         "WARNING t  [r]",
         "  word word word word word word word",

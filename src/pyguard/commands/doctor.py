@@ -92,7 +92,7 @@ def print_report(run, only=(), show_acknowledged: bool = False) -> None:
     color = use_color(sys.stdout)
     context = Context(root=run.report.root, as_root=os.geteuid() == 0)
     checked = len([r for r in run.rules if r in only]) if only else len(run.rules)
-    text = render(run.report, run.host, run.default_python, context, checked,
+    text = render(run.report, run.host, context, checked,
                   marked if color else plain, rules_total=len(run.rules),
                   only=tuple(dict.fromkeys(only)), acks=acknowledged(run),
                   show_acknowledged=show_acknowledged, width=prose_width(sys.stdout))

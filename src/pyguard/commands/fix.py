@@ -61,7 +61,7 @@ def run_fix(args: argparse.Namespace) -> int:
 
         with slow_work("pyguard: asking apt what each step will do"):
             plan = foresee(before.root, plan)
-    where = f"{before.root} ({describe_host(before.host, before.default_python)})"
+    where = f"{before.root} ({describe_host(before.host)})"
     if not json_out:
         write(render.plan_text(plan, where, style, allow) if plan.steps else
               render.nothing_to_fix(counted.findings, where), sys.stdout, color)

@@ -6,15 +6,14 @@ import json
 from typing import Any, Dict, Optional, Sequence
 
 from .. import __version__
-from ..findings import Problem, Report
-from ..facts.host import HostInfo
+from ..findings import Host, Problem, Report
 from ..actions.model import as_json
 
 SCHEMA = "pyguard/1"
 
 
-def envelope(report: Optional[Report], host: Optional[HostInfo], default_python: str,
-             root: str, errors: Sequence[Problem] = ()) -> Dict[str, Any]:
+def envelope(report: Optional[Report], host: Optional[Host], root: str,
+             errors: Sequence[Problem] = ()) -> Dict[str, Any]:
     findings = report.findings if report else ()
     all_errors = list(report.errors if report else ()) + list(errors)
     # "unknown" (as a Nagios plugin says it) when pyguard could not do its job: a monitor that
@@ -29,7 +28,8 @@ def envelope(report: Optional[Report], host: Optional[HostInfo], default_python:
             "distro": host.distro if host else "",
             "version": host.version if host else "",
             "codename": host.codename if host else "",
-            "default_python": f"python{default_python}" if default_python else "",
+            "default_python": f"python{host.default_python}" if host and host.default_python
+            else "",
         },
         "status": status,
         "exit_code": exit_code,

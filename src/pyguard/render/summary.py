@@ -20,7 +20,7 @@ def render(outcome: Outcome, context: Context) -> str:
     lines: List[str] = []
     if outcome.errors or run.report is None or changes is None:
         return "".join(f"pyguard: {printable(e.message)}\n" for e in outcome.errors)
-    where = f"{printable(run.root)} ({describe_host(run.host, run.default_python)})"
+    where = f"{printable(run.root)} ({describe_host(run.host)})"
     counts = _counts(outcome)
     since = "first run" if changes.first_run else "since the last run"
     moves = ", ".join(p for p in (

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, List, Optional, Sequence
 
 from ..actions.shell import for_person
-from ..facts.host import HostInfo
-from ..findings import Finding, Report
+from ..findings import Finding, Host, Report
 from .escape import printable
 
 if TYPE_CHECKING:
@@ -45,20 +44,21 @@ def repair_command(command: str, context: Context) -> str:
     return printable(for_person(command, context.root, context.as_root))
 
 
-def describe_host(host: HostInfo, default_python: str) -> str:
+def describe_host(host: Host) -> str:
     name = {"debian": "Debian", "ubuntu": "Ubuntu"}.get(host.distro, host.distro or "unknown system")
     release = " ".join(p for p in (host.version, f"({host.codename})" if host.codename else "") if p)
-    python = f"default Python {default_python}" if default_python else "no Debian default Python"
+    python = (f"default Python {host.default_python}" if host.default_python
+              else "no Debian default Python")
     return printable(f"{name} {release}".strip() + f", {python}")  # os-release is the root's
 
 
-def render(report: Report, host: HostInfo, default_python: str, context: Context,
+def render(report: Report, host: Host, context: Context,
            rules_checked: int, style: Style = plain, *, rules_total: int = 0,
            only: Sequence[str] = (), acks: Sequence["Entry"] = (),
            show_acknowledged: bool = False, width: int = WIDTH) -> str:
     """The doctor's text. `only`: the rules --only named (of `rules_total`); `acks`: the
     findings an [ack] line names (pyguard.report.ack), shown with `show_acknowledged` only."""
-    where = f"{printable(report.root)} ({describe_host(host, default_python)})"
+    where = f"{printable(report.root)} ({describe_host(host)})"
     named = {(e.finding.rule, e.finding.subject): e for e in acks if e.ack is not None}
     hidden = [e for e in named.values() if e.acknowledged]
     findings = [f for f in report.findings

@@ -75,4 +75,4 @@ def record_snapshots(root: str, config: config_module.Config, directory: str) ->
 def examine_failed(root: str, problem: Problem) -> Examination:
     """An Examination that did not happen: the config or the state could not be used."""
     now = time.time()
-    return Examination(os.path.realpath(root), None, None, "", {}, problem, now, 0.0)
+    return Examination(os.path.realpath(root), None, None, {}, problem, now, 0.0)
