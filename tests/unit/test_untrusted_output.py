@@ -168,6 +168,7 @@ def test_venvs_table_shows_a_path_escaped_and_rich_never_reads_it_as_markup(fake
     import io
 
     from fakeroot_venvs import make_venv
+    from pyguard.commands.venvs import venv_rows
     from pyguard.facts.dpkg import DpkgDatabase
     from pyguard.facts.venvs import find_venvs
     from pyguard.render.venvs import rich_table
@@ -181,7 +182,7 @@ def test_venvs_table_shows_a_path_escaped_and_rich_never_reads_it_as_markup(fake
     assert result.stdout.split("\n")[1] == f"{shown_path}  3.11.2  /usr/bin/python3.11         2  ok"
     fs = RootFS(str(fake_root))
     out = io.StringIO()
-    rich_table(find_venvs(fs, DpkgDatabase(fs), ["/srv"]), ["/srv"], [], out)
+    rich_table(venv_rows(find_venvs(fs, DpkgDatabase(fs), ["/srv"])), ["/srv"], [], out)
     cells = [line.split("│")[1].strip() for line in out.getvalue().split("\n")
              if line.startswith("│")]
     assert "".join(cells) == shown_path  # folded over two lines, no emoji, no markup

@@ -125,6 +125,7 @@ def test_missing_root_exits_3_with_an_envelope(tmp_path):
 
 
 def test_rich_table_shows_whole_paths(upgraded):
+    from pyguard.commands.venvs import venv_rows
     from pyguard.facts.dpkg import DpkgDatabase
     from pyguard.facts.venvs import find_venvs
     from pyguard.render.venvs import rich_table
@@ -132,7 +133,8 @@ def test_rich_table_shows_whole_paths(upgraded):
 
     fs = RootFS(str(upgraded))
     out = io.StringIO()
-    rich_table(find_venvs(fs, DpkgDatabase(fs), ["/srv", "/opt"]), ["/srv", "/opt"], [], out)
+    rich_table(venv_rows(find_venvs(fs, DpkgDatabase(fs), ["/srv", "/opt"])), ["/srv", "/opt"],
+               [], out)
     text = out.getvalue()
     assert "┃ VENV" in text and "│ /opt/tool " in text and "…" not in text
     assert "│ broken: " in text and "1 broken;" in text

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING, Iterable, Tuple
 
 from ..options import root_option, root_problem
+
+if TYPE_CHECKING:
+    from ..facts.venvs import Venv
+    from ..venv_rows import VenvRow
 
 
 def add_venvs(commands) -> None:
@@ -49,7 +54,7 @@ def run_venvs(args: argparse.Namespace) -> int:
             from ..rootfs import RootFS
 
             fs = RootFS(args.root)
-            venvs = find_venvs(fs, DpkgDatabase(fs), roots)
+            venvs = venv_rows(find_venvs(fs, DpkgDatabase(fs), roots))
             notes = tuple(fs.notes)
     except ConfigError as exc:
         errors.append(Problem("bad-config", str(exc)))
@@ -75,3 +80,15 @@ def run_venvs(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render.text(venvs, roots, notes))
     return render.exit_code(venvs, errors)
+
+
+def venv_rows(venvs: Iterable[Venv]) -> Tuple[VenvRow, ...]:
+    """The listing's rows (pyguard.venv_rows) of the venvs pyguard.facts.venvs found."""
+    from ..venv_rows import VenvProject, VenvRow
+
+    return tuple(VenvRow(path=v.path, python=v.made_with, interpreter=v.interpreter_target,
+                         runs=v.runs or "", problem=v.problem,
+                         system_site_packages=v.system_site_packages,
+                         projects=tuple(VenvProject(p.name, p.version, p.installer)
+                                        for p in v.packages))
+                 for v in venvs)

@@ -6,40 +6,40 @@ printable (render/escape.py), and rich gets Text, never markup ("[bold]" in a pa
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, TextIO
+from typing import Any, Dict, List, Sequence, TextIO
 
 from .. import __version__
 from ..findings import Problem
-from ..facts.venvs import Venv
 from ..rootfs import Note
+from ..venv_rows import VenvRow
 from .escape import printable
 from .json import SCHEMA
 
 HEADERS = ("VENV", "PYTHON", "INTERPRETER", "PACKAGES", "HEALTH")
 
 
-def health(venv: Venv) -> str:
+def health(venv: VenvRow) -> str:
     return "ok" if venv.healthy else f"broken: {venv.problem}"
 
 
-def rows(venvs: Sequence[Venv]) -> List[List[str]]:
+def rows(venvs: Sequence[VenvRow]) -> List[List[str]]:
     """One row per venv: path, version pyvenv.cfg records, where bin/python3 leads, count, health."""
-    return [[printable(cell) for cell in (v.path, v.made_with or "?", v.interpreter_target,
-                                          str(len(v.packages)), health(v))]
+    return [[printable(cell) for cell in (v.path, v.python or "?", v.interpreter,
+                                          str(len(v.projects)), health(v))]
             for v in venvs]
 
 
-def status(venvs: Sequence[Venv], errors: Sequence[Problem]) -> str:
+def status(venvs: Sequence[VenvRow], errors: Sequence[Problem]) -> str:
     if errors:
         return "unknown"
     return "warning" if any(not v.healthy for v in venvs) else "ok"
 
 
-def exit_code(venvs: Sequence[Venv], errors: Sequence[Problem]) -> int:
+def exit_code(venvs: Sequence[VenvRow], errors: Sequence[Problem]) -> int:
     return {"unknown": 3, "warning": 1, "ok": 0}[status(venvs, errors)]
 
 
-def summary(venvs: Sequence[Venv], roots: Sequence[str]) -> str:
+def summary(venvs: Sequence[VenvRow], roots: Sequence[str]) -> str:
     where = ", ".join(printable(r) for r in roots)
     if not venvs:
         return f"pyguard venvs: no virtual environments under {where}."
@@ -50,7 +50,7 @@ def summary(venvs: Sequence[Venv], roots: Sequence[str]) -> str:
     return line + f"{bad} broken; `pyguard doctor --only venv-broken` prints the repairs."
 
 
-def text(venvs: Sequence[Venv], roots: Sequence[str], notes: Sequence[Note] = ()) -> str:
+def text(venvs: Sequence[VenvRow], roots: Sequence[str], notes: Sequence[Note] = ()) -> str:
     """The plain table, columns padded to their widest cell (the last one is not)."""
     lines: List[str] = []
     if venvs:
@@ -68,7 +68,7 @@ def text(venvs: Sequence[Venv], roots: Sequence[str], notes: Sequence[Note] = ()
     return "\n".join(lines) + "\n"
 
 
-def rich_table(venvs: Sequence[Venv], roots: Sequence[str], notes: Sequence[Note],
+def rich_table(venvs: Sequence[VenvRow], roots: Sequence[str], notes: Sequence[Note],
                stream: TextIO) -> None:
     """The same table drawn by rich, for a terminal."""
     from rich.console import Console
@@ -92,7 +92,7 @@ def rich_table(venvs: Sequence[Venv], roots: Sequence[str], notes: Sequence[Note
             console.print(Text(f"  {printable(note.path)}: {printable(note.message)}"))
 
 
-def envelope(venvs: Sequence[Venv], roots: Sequence[str], root: str,
+def envelope(venvs: Sequence[VenvRow], roots: Sequence[str], root: str,
              errors: Sequence[Problem] = (), notes: Sequence[Note] = (),
              ) -> Dict[str, Any]:
     return {
@@ -109,16 +109,15 @@ def envelope(venvs: Sequence[Venv], roots: Sequence[str], root: str,
     }
 
 
-def _venv(venv: Venv) -> Dict[str, Any]:
-    runs: Optional[str] = venv.runs
+def _venv(venv: VenvRow) -> Dict[str, Any]:
     return {
         "path": venv.path,
-        "python": venv.made_with,
-        "interpreter": venv.interpreter_target,
-        "runs": f"python{runs}" if runs else "",
+        "python": venv.python,
+        "interpreter": venv.interpreter,
+        "runs": f"python{venv.runs}" if venv.runs else "",
         "health": "ok" if venv.healthy else "broken",
         "problem": venv.problem,
         "system_site_packages": venv.system_site_packages,
         "packages": [{"name": p.name, "version": p.version, "installer": p.installer}
-                     for p in venv.packages],
+                     for p in venv.projects],
     }
