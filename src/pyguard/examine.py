@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
-from .findings import Host, Problem, Report
+from .findings import Examination, Host, Problem
 from .options import root_problem
 
 
@@ -22,41 +21,6 @@ class Refused(Exception):
     def __init__(self, problem: Problem) -> None:
         super().__init__(problem.message)
         self.problem = problem
-
-
-@dataclass(frozen=True)
-class Examination:
-    """One run of the rules over a root, or why it could not run."""
-
-    root: str
-    """The examined root as given, made absolute (os.path.realpath)."""
-    report: Optional[Report]
-    host: Optional[Host]
-    """The examined system, or None when it could not be examined."""
-    rules: Mapping[str, Any]
-    """Every rule loaded (id -> Rule), also those --only left out."""
-    problem: Optional[Problem]
-    started: float
-    """time.time() when the run started."""
-    duration: float
-    """Seconds the examination took."""
-
-    @property
-    def default_python(self) -> str:
-        return self.host.default_python if self.host else ""
-
-    @property
-    def exit_code(self) -> int:
-        if self.problem is not None or self.report is None:
-            return 3
-        return self.report.exit_code
-
-    def envelope(self) -> Dict[str, Any]:
-        """The doctor's JSON envelope (schema pyguard/1) of this examination."""
-        from .render.json import envelope
-
-        return envelope(self.report, self.host, self.root,
-                        [self.problem] if self.problem else [])
 
 
 def examine(root: str, only: Optional[Sequence[str]] = None, command: str = "doctor",

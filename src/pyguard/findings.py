@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Mapping, Tuple, Union
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Tuple, Union
 
 if TYPE_CHECKING:
     from .actions.model import Action
@@ -92,6 +92,34 @@ class Report:
         if self.errors:
             return 3
         return {"error": 2, "warning": 1, "ok": 0}[self.status]
+
+
+@dataclass(frozen=True)
+class Examination:
+    """One run of the rules over a root, or why it could not run."""
+
+    root: str
+    """The examined root as given, made absolute (os.path.realpath)."""
+    report: Optional[Report]
+    host: Optional[Host]
+    """The examined system, or None when it could not be examined."""
+    rules: Mapping[str, Any]
+    """Every rule loaded (id -> Rule), also those --only left out."""
+    problem: Optional[Problem]
+    started: float
+    """time.time() when the run started."""
+    duration: float
+    """Seconds the examination took."""
+
+    @property
+    def default_python(self) -> str:
+        return self.host.default_python if self.host else ""
+
+    @property
+    def exit_code(self) -> int:
+        if self.problem is not None or self.report is None:
+            return 3
+        return self.report.exit_code
 
 
 def severity_rank(severity: str) -> int:

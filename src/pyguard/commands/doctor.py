@@ -24,7 +24,7 @@ def add_doctor(commands) -> None:
 
 def run_doctor(args: argparse.Namespace) -> int:
     from ..examine import examine
-    from ..render.json import dumps
+    from ..render.json import dumps, examination_envelope
 
     from ..render.progress import slow_work
 
@@ -32,7 +32,7 @@ def run_doctor(args: argparse.Namespace) -> int:
                    "Debian's Python packages)"):
         run = examine(args.root, args.only)
     if args.format == "json":
-        data = run.envelope()
+        data = examination_envelope(run)
         if run.problem is None:
             data = _acknowledged_json(data, run)
         sys.stdout.write(dumps(data))

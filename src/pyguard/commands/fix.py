@@ -37,7 +37,7 @@ def run_fix(args: argparse.Namespace) -> int:
     from ..examine import examine
     from ..fix.plan import make_plan
     from ..render import fix as render
-    from ..render.json import dumps
+    from ..render.json import dumps, examination_envelope
     from ..render.terminal import marked, use_color, write
     from ..render.text import describe_host, plain
 
@@ -49,7 +49,7 @@ def run_fix(args: argparse.Namespace) -> int:
     with slow_work("pyguard: examining the system"):
         before = examine(args.root, args.only, command="fix")
     if before.problem is not None:
-        return _fail(before.envelope() if json_out else None, before.problem.message)
+        return _fail(examination_envelope(before) if json_out else None, before.problem.message)
     from .doctor import counted_report
 
     # What an [ack] line holds for is the admin's decision: fix leaves it, as doctor does.
@@ -67,10 +67,11 @@ def run_fix(args: argparse.Namespace) -> int:
               render.nothing_to_fix(counted.findings, where), sys.stdout, color)
     if not plan.steps or args.dry_run:
         if json_out:
-            sys.stdout.write(dumps(render.envelope(plan, None, before.envelope(), args.dry_run,
-                                                   allow)))
+            found = examination_envelope(before)
+            sys.stdout.write(dumps(render.envelope(plan, None, found, args.dry_run, allow)))
         return counted.exit_code
-    planned = render.envelope(plan, None, before.envelope(), False, allow) if json_out else None
+    planned = (render.envelope(plan, None, examination_envelope(before), False, allow)
+               if json_out else None)
     held = [s.number for s in plan.steps if s.forecast and not s.forecast.allowed(allow)]
     if held:
         steps = "step " + ", ".join(map(str, held)) if len(held) == 1 else \
@@ -100,7 +101,7 @@ def run_fix(args: argparse.Namespace) -> int:
     with slow_work("pyguard: examining the system again"):
         after = examine(args.root, None, command="fix")
     if json_out:
-        sys.stdout.write(dumps(render.envelope(plan, outcome, after.envelope(), False,
+        sys.stdout.write(dumps(render.envelope(plan, outcome, examination_envelope(after), False,
                                                args.allow_upgrade)))
         return after.exit_code
     write("\n" + render.outcome_text(plan, outcome, root_option_text, style), sys.stdout, color)

@@ -82,8 +82,7 @@ def run_report(args: argparse.Namespace) -> int:
 def _render(outcome, fmt: str):
     """(text, exit code) of a run in a format; text is quiet (empty, exit 0) when nothing changed."""
     if fmt == "json":
-        from ..render.json import dumps
-        from ..report.envelope import report_envelope
+        from ..render.json import dumps, report_envelope
         return dumps(report_envelope(outcome)), outcome.exit_code
     if fmt == "prometheus":
         from ..render.prometheus import render

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from typing import Optional, Tuple
 
 from ..config import Ack
-from ..examine import Examination
-from ..findings import Finding, status_of
+from ..findings import Examination, Finding, status_of
 from .state import Recorded
 
 STATUS_CODES = {"ok": 0, "warning": 1, "error": 2, "unknown": 3}

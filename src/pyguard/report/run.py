@@ -9,8 +9,8 @@ from typing import List, Optional, Tuple
 
 from .. import config as config_module
 from ..statedir import state_dir as state_dir_of
-from ..findings import Problem
-from ..examine import Examination, examine
+from ..findings import Examination, Problem
+from ..examine import examine
 from . import state as state_module
 from .ack import acknowledge
 from .diff import compare
