@@ -11,7 +11,7 @@ from pyguard.findings import Finding
 from pyguard.report import log, state
 from pyguard.report.ack import acknowledge
 from pyguard.report.diff import compare
-from pyguard.report.model import Outcome
+from pyguard.report.model import ReportRun
 from pyguard.statedir import state_dir
 
 
@@ -76,9 +76,8 @@ def test_summary_line_goes_to_syslog_only_when_there_is_dev_log(fake_root, tmp_p
 
     fake_root.remove("/usr/bin/python3")
     run = examine(str(fake_root), config=Config())
-    outcome = Outcome(run, acknowledge(run.report.findings, Config(), datetime.date.today()),
-                      compare(None, acknowledge(run.report.findings, Config(), datetime.date.today())),
-                      0.0)
+    entries = acknowledge(run.report.findings, Config(), datetime.date.today())
+    outcome = ReportRun(run, entries, compare(None, entries), 0.0)
     assert log.summary_line(outcome) == (
         f"pyguard report: root={fake_root} status=error errors=1 warnings=0 info=0 "
         "acknowledged=0 new=1 resolved=0 changed=yes")
@@ -129,7 +128,7 @@ def test_nagios_text_never_holds_a_pipe_and_survives_odd_bytes(fake_root):
 
     run = examine(str(fake_root), config=Config())
     odd = Finding("stray-in-dist-packages", "error", "a|b in caf\udce9", "", "x", (), (), {})
-    outcome = Outcome(run, acknowledge([odd], Config(), datetime.date.today()), None, 0.0)
+    outcome = ReportRun(run, acknowledge([odd], Config(), datetime.date.today()), None, 0.0)
     first, second = nagios.render(outcome).splitlines()
     assert first.startswith(f"PYGUARD CRITICAL - 1 error on {fake_root}: a/b in caf\\xe9 | errors=1;;;0")
     assert second == "ERROR: a/b in caf\\xe9 [stray-in-dist-packages]"

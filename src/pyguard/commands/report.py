@@ -35,7 +35,7 @@ def run_report(args: argparse.Namespace) -> int:
 
     from .. import config as config_module
     from ..findings import Problem
-    from ..report.model import Outcome
+    from ..report.model import ReportRun
     from ..report.run import examine_failed, report
 
     try:
@@ -44,8 +44,8 @@ def run_report(args: argparse.Namespace) -> int:
     except config_module.ConfigError as exc:
         config = config_module.Config()
         fmt = args.format or "text"
-        outcome = Outcome(examine_failed(args.root, Problem("bad-config", str(exc))), (), None,
-                          time.time())
+        outcome = ReportRun(examine_failed(args.root, Problem("bad-config", str(exc))), (), None,
+                            time.time())
         messages = []
     else:
         outcome, messages = report(args.root, config, args.state_dir, fmt)

@@ -11,7 +11,7 @@ from ..actions.model import as_json
 from ..findings import Examination, Host, Problem, Report
 
 if TYPE_CHECKING:
-    from ..report.model import Outcome
+    from ..report.model import ReportRun
 
 SCHEMA = "pyguard/1"
 
@@ -63,7 +63,7 @@ def examination_envelope(run: Examination) -> Dict[str, Any]:
     return envelope(run.report, run.host, run.root, [run.problem] if run.problem else [])
 
 
-def report_envelope(outcome: Outcome) -> Dict[str, Any]:
+def report_envelope(outcome: ReportRun) -> Dict[str, Any]:
     """pyguard report --format json: the doctor's envelope plus what changed.
 
     Differences from the doctor's: `status` and `exit_code` leave acknowledged findings out;

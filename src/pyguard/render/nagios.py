@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import List
 
-from ..report.model import Outcome
+from ..report.model import ReportRun
 from .escape import printable
 
 STATES = {"ok": "OK", "warning": "WARNING", "error": "CRITICAL", "unknown": "UNKNOWN"}
 
 
-def render(outcome: Outcome) -> str:
+def render(outcome: ReportRun) -> str:
     run = outcome.examination
     state = STATES[outcome.status]
     errors, warnings = outcome.count("error"), outcome.count("warning")

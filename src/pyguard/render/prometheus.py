@@ -15,11 +15,11 @@ from __future__ import annotations
 from typing import Dict, List, Mapping, Tuple
 
 from .. import __version__
-from ..report.model import Outcome
+from ..report.model import ReportRun
 from .escape import printable
 
 
-def render(outcome: Outcome) -> str:
+def render(outcome: ReportRun) -> str:
     run = outcome.examination
     counted: Dict[Tuple[str, str], int] = {}
     acknowledged: Dict[Tuple[str, str], int] = {}

@@ -1,20 +1,21 @@
 """pyguard report's plain-text summary: new, still-open and resolved findings with their repairs.
 
 Made for cron mail: plain text, short, only written when something changed (the command
-decides that; this renders whatever Outcome it is given). Every value from the examined system,
-the state file or the config is made printable (render/escape.py) where it is put in a line.
+decides that; this renders whatever ReportRun it is given). Every value from the examined
+system, the state file or the config is made printable (render/escape.py) where it is put in a
+line.
 """
 
 from __future__ import annotations
 
 from typing import List
 
-from ..report.model import Entry, Outcome
+from ..report.model import Entry, ReportRun
 from .escape import printable
 from .text import Context, describe_host, repair_command
 
 
-def render(outcome: Outcome, context: Context) -> str:
+def render(outcome: ReportRun, context: Context) -> str:
     run = outcome.examination
     changes = outcome.changes
     lines: List[str] = []
@@ -65,7 +66,7 @@ def _n(entries, counted_only: bool) -> int:
     return sum(1 for e in entries if not (counted_only and e.acknowledged))
 
 
-def _counts(outcome: Outcome) -> str:
+def _counts(outcome: ReportRun) -> str:
     parts = []
     for severity, one, many in (("error", "error", "errors"), ("warning", "warning", "warnings"),
                                 ("info", "piece of advice", "pieces of advice")):

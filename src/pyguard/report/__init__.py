@@ -2,5 +2,5 @@
 
 state.py keeps that state (where, locking, atomic writes, setting aside what is not ours),
 ack.py applies the admin's acknowledgements, diff.py tells new, still-open and resolved findings
-apart, model.py holds the Outcome its renderers (pyguard.render) read.
+apart, model.py holds the ReportRun its renderers (pyguard.render) read.
 """

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 
 from ..render.escape import printable
-from .model import Outcome
+from .model import ReportRun
 
 DEV_LOG = "/dev/log"
 
 
-def summary_line(outcome: Outcome) -> str:
+def summary_line(outcome: ReportRun) -> str:
     run = outcome.examination
     parts = [f"root={run.root}", f"status={outcome.status}",
              f"errors={outcome.count('error')}", f"warnings={outcome.count('warning')}",
@@ -25,7 +25,7 @@ def summary_line(outcome: Outcome) -> str:
     return "pyguard report: " + " ".join(parts)
 
 
-def log_summary(outcome: Outcome, dev_log: str = DEV_LOG) -> bool:
+def log_summary(outcome: ReportRun, dev_log: str = DEV_LOG) -> bool:
     """Log the run's summary line; returns whether it was logged."""
     if not os.path.exists(dev_log):
         return False

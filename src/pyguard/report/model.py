@@ -50,7 +50,10 @@ class Changes:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class ReportRun:
+    """One `pyguard report` run: the examination, its findings with the [ack] lines naming them,
+    and what changed since the previous run."""
+
     examination: Examination
     entries: Tuple[Entry, ...]
     changes: Optional[Changes]

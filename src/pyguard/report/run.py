@@ -14,7 +14,7 @@ from ..examine import examine
 from . import state as state_module
 from .ack import acknowledge
 from .diff import compare
-from .model import Outcome
+from .model import ReportRun
 
 STATEFUL = ("text", "json")
 """Formats that say what changed keep state, each its own; metrics and plugin output need none."""
@@ -22,7 +22,7 @@ STATEFUL = ("text", "json")
 
 def report(root: str, config: config_module.Config, state_dir: Optional[str] = None,
            fmt: str = "text", today: Optional[datetime.date] = None,
-           lock_timeout: float = state_module.LOCK_TIMEOUT) -> Tuple[Outcome, List[str]]:
+           lock_timeout: float = state_module.LOCK_TIMEOUT) -> Tuple[ReportRun, List[str]]:
     """(outcome, messages): messages are for stderr (a state file set aside, a state problem).
 
     When the examination fails, nothing is compared and the previous state is kept: a run that
@@ -35,7 +35,7 @@ def report(root: str, config: config_module.Config, state_dir: Optional[str] = N
         if run.problem is None and run.report is not None:
             messages.extend(record_snapshots(root, config, state_dir_of(state_dir)))
         entries = acknowledge(run.report.findings if run.report else (), config, today)
-        return Outcome(run, entries, None, time.time()), messages
+        return ReportRun(run, entries, None, time.time()), messages
     directory = state_dir_of(state_dir)
     path = state_module.state_file(directory, os.path.realpath(root), fmt)
     try:
@@ -43,7 +43,7 @@ def report(root: str, config: config_module.Config, state_dir: Optional[str] = N
             run = examine(root, command="report", config=config)
             if run.problem is not None or run.report is None or run.report.errors:
                 entries = acknowledge(run.report.findings if run.report else (), config, today)
-                return Outcome(run, entries, None, time.time()), messages
+                return ReportRun(run, entries, None, time.time()), messages
             messages.extend(record_snapshots(root, config, directory))
             entries = acknowledge(run.report.findings, config, today)
             previous, message = state_module.load(path, run.root)
@@ -53,10 +53,10 @@ def report(root: str, config: config_module.Config, state_dir: Optional[str] = N
             finished = time.time()
             state_module.save(path, state_module.State(run.root, finished,
                                                        state_module.recorded(list(entries))))
-            return Outcome(run, entries, changes, finished), messages
+            return ReportRun(run, entries, changes, finished), messages
     except state_module.StateError as exc:
         failed = examine_failed(root, Problem("state", str(exc)))
-        return Outcome(failed, (), None, time.time()), messages
+        return ReportRun(failed, (), None, time.time()), messages
 
 
 def record_snapshots(root: str, config: config_module.Config, directory: str) -> List[str]:
