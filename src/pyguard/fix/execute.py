@@ -37,7 +37,10 @@ class StepResult:
 
 
 @dataclass
-class Outcome:
+class FixRun:
+    """What one `pyguard fix` did: its undo record, each step's result, what apt could not get
+    (then nothing ran), the mounts it made and whether Ctrl-C stopped it."""
+
     record: Optional[Record] = None
     results: List[StepResult] = field(default_factory=list)
     unavailable: List[Unavailable] = field(default_factory=list)
@@ -55,10 +58,10 @@ Listener = Callable[[str, Optional[Step], Optional[StepResult]], None]
 
 
 def execute(root: str, plan: Plan, command_line: str, listen: Listener,
-            allow_upgrade: Optional[bool] = None) -> Outcome:
+            allow_upgrade: Optional[bool] = None) -> FixRun:
     """`allow_upgrade`: --allow-upgrade (True), --no-allow-upgrade (False) or neither (None:
     an apt step may upgrade packages only from the system's own release)."""
-    outcome = Outcome()
+    outcome = FixRun()
     with mounted(root, planned_mounts(root)) as mounts:
         outcome.mounts = tuple(mounts)
         listen("check", None, None)

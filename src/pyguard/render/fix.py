@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional
 
 from ..actions.effects import CHANGES_PACKAGES
 from ..actions.model import as_json
-from ..fix.execute import Outcome, StepResult, tail
+from ..fix.execute import FixRun, StepResult, tail
 from ..fix.plan import Plan, Step
 from ..fix.store import STORE
 from .escape import printable
@@ -88,7 +88,7 @@ def step_end(result: StepResult, style: Style = plain) -> str:
     return "\n".join(out) + "\n"
 
 
-def outcome_text(plan: Plan, outcome: Outcome, root_option: str, style: Style = plain) -> str:
+def outcome_text(plan: Plan, outcome: FixRun, root_option: str, style: Style = plain) -> str:
     lines: List[str] = []
     if outcome.unavailable:
         lines.append(style("Nothing was changed: apt cannot get every package the fix needs.",
@@ -116,7 +116,7 @@ def outcome_text(plan: Plan, outcome: Outcome, root_option: str, style: Style = 
     return "\n".join(lines) + "\n"
 
 
-def envelope(plan: Plan, outcome: Optional[Outcome], final: Dict[str, Any],
+def envelope(plan: Plan, outcome: Optional[FixRun], final: Dict[str, Any],
              dry_run: bool, allow_upgrade: Optional[bool] = None) -> Dict[str, Any]:
     """The doctor envelope of the final state, with the plan and what each step did."""
     data = dict(final)
@@ -171,7 +171,7 @@ def _with_apt_risk(findings: List[Dict[str, Any]], plan: Plan) -> List[Dict[str,
             for f in findings]
 
 
-def _undo_json(outcome: Optional[Outcome]) -> Optional[Dict[str, Any]]:
+def _undo_json(outcome: Optional[FixRun]) -> Optional[Dict[str, Any]]:
     if outcome is None or outcome.record is None:
         return None
     record = outcome.record
