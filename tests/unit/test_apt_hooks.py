@@ -74,7 +74,7 @@ def test_on_the_running_system_repairs_are_plain_commands(fake_root, monkeypatch
 
     fake_root.remove("/usr/bin/python3.11")  # the default interpreter itself is gone
     outcome = check.check(str(fake_root), check.PRE_RULES)
-    outcome = check.Outcome("/", outcome.findings, outcome.problems)
+    outcome = check.AptCheck("/", outcome.findings, outcome.problems)
     assert check.render_pre(outcome, as_root=False).splitlines()[1:7] == [
         "  /usr/bin/python3 is not Debian's python3.11  [python3-link]",
         "    /usr/bin/python3 must run Debian's default interpreter /usr/bin/python3.11, but it points to",

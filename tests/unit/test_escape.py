@@ -182,13 +182,13 @@ def test_prose_width_of_a_pipe_is_columns_else_96(monkeypatch, columns, width):
 
 
 def test_apt_hook_messages_escape_titles_details_problems_and_the_root():
-    from pyguard.apthooks.check import Outcome, render_post, render_pre
+    from pyguard.apthooks.check import AptCheck, render_post, render_pre
 
     finding = Finding(rule="extension-abi", severity="error",
                       title="compiled modules of x\x1b[2J cannot be loaded",
                       detail="First of \x1b]0;t\x07 here. Second.", subject="s", paths=(),
                       repair=(), evidence={})
-    outcome = Outcome("/srv/r\x1b", (finding,), ("cannot read /x\x1b[8m\n",))
+    outcome = AptCheck("/srv/r\x1b", (finding,), ("cannot read /x\x1b[8m\n",))
     problem = r"pyguard: apt hook could not check everything: cannot read /x\x1b[8m\n"
     assert render_pre(outcome, True).split("\n") == [
         problem,

@@ -72,8 +72,8 @@ class HookFacts(Facts):
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """What one hook found: the findings to speak of, and what it could not check."""
+class AptCheck:
+    """What one apt hook's check found: the findings to speak of, and what it could not check."""
 
     root: str
     findings: Tuple[Finding, ...]
@@ -81,7 +81,7 @@ class Outcome:
 
 
 def check(root: str, rule_ids: Tuple[str, ...], acks=None,
-          today: Optional[datetime.date] = None) -> Outcome:
+          today: Optional[datetime.date] = None) -> AptCheck:
     """Run `rule_ids` over `root`; findings an [ack] of pyguard.conf holds today are left out,
     and so is a python3-alternatives group that still runs the default interpreter."""
     from ..engine import run
@@ -92,7 +92,7 @@ def check(root: str, rule_ids: Tuple[str, ...], acks=None,
     selected = {rule_id: rules[rule_id] for rule_id in rules if rule_id in rule_ids}
     facts = HookFacts(RootFS(root))
     if not facts.dpkg.present:
-        return Outcome(root, (), (f"{root} has no /var/lib/dpkg/status",))
+        return AptCheck(root, (), (f"{root} has no /var/lib/dpkg/status",))
     report = run(facts, selected)
     today = today or datetime.date.today()
     default = f"/usr/bin/python{facts.defaults.default}"
@@ -104,13 +104,13 @@ def check(root: str, rule_ids: Tuple[str, ...], acks=None,
         if ack is not None and ack.holds(today):
             continue
         kept.append(finding)
-    return Outcome(root, tuple(kept), tuple(p.message for p in report.errors))
+    return AptCheck(root, tuple(kept), tuple(p.message for p in report.errors))
 
 
 # -- what apt shows -----------------------------------------------------------------------------
 
 
-def render_pre(outcome: Outcome, as_root: bool) -> str:
+def render_pre(outcome: AptCheck, as_root: bool) -> str:
     """A few lines on stderr before dpkg runs: what is wrong, what fails, the exact repair."""
     lines = _problems(outcome)
     if not outcome.findings:
@@ -131,7 +131,7 @@ def render_pre(outcome: Outcome, as_root: bool) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def render_post(outcome: Outcome) -> str:
+def render_post(outcome: AptCheck) -> str:
     """After dpkg: one line per problem and the next step, or nothing on a healthy system."""
     lines = _problems(outcome)
     if outcome.findings:
@@ -142,7 +142,7 @@ def render_post(outcome: Outcome) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def _problems(outcome: Outcome) -> List[str]:
+def _problems(outcome: AptCheck) -> List[str]:
     return [f"pyguard: apt hook could not check everything: {printable(p)}"
             for p in outcome.problems]
 
