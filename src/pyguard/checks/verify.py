@@ -74,7 +74,7 @@ def reported_elsewhere(facts: Facts) -> Set[str]:
     sitecustomize modules (conffiles included) that were changed.
     """
     from .extensions import owned_extensions, tag
-    from .hooks import startup_hook
+    from .startup import startup_hook
     from .interpreter import python3_alternatives, python3_link
     from .stray import stray_in_dist_packages
 

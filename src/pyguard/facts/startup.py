@@ -72,7 +72,7 @@ class StartupHook:
 
 
 @dataclass(frozen=True)
-class Hooks:
+class StartupHooks:
     hooks: Tuple[StartupHook, ...]
     """Every start-up hook found, owned and as shipped ones included, in sys.path order."""
 
@@ -99,7 +99,7 @@ def reads_pth(site: SiteDir) -> bool:
     return site.kind in ("debian", "local", "user", "stdlib-dist")
 
 
-def gather_hooks(facts: Facts) -> Hooks:
+def gather_startup_hooks(facts: Facts) -> StartupHooks:
     fs = facts.fs
     found: List[StartupHook] = []
     for site in hook_sites(facts):
@@ -128,7 +128,7 @@ def gather_hooks(facts: Facts) -> Hooks:
                 line = "" if compiled else first_statement(
                     fs.read_text(f"{path}/{init}", limit=1 << 20) or "")
                 found.append(_hook(facts, site, path, name, line, compiled))
-    return Hooks(tuple(found))
+    return StartupHooks(tuple(found))
 
 
 def _skips_hidden(facts: Facts, site: SiteDir) -> bool:

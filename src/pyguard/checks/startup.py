@@ -6,7 +6,7 @@ from typing import Dict, Iterator, Tuple
 
 from ..aside import aside_label
 from ..facts import Facts
-from ..facts.hooks import StartupHook, gather_hooks
+from ..facts.startup import StartupHook, gather_startup_hooks
 from ..facts.sites import DEBIAN_DIST_PACKAGES
 from ..findings import Hit
 
@@ -22,7 +22,7 @@ WHAT = {
 
 def startup_hook(facts: Facts) -> Iterator[Hit]:
     """Hooks no package ships, and hooks that differ from what their package shipped."""
-    hooks = facts.get(gather_hooks).hooks
+    hooks = facts.get(gather_startup_hooks).hooks
     moved_by = _moved_by_other_rules(facts)
     for hook in hooks:
         if hook.as_shipped:
