@@ -1,7 +1,7 @@
 """env-guard-rails: PYTHONPATH, PYTHONHOME, PYTHONSTARTUP, PYTHONUSERBASE set for root or everyone."""
 
 from expected_findings import KEEP, KEPT, commented_out
-from fakeroot_hooks import ROOT_BASHRC, debian_shell_files
+from fakeroot_startup import ROOT_BASHRC, debian_shell_files
 
 PYTHONPATH = ("PYTHONPATH puts its directories before the standard library and Debian's packages "
               "on sys.path, so Debian's own tools import modules from there.")

@@ -1,7 +1,7 @@
 """modified-debian-file: the files of Debian's Python packages are as dpkg unpacked them."""
 
 from fakeroot import FakeRoot
-from fakeroot_hooks import debian_hooks
+from fakeroot_startup import debian_startup_hooks
 
 DIST = "/usr/lib/python3/dist-packages"
 REQUESTS = f"{DIST}/requests/__init__.py"
@@ -110,7 +110,7 @@ def test_deleted_conffile_and_edited_file_of_the_same_package(fake_root, doctor)
 
 
 def test_changed_sitecustomize_conffile_is_left_to_startup_hook(fake_root, doctor):
-    debian_hooks(fake_root)
+    debian_startup_hooks(fake_root)
     fake_root.write(SITECUSTOMIZE, "import evil\n")
     assert [f["rule"] for f in doctor(fake_root)] == ["startup-hook"]
 

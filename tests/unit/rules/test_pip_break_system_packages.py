@@ -1,7 +1,7 @@
 """pip-break-system-packages: PEP 668 switched off in pip's configuration or root's environment."""
 
 from expected_findings import commented_out
-from fakeroot_hooks import ROOT_BASHRC, debian_shell_files
+from fakeroot_startup import ROOT_BASHRC, debian_shell_files
 
 IGNORE = ("makes pip ignore the PEP 668 marker: \"sudo pip install\" writes into the system "
           "interpreter without a word, over the packages Debian manages.")

@@ -1,7 +1,7 @@
 """startup-hook: .pth import lines and sitecustomize/usercustomize modules that Debian did not ship."""
 
 from fakeroot import FakeRoot
-from fakeroot_hooks import debian_hooks
+from fakeroot_startup import debian_startup_hooks
 
 LOCAL = "/usr/local/lib/python3.11/dist-packages"
 DIST = "/usr/lib/python3/dist-packages"
@@ -34,12 +34,12 @@ def test_healthy_root_has_no_findings(fake_root, doctor):
 
 
 def test_debian_sitecustomize_link_and_setuptools_pth_as_shipped_are_fine(fake_root, doctor):
-    debian_hooks(fake_root)
+    debian_startup_hooks(fake_root)
     assert doctor(fake_root) == []
 
 
 def test_trixie_debian_sitecustomize_is_fine(tmp_path, doctor):
-    assert doctor(debian_hooks(FakeRoot.trixie(tmp_path))) == []
+    assert doctor(debian_startup_hooks(FakeRoot.trixie(tmp_path))) == []
 
 
 def test_pth_with_an_import_line_in_usr_local(fake_root, doctor):
@@ -90,7 +90,7 @@ def test_long_line_is_shortened(fake_root, doctor):
 
 
 def test_sitecustomize_in_usr_local_behind_debians(fake_root, doctor):
-    debian_hooks(fake_root)
+    debian_startup_hooks(fake_root)
     path = f"{LOCAL}/sitecustomize.py"
     fake_root.write(path, '# log everything\n\nimport logging; logging.basicConfig(level="DEBUG")\n')
     assert doctor(fake_root) == [
@@ -124,7 +124,7 @@ def test_compiled_usercustomize_and_usercustomize_package(fake_root, doctor):
 
 
 def test_changed_debian_sitecustomize_conffile(fake_root, doctor):
-    debian_hooks(fake_root)
+    debian_startup_hooks(fake_root)
     fake_root.write("/etc/python3.11/sitecustomize.py", "import apport_python_hook\nimport evil\n")
     path = "/usr/lib/python3.11/sitecustomize.py"
     assert doctor(fake_root) == [
@@ -141,7 +141,7 @@ def test_changed_debian_sitecustomize_conffile(fake_root, doctor):
 
 
 def test_debian_sitecustomize_link_pointed_elsewhere(fake_root, doctor):
-    debian_hooks(fake_root)
+    debian_startup_hooks(fake_root)
     path = "/usr/lib/python3.11/sitecustomize.py"
     fake_root.write("/opt/hook.py", "import os\n")
     fake_root.symlink(path, "/opt/hook.py")
@@ -156,7 +156,7 @@ def test_debian_sitecustomize_link_pointed_elsewhere(fake_root, doctor):
 
 
 def test_debian_sitecustomize_link_replaced_by_a_file(fake_root, doctor):
-    debian_hooks(fake_root)
+    debian_startup_hooks(fake_root)
     path = "/usr/lib/python3.11/sitecustomize.py"
     fake_root.write(path, "import site\n")
     assert doctor(fake_root) == [
@@ -170,7 +170,7 @@ def test_debian_sitecustomize_link_replaced_by_a_file(fake_root, doctor):
 
 
 def test_changed_setuptools_pth(fake_root, doctor):
-    debian_hooks(fake_root)
+    debian_startup_hooks(fake_root)
     path = f"{DIST}/distutils-precedence.pth"
     fake_root.write(path, "import os; os.system('id')\n")
     assert doctor(fake_root) == [

@@ -3,8 +3,8 @@
 A pristine Debian ships /usr/lib/python3.X/sitecustomize.py as an absolute link to the conffile
 /etc/python3.X/sitecustomize.py (libpython3.X-minimal), and bookworm's python3-setuptools ships
 /usr/lib/python3/dist-packages/distutils-precedence.pth, whose only line is an import line.
-tests/fakeroot.py leaves both out; `debian_hooks` puts them in, so tests see that Debian's own
-hooks are not reported.
+tests/fakeroot.py leaves both out; `debian_startup_hooks` puts them in, so tests see that Debian's
+own hooks are not reported.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ mesg n 2> /dev/null || true
 """
 
 
-def debian_hooks(root: FakeRoot) -> FakeRoot:
+def debian_startup_hooks(root: FakeRoot) -> FakeRoot:
     """Debian's own sitecustomize link and conffile, and setuptools' .pth, as shipped."""
     v = root.python
     root.install(f"libpython{v}-minimal", multi_arch="same", version="3.11.2-6+deb12u8"
