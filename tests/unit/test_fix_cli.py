@@ -47,7 +47,7 @@ def test_json_plan_of_a_dry_run(fake_root: FakeRoot):
     assert result.returncode == 1
     assert json.loads(result.stdout) == {**doctor, "fix": {
         "dry_run": True, "unavailable": [], "steps": [], "undo": None,
-        "mounted": [],
+        "mounted": [], "restart": [],
         "plan": [{"number": 1, "rule": "pep668-marker", "subject": MARKER,
                   "command": "apt-get install --reinstall -y libpython3.11-stdlib",
                   "note": "restore the marker as shipped", "risk": "safe", "user": "root",

@@ -83,6 +83,11 @@ def run_fix(args: argparse.Namespace) -> int:
     if os.geteuid() != 0:
         return _fail(planned, "pyguard fix changes the system: run it as root (--dry-run shows "
                               "the plan as any user)")
+    from ..fix.processes import lock_holders, lock_message, to_restart
+
+    holders = lock_holders(before.root)
+    if holders:
+        return _fail(planned, lock_message(holders, before.root))
     if not args.yes and not _confirmed(len(plan.steps)):
         return _fail(planned, None)
 
@@ -98,13 +103,15 @@ def run_fix(args: argparse.Namespace) -> int:
             raise
         return _fail(None, f"{type(exc).__name__}: {exc}")
 
+    restart = to_restart(before.root, plan, outcome)
     with slow_work("pyguard: examining the system again"):
         after = examine(args.root, None, command="fix")
     if json_out:
         sys.stdout.write(dumps(render.envelope(plan, outcome, examination_envelope(after), False,
-                                               args.allow_upgrade)))
+                                               args.allow_upgrade, restart)))
         return after.exit_code
-    write("\n" + render.outcome_text(plan, outcome, root_option_text, style), sys.stdout, color)
+    write("\n" + render.outcome_text(plan, outcome, root_option_text, style, restart), sys.stdout,
+          color)
     if after.problem is None:
         from .doctor import print_report
         sys.stdout.write("\nAfterwards:\n")

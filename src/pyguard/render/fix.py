@@ -7,12 +7,13 @@ cannot retitle the terminal or hide a line of the plan root confirms. JSON keeps
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 from ..actions.effects import CHANGES_PACKAGES
 from ..actions.model import as_json
 from ..fix.execute import FixRun, StepResult, tail
 from ..fix.plan import Plan, Step
+from ..fix.processes import Restart
 from ..fix.store import STORE
 from .escape import printable
 from .text import Style, plain
@@ -88,7 +89,9 @@ def step_end(result: StepResult, style: Style = plain) -> str:
     return "\n".join(out) + "\n"
 
 
-def outcome_text(plan: Plan, outcome: FixRun, root_option: str, style: Style = plain) -> str:
+def outcome_text(plan: Plan, outcome: FixRun, root_option: str, style: Style = plain,
+                 restart: Sequence[Restart] = ()) -> str:
+    """What fix did; `restart`: the processes still running files it replaced (on `/`)."""
     lines: List[str] = []
     if outcome.unavailable:
         lines.append(style("Nothing was changed: apt cannot get every package the fix needs.",
@@ -113,12 +116,19 @@ def outcome_text(plan: Plan, outcome: FixRun, root_option: str, style: Style = p
         if record.packages:
             lines.append("Packages unpacked from the archive (undo does not downgrade them): "
                          + printable(", ".join(record.packages)))
+    if restart:
+        lines.append(style("These processes still run the old files:", "warning"))
+        lines += [f"  {r.pid} {printable(r.name)} ({printable(', '.join(r.paths))})"
+                  for r in restart]
+        lines.append("Restart them to run the repaired ones.")
     return "\n".join(lines) + "\n"
 
 
 def envelope(plan: Plan, outcome: Optional[FixRun], final: Dict[str, Any],
-             dry_run: bool, allow_upgrade: Optional[bool] = None) -> Dict[str, Any]:
-    """The doctor envelope of the final state, with the plan and what each step did."""
+             dry_run: bool, allow_upgrade: Optional[bool] = None,
+             restart: Sequence[Restart] = ()) -> Dict[str, Any]:
+    """The doctor envelope of the final state, with the plan, what each step did and the
+    processes still running files it replaced."""
     data = dict(final)
     if "findings" in data:
         data["findings"] = _with_apt_risk(data["findings"], plan)
@@ -132,6 +142,7 @@ def envelope(plan: Plan, outcome: Optional[FixRun], final: Dict[str, Any],
                    "output_tail": tail(r.output)} for r in (outcome.results if outcome else [])],
         "undo": _undo_json(outcome),
         "mounted": list(outcome.mounts) if outcome else [],
+        "restart": [{"pid": r.pid, "name": r.name, "paths": list(r.paths)} for r in restart],
     }
     return data
 
