@@ -61,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv[:1] == ["hooks"] and argv[1:2] in (["pre-invoke"], ["post-invoke"]):
             from .apthooks.run import fast  # apt waits for it: no parser of every command
-            code = fast(argv[1:])
+            from .commands.upgrade_check import record_for_hook
+            code = fast(argv[1:], record_for_hook)
             if code is not None:
                 return code
         args = _parser().parse_args(argv)

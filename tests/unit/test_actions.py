@@ -42,6 +42,12 @@ CATALOG = {
     'stray-in-dist-packages': [('move-aside', 'moves files'), ('keep-copy', 'safe'), ('reinstall', 'safe')],
     'unowned-extension': [('move-aside', 'moves files'), ('reinstall', 'safe')],
     'venv-broken': [('install', 'safe'), ('move-aside', 'moves files'), ('recreate-venv', 'safe')],
+    'orphaned-site': [('install', 'safe'), ('move-aside', 'moves files'), ('recreate-venv', 'safe'),
+                      ('link-programs', 'moves files')],
+    'upgrade-dropped-package': [('install', 'safe')],
+    'upgrade-extension': [('move-aside', 'moves files')],
+    'upgrade-site': [('install', 'safe')],
+    'upgrade-venv': [('install', 'safe')],
 }
 
 

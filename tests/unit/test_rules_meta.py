@@ -36,7 +36,8 @@ def test_rule_files_exist():
     assert [p.name for p in RULE_FILES] == [
         "broken-pip-command.rule", "distutils-hack.rule", "env-guard-rails.rule",
         "extension-abi.rule", "lsb-release-copy.rule", "modified-debian-file.rule",
-        "module-beside-scripts.rule", "other-python3-first.rule", "pep668-marker.rule",
+        "module-beside-scripts.rule", "orphaned-site.rule", "other-python3-first.rule",
+        "pep668-marker.rule",
         "pip-break-system-packages.rule", "pip-in-usr-local.rule", "python-dpkg-interrupted.rule",
         "python-unversioned-link.rule", "python3-alternatives.rule",
         "python3-distutils-missing.rule", "python3-link.rule", "python3-pip-missing.rule",
@@ -44,7 +45,8 @@ def test_rule_files_exist():
         "shadowed-debian-module-user.rule",
         "shadowed-debian-module.rule", "site-packages-dir.rule", "stale-rtupdate-hook.rule",
         "startup-hook.rule", "stray-in-dist-packages.rule", "unowned-extension.rule",
-        "venv-broken.rule",
+        "upgrade-dropped-package.rule", "upgrade-extension.rule", "upgrade-site.rule",
+        "upgrade-venv.rule", "venv-broken.rule",
     ]
 
 

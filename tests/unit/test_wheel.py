@@ -27,7 +27,8 @@ def test_the_wheel_holds_every_rule_file(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         packaged = {Path(n).name: archive.read(n) for n in archive.namelist()
                     if n.startswith("pyguard/rules/")}
-    assert packaged == {p.name: p.read_bytes() for p in (PROJECT / "rules").glob("*.rule")}
+    assert packaged == {p.name: p.read_bytes() for p in (PROJECT / "rules").iterdir()
+                        if p.suffix in (".rule", ".deb822")}  # the rules and the release table
 
 
 def test_an_installed_wheel_finds_its_rules(wheel: Path, tmp_path: Path) -> None:

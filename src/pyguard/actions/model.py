@@ -276,14 +276,35 @@ class RecreateVenv:
         return Effects(creates=(self.venv,), user=self.user)
 
 
+@dataclass(frozen=True)
+class LinkPrograms:
+    """Put programs back where pip had written them, as links to their copies in a venv that
+    now holds their projects (a site left behind by a release upgrade, rebuilt as a venv)."""
+
+    venv: str
+    programs: Tuple[str, ...]
+    """Where each link goes (/usr/local/bin/NAME); it leads to VENV/bin/NAME."""
+    user: str = ROOT_USER
+
+    kind = "link-programs"
+
+    def command(self) -> str:
+        return " && ".join(as_user(self.user, _q(("ln", "-sfn", f"{self.venv}/bin/"
+                                                   + p.rsplit("/", 1)[-1], p)))
+                           for p in self.programs)
+
+    def effects(self) -> Effects:
+        return Effects(replaces=self.programs, user=self.user)
+
+
 Action = Union[Reinstall, Install, MoveAside, KeepCopy, CommentOut, Append, Relink,
-               RemoveAlternative, RemoveDiversion, ConfigurePending, RecreateVenv]
+               RemoveAlternative, RemoveDiversion, ConfigurePending, RecreateVenv, LinkPrograms]
 
 KINDS: Dict[str, type] = {cls.kind: cls for cls in (
     Reinstall, Install, MoveAside, KeepCopy, CommentOut, Append, Relink, RemoveAlternative,
-    RemoveDiversion, ConfigurePending, RecreateVenv)}
+    RemoveDiversion, ConfigurePending, RecreateVenv, LinkPrograms)}
 
-OWNED = (MoveAside, KeepCopy, CommentOut, Append, RecreateVenv)
+OWNED = (MoveAside, KeepCopy, CommentOut, Append, RecreateVenv, LinkPrograms)
 """Actions on files that someone other than root may control: they carry `user`."""
 
 

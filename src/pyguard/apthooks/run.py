@@ -13,7 +13,7 @@ from typing import List, Optional
 HOOKS = ("pre-invoke", "post-invoke")
 
 
-def fast(argv: List[str]) -> Optional[int]:
+def fast(argv: List[str], record=None) -> Optional[int]:
     """Run the hook argv names (argv[0] is the hook), or None when argv is anything but the
     plain hook command line (--help, a mistake): the full parser then deals with it."""
     if not argv or argv[0] not in HOOKS:
@@ -30,12 +30,13 @@ def fast(argv: List[str]) -> Optional[int]:
             value, rest = rest[1], rest[1:]
         options[name] = value
         rest = rest[1:]
-    return hook(argv[0], options["--root"] or "/", options["--config"])
+    return hook(argv[0], options["--root"] or "/", options["--config"], record)
 
 
-def hook(action: str, root: str, config_path: Optional[str]) -> int:
-    """Speak on stderr only when Python is broken; always exit 0, so that even a hand-written
-    apt.conf line without `|| true` cannot make apt fail."""
+def hook(action: str, root: str, config_path: Optional[str], record=None) -> int:
+    """Speak on stderr only when Python is broken or a release upgrade ahead breaks something;
+    always exit 0, so that even a hand-written apt.conf line without `|| true` cannot make apt
+    fail. `record` keeps the snapshots before an upgrade (pyguard.apthooks.upgrade)."""
     from .. import config as config_module
 
     try:
@@ -61,7 +62,23 @@ def hook(action: str, root: str, config_path: Optional[str]) -> int:
         text = (f"pyguard: apt hook could not check: {type(exc).__name__}: {exc} "
                 "(pyguard doctor says more)\n")
     _say(text)
+    if action == "pre-invoke":
+        _say(_upgrade_warning(root, config, record))
     return 0
+
+
+def _upgrade_warning(root: str, config, record) -> str:
+    """What a release upgrade ahead breaks (pyguard.apthooks.upgrade); its own failure is said
+    apart, so it never hides what the check above found."""
+    try:
+        from .upgrade import warning
+
+        return warning(root, config, record)
+    except Exception as exc:
+        if os.environ.get("PYGUARD_DEBUG"):
+            raise
+        return (f"pyguard: apt hook could not check the release upgrade ahead: "
+                f"{type(exc).__name__}: {exc} (pyguard upgrade-check says more)\n")
 
 
 def _say(text: str) -> None:

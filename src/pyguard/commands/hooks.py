@@ -96,5 +96,6 @@ def _config_note(path) -> str:
 
 def run_hook(args: argparse.Namespace) -> int:
     from ..apthooks.run import hook
+    from .upgrade_check import record_for_hook
 
-    return hook(args.action, args.root, args.config)
+    return hook(args.action, args.root, args.config, record_for_hook)

@@ -42,6 +42,7 @@ PROVIDED_BY_VENV = frozenset(("pip", "setuptools"))
 """What `python3 -m venv` installs itself (ensurepip); never pinned when a venv is remade."""
 VERSION = re.compile(r"(3\.\d+)(?:\.\d+)?")
 SITE_LIB = re.compile(r"python(3\.\d+)")
+HASH = re.compile(r"(?:sha256|sha384|sha512)=[0-9a-f]{32,128}")
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,9 @@ class VenvPackage:
     requirement: str
     """One pip argument that installs it again: NAME==VERSION, --editable=DIR for an editable
     install of a directory outside the venv, NAME @ git+URL@COMMIT for a VCS install."""
+    hash: str = ""
+    """The archive's hash as pip recorded it for a project installed from a URL (PEP 610
+    archive_info, "sha256=HEX"); empty when pip recorded none (installs from an index)."""
 
 
 @dataclass(frozen=True)
@@ -254,10 +258,34 @@ def read_packages(fs: RootFS, dpkg: DpkgDatabase, site: str, venv: str) -> Tuple
         dist = read_distribution(fs, dpkg, site, f"{site}/{entry}")
         if dist is None or not dist.name:
             continue
-        requirement = _direct_requirement(fs, f"{site}/{entry}", dist.name, venv)
-        out.append(VenvPackage(dist.name, dist.version, dist.installer,
-                               requirement or f"{dist.name}=={dist.version}"))
+        out.append(package_of(fs, dist, venv))
     return tuple(sorted(out, key=lambda p: normalize(p.name)))
+
+
+def package_of(fs: RootFS, dist, prefix: str) -> VenvPackage:
+    """An installed project (a facts.sites.Distribution) and how pip installs it again; an
+    editable source below `prefix` (the venv, ~/.local) goes aside with it and is not named."""
+    requirement = _direct_requirement(fs, dist.metadata, dist.name, prefix)
+    return VenvPackage(dist.name, dist.version, dist.installer,
+                       requirement or f"{dist.name}=={dist.version}",
+                       _archive_hash(fs, dist.metadata))
+
+
+def _archive_hash(fs: RootFS, metadata: str) -> str:
+    """"sha256=HEX" of the archive a project was installed from, as PEP 610 records it."""
+    text = fs.read_text(f"{metadata}/direct_url.json", limit=1 << 16)
+    try:
+        info = json.loads(text).get("archive_info") if text else None
+    except (ValueError, AttributeError):
+        return ""
+    if not isinstance(info, dict):
+        return ""
+    hashes = info.get("hashes")
+    if isinstance(hashes, dict) and isinstance(hashes.get("sha256"), str):
+        value = "sha256=" + hashes["sha256"]
+    else:
+        value = info.get("hash") if isinstance(info.get("hash"), str) else ""
+    return value if HASH.fullmatch(value) else ""
 
 
 def _direct_requirement(fs: RootFS, metadata: str, name: str, venv: str) -> str:

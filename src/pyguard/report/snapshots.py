@@ -28,7 +28,7 @@ import os
 import time
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from ..facts.snapshots import FORMAT, read_host_file, snapshot_dir, snapshot_name
+from ..facts.snapshots import FORMAT, SITE_KIND, read_host_file, snapshot_dir, snapshot_name
 
 PRUNE_AFTER_DAYS = 90
 DAY = 86400
@@ -55,11 +55,64 @@ def encode(venv: Any, root: str, now: float) -> bytes:
         "include_system_site_packages": venv.system_site_packages,
         "interpreter": venv.interpreter_target,
         "site_packages": list(venv.site_packages),
-        "packages": [{"name": p.name, "version": p.version, "installer": p.installer,
-                      "requirement": p.requirement} for p in venv.packages],
+        "packages": _packages(venv.packages),
         "requirements": list(venv.requirements),
     }
     return (json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=True) + "\n").encode("ascii")
+
+
+def _packages(packages: Iterable[Any]) -> List[Dict[str, str]]:
+    """Each project as the snapshot keeps it; `hash` only where pip recorded one, so that
+    snapshots without hashes read as before."""
+    out = []
+    for p in packages:
+        entry = {"name": p.name, "version": p.version, "installer": p.installer,
+                 "requirement": p.requirement}
+        if p.hash:
+            entry["hash"] = p.hash
+        out.append(entry)
+    return out
+
+
+def encode_site(installation: Any, root: str, now: float) -> bytes:
+    """What pip installed in a site outside any venv (pyguard.facts.installs.Installation) as
+    its snapshot: the venv snapshot's format with kind "site" and the site instead of a venv."""
+    doc: Dict[str, Any] = {
+        "format": FORMAT,
+        "kind": SITE_KIND,
+        "root": root,
+        "site": installation.site.path,
+        "user": installation.site.user or "root",
+        "time": now,
+        "date": _day(now),
+        "python": installation.version,
+        "packages": _packages(installation.packages),
+        "requirements": list(installation.requirements),
+        "programs": [p.path for p in installation.programs],
+    }
+    return (json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=True) + "\n").encode("ascii")
+
+
+def record_sites(installations: Iterable[Any], directory: str, root: str,
+                 now: Optional[float] = None) -> List[str]:
+    """Write a snapshot of each installation outside a venv into `directory`, beside the venvs'
+    (record() keeps them while the site exists and prunes them as it prunes those)."""
+    from .state import write_atomically
+
+    now = time.time() if now is None else now
+    try:
+        os.makedirs(directory, mode=DIR_MODE, exist_ok=True)
+    except OSError as exc:
+        return [f"pyguard: cannot keep snapshots in {directory}: {exc.strerror or exc}"]
+    messages = []
+    for installation in installations:
+        path = os.path.join(directory, snapshot_name(installation.site.path))
+        try:
+            write_atomically(path, encode_site(installation, root, now), FILE_MODE)
+        except OSError as exc:
+            messages.append(f"pyguard: cannot write the snapshot of {installation.site.path} in "
+                            f"{directory}: {exc.strerror or exc}")
+    return messages
 
 
 def record(fs: Any, venvs: Iterable[Any], directory: str, root: str,
@@ -104,8 +157,9 @@ def record(fs: Any, venvs: Iterable[Any], directory: str, root: str,
         if name in written or not name.endswith(".json") or name.startswith("."):
             continue
         data = read_host_file(path)
-        venv_path = _venv_of(data)
-        if name in found or (venv_path and fs.is_file(f"{venv_path}/pyvenv.cfg")):
+        venv_path, site_path = _venv_of(data), _site_of(data)
+        if name in found or (venv_path and fs.is_file(f"{venv_path}/pyvenv.cfg")) or \
+                (site_path and fs.is_dir(site_path)):
             with contextlib.suppress(OSError):
                 os.utime(path, (now, now))  # seen to exist today
             continue
@@ -129,13 +183,36 @@ def _venv_of(data: Optional[bytes]) -> str:
     return venv if isinstance(venv, str) and venv.startswith("/") else ""
 
 
+def _site_of(data: Optional[bytes]) -> str:
+    """The site directory a site snapshot names, "" for anything else."""
+    try:
+        doc = json.loads(data.decode("utf-8")) if data is not None else None
+    except (UnicodeDecodeError, ValueError):
+        return ""
+    if not isinstance(doc, dict) or doc.get("kind") != SITE_KIND:
+        return ""
+    site = doc.get("site")
+    return site if isinstance(site, str) and site.startswith("/") else ""
+
+
 def record_root(root: str, configured_roots: Optional[Tuple[str, ...]],
                 state_directory: str) -> List[str]:
-    """Scan `root` for venvs as the venv rule does and record the healthy ones (report runs)."""
+    """Scan `root` for venvs as the venv rule does and record the healthy ones, and what pip
+    installed outside venvs for a Python the system still runs (report runs, upgrade-check)."""
     from ..facts.dpkg import DpkgDatabase
+    from ..facts.installs import find_installations, left_behind
+    from ..facts.python import read_defaults
     from ..facts.venvs import find_venvs, venv_roots
     from ..rootfs import RootFS
 
     fs = RootFS(root)
-    venvs = find_venvs(fs, DpkgDatabase(fs), venv_roots(configured=configured_roots))
-    return record(fs, venvs, snapshot_dir(state_directory, fs.root), fs.root)
+    dpkg = DpkgDatabase(fs)
+    venvs = find_venvs(fs, dpkg, venv_roots(configured=configured_roots))
+    directory = snapshot_dir(state_directory, fs.root)
+    messages = record(fs, venvs, directory, fs.root)
+    if not os.path.isdir(directory):
+        return messages  # record() said why
+    default = read_defaults(fs).default
+    kept = [i for i in find_installations(fs, dpkg)
+            if i.version == default or not left_behind(fs, dpkg, i.version)]
+    return messages + record_sites(kept, directory, fs.root)
