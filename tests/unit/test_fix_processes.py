@@ -173,7 +173,7 @@ Map = namedtuple("Map", "addr perms path rss")
 OpenFile = namedtuple("OpenFile", "path fd")
 
 
-def test_processes_gone_or_hidden_are_skipped_and_pyguard_itself_is_not_named(monkeypatch):
+def test_processes_gone_hidden_or_in_another_root_are_skipped_and_pyguard_is_not_named(monkeypatch):
     old = processes.old_files(["/usr/local/lib/python3.11/dist-packages/numpy"],
                               ["/usr/bin/python3.11"])
     stale = "/usr/local/lib/python3.11/dist-packages/numpy/core.so"
@@ -187,9 +187,11 @@ def test_processes_gone_or_hidden_are_skipped_and_pyguard_itself_is_not_named(mo
         FakeProcess(3, "gone", error=psutil.NoSuchProcess),
         FakeProcess(30, "app\x1b[2J", maps=maps),
         FakeProcess(20, "gunicorn", maps=maps[1:]),
+        FakeProcess(40, "in-a-container", maps=maps),
     ]))
     replaced = {stale, "/usr/bin/python3.11"}
     monkeypatch.setattr(processes, "_replaced", lambda pid, addr, path: path in replaced)
+    monkeypatch.setattr(processes, "_same_root", lambda pid, own: pid != 40)
     assert still_running(old) == (
         Restart(20, "gunicorn", ("/usr/bin/python3.11",)),
         Restart(30, "app\x1b[2J", ("/usr/bin/python3.11", stale)),

@@ -173,13 +173,15 @@ def to_restart(root: str, plan: "Plan", run: "FixRun") -> Tuple[Restart, ...]:
 def still_running(old: Callable[[str], bool], own_pid: Optional[int] = None
                   ) -> Tuple[Restart, ...]:
     """Every process (but this one) that maps a file for which `old(path)` holds and that is no
-    longer the file at that path: deleted, moved aside, or replaced by a new inode."""
+    longer the file at that path: deleted, moved aside, or replaced by a new inode. Processes
+    in another root (a container, a chroot) are left out: their paths name their own files."""
     import psutil
 
     own_pid = os.getpid() if own_pid is None else own_pid
+    own_root = _stat("/")
     found = []
     for proc in psutil.process_iter():
-        if proc.pid == own_pid:
+        if proc.pid == own_pid or not _same_root(proc.pid, own_root):
             continue
         try:
             maps = proc.memory_maps(grouped=False)
@@ -191,6 +193,12 @@ def still_running(old: Callable[[str], bool], own_pid: Optional[int] = None
         except psutil.Error:  # gone, a zombie, or a kernel thread: nothing to restart
             continue
     return tuple(sorted(found, key=lambda r: r.pid))
+
+
+def _same_root(pid: int, own_root: Optional[os.stat_result]) -> bool:
+    root = _stat(f"/proc/{pid}/root")
+    return root is not None and own_root is not None and \
+        (root.st_dev, root.st_ino) == (own_root.st_dev, own_root.st_ino)
 
 
 def _replaced(pid: int, addr: str, path: str) -> bool:
