@@ -66,10 +66,15 @@ def apt_lists(root: FakeRoot, codename: str, stanzas: Sequence[Stanza], host: st
     return path
 
 
-def trixie_lists(root: FakeRoot, extra: Sequence[Stanza] = ()) -> str:
-    """bookworm's sources pointed at trixie, after `apt update`: the old lists are gone."""
+def clear_lists(root: FakeRoot) -> None:
+    """What `apt update` does to the lists of sources no longer named."""
     for name in root.host(LISTS).glob("*") if root.host(LISTS).is_dir() else ():
         name.unlink()
+
+
+def trixie_lists(root: FakeRoot, extra: Sequence[Stanza] = ()) -> str:
+    """bookworm's sources pointed at trixie, after `apt update`: the old lists are gone."""
+    clear_lists(root)
     kept = tuple((p, "2.0-1", "all", "") for p in (
         "python3-apt", "python3-gi", "python3-requests", "python3-urllib3", "python3-six",
         "python3-setuptools", "python3-pip"))
@@ -77,6 +82,7 @@ def trixie_lists(root: FakeRoot, extra: Sequence[Stanza] = ()) -> str:
 
 
 def bookworm_lists(root: FakeRoot) -> str:
+    clear_lists(root)
     kept = tuple((p, "1.0-1", "all", "") for p in (
         "python3-apt", "python3-gi", "python3-requests", "python3-urllib3", "python3-six",
         "python3-distutils", "python3-lib2to3"))
@@ -119,8 +125,7 @@ def jammy(tmp_path) -> FakeRoot:
 
 def noble_lists(root: FakeRoot) -> str:
     """jammy's sources pointed at noble (do-release-upgrade disables the PPA)."""
-    for name in root.host(LISTS).glob("*"):
-        name.unlink()
+    clear_lists(root)
     kept = tuple((p, "2.0-1", "all", "") for p in ("python3-setuptools", "python3-six"))
     return apt_lists(root, "noble", python3_stanzas("3.12.3-0ubuntu2", "3.12") + kept,
                      host=UBUNTU, origin="Ubuntu")

@@ -2,8 +2,8 @@
 
 import pytest
 
-from pyguard.actions.model import (Append, CommentOut, ConfigurePending, Install, MoveAside,
-                                   RecreateVenv, Reinstall, Relink, RemoveAlternative,
+from pyguard.actions.model import (Append, CommentOut, ConfigurePending, Install, LinkPrograms,
+                                   MoveAside, RecreateVenv, Reinstall, Relink, RemoveAlternative,
                                    RemoveDiversion, as_json)
 from pyguard.actions.shell import for_person
 from pyguard.actions.template import TemplateError, parse_line
@@ -116,6 +116,25 @@ def test_files_a_user_controls_are_handled_by_her_own_processes():
         "runuser -u alice -- /usr/bin/python3 -m venv --system-site-packages /srv/app && "
         "runuser -u alice -- /srv/app/bin/python -m pip install --no-cache-dir six==1.16.0 "
         "--editable=/srv/app-src")
+
+
+def test_programs_are_linked_back_into_the_venv_that_now_holds_their_projects():
+    links = LinkPrograms("/opt/venvs/usr-local-python3.11", ("/usr/local/bin/localtool",
+                                                              "/usr/local/bin/other"))
+    assert links.command() == (
+        "ln -sfn /opt/venvs/usr-local-python3.11/bin/localtool /usr/local/bin/localtool && "
+        "ln -sfn /opt/venvs/usr-local-python3.11/bin/other /usr/local/bin/other")
+    theirs = LinkPrograms("/home/alice/.venvs/user-site-python3.11",
+                          ("/home/alice/.local/bin/tool",), "alice")
+    assert theirs.command() == (
+        "runuser -u alice -- ln -sfn /home/alice/.venvs/user-site-python3.11/bin/tool "
+        "/home/alice/.local/bin/tool")
+    effects = theirs.effects()
+    assert (effects.replaces, effects.user, effects.risk) == (
+        ("/home/alice/.local/bin/tool",), "alice", "moves files")
+    assert as_json(theirs) == {"kind": "link-programs",
+                               "venv": "/home/alice/.venvs/user-site-python3.11",
+                               "programs": ["/home/alice/.local/bin/tool"], "user": "alice"}
 
 
 def test_effects_say_what_is_touched_who_runs_it_and_the_risk():
