@@ -256,13 +256,23 @@ class RootFS:
     def open_parent(self, path: str) -> Tuple[int, str]:
         """(a new O_PATH descriptor of the directory holding `path`, the final name), the final
         name not followed: for creating, replacing or removing exactly that entry, which no
-        later swap of a parent can move elsewhere. Raises OSError."""
+        later swap of a parent can move elsewhere. Raises OSError.
+
+        As systemd's CHASE_SAFE: a way that a user controls may not lead where she does not
+        (her `x -> /etc` in her home): whoever could steer the way must control where it ends,
+        else EPERM. Undo restoring her file, or the store keeping it, then cannot be sent into
+        root's tree however she rearranges hers."""
         resolved = self.resolve(path, follow_last=False)
         if resolved is None:
             raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), path)
         parent, name = _parent(resolved)
         if name is None:
             raise OSError(errno.EISDIR, "the root itself has no parent", path)
+        way = self.control(path.rstrip("/").rsplit("/", 1)[0] or "/")
+        end = self.control(parent)
+        if not way.uids <= end.uids:
+            raise OSError(errno.EPERM, "a link a user controls leads out of what she controls",
+                          path)
         with self._lock:
             return os.dup(self._dir_fd(parent)), name
 

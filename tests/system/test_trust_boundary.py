@@ -223,3 +223,31 @@ def test_a_swapped_directory_never_leads_root_outside_her_tree(real_root) -> Non
     for manifest in root.host("/var/lib/pyguard/undo").glob("*/manifest.json"):
         kept = [e["path"] for e in json.loads(manifest.read_text())["entries"]]
         assert all(p.startswith("/home/alice/") for p in kept), kept
+
+
+def test_undo_never_follows_a_link_she_put_where_her_files_were(real_root) -> None:
+    """Her moved-aside `shadow` file must not come back through her site turned into /etc."""
+    root = real_root("bookworm")
+    v = version_of(root)
+    add_alice(root)
+    make_wheel(root.host("/tmp/wheels"), "six", "1.17.0",
+               {"six.py": "'''six'''\n", "shadow": "root::19000:0:99999:7:::\n"})
+    root.run("chmod -R a+rX /tmp/wheels")
+    as_alice(root, "python3 -m pip install --user --break-system-packages --no-index "
+                   "/tmp/wheels/six-1.17.0-py3-none-any.whl")
+    site = f"/home/alice/.local/lib/python{v}/site-packages"
+    before = fingerprint(root)
+    code, envelope = doctor(root)
+    assert [f["paths"] for f in envelope["findings"]] == [
+        [f"{site}/six-1.17.0.dist-info", f"{site}/six.py", f"{site}/shadow"]]
+    fixed = pyguard(root, "fix", "--yes")
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    as_alice(root, f"mv {site} {site}.old && ln -s /etc {site}")
+    undone = pyguard(root, "undo", "--yes")
+    assert fingerprint(root) == before
+    first, *refused = undone.stderr.splitlines()
+    assert (undone.returncode, first.split(" (still kept")[0]) == (3, (
+        "pyguard undo: not put back, because a link now leads from where they were into what "
+        "their owner does not control"))
+    assert f"  {site}/shadow" in refused
+    assert all(line.startswith(f"  {site}/") for line in refused), refused

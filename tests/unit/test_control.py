@@ -126,3 +126,33 @@ def test_answers_are_cached_per_directory(root):
     os.chown(root / "home/alice/.local/lib", 0, 0)
     assert (first, fs.control("/home/alice/.local/lib/b")) == (
         Control(frozenset({ALICE}), False), Control(frozenset({ALICE}), False))
+
+
+def test_open_parent_refuses_a_way_a_user_steers_into_what_she_does_not_control(tmp_path):
+    """Her link in her home to /etc: undo or the store must not write or read there."""
+    import errno as _errno
+    import os as _os
+
+    from pyguard.rootfs import RootFS
+
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    (root / "home/alice/site").mkdir(parents=True)
+    (root / "home/alice/own").mkdir()
+    _os.symlink("/etc", root / "home/alice/site/evil")
+    _os.symlink("../own", root / "home/alice/site/mine")
+    for path in ("home/alice", "home/alice/site", "home/alice/own", "home/alice/site/evil",
+                 "home/alice/site/mine"):
+        _os.lchown(root / path, 1000, 1000)
+    with RootFS(str(root)) as fs:
+        try:
+            fs.open_parent("/home/alice/site/evil/shadow")
+        except OSError as exc:
+            assert exc.errno == _errno.EPERM
+        else:
+            raise AssertionError("followed her link into /etc")
+        fd, name = fs.open_parent("/home/alice/site/mine/six.py")  # her own place: fine
+        _os.close(fd)
+        fd, name = fs.open_parent("/etc/shadow")  # root's own way: fine
+        _os.close(fd)
+        assert name == "shadow"

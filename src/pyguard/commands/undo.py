@@ -59,14 +59,19 @@ def run_undo(args: argparse.Namespace) -> int:
         safety, changed = store.restore(record)
     except (StoreError, OSError) as exc:
         return _fail(str(exc))
-    sys.stdout.write(put_back(len(changed), kept) + "\n")
+    sys.stdout.write(put_back(len(changed), kept - len(safety.refused)) + "\n")
+    if safety.refused:
+        sys.stderr.write("pyguard undo: not put back, because a link now leads from where they "
+                         "were into what their owner does not control (still kept in "
+                         f"{STORE}/{record.id}):\n" + "".join(f"  {printable(p)}\n"
+                                                            for p in safety.refused))
     from ..render.packages import undo_lines
 
     for line in undo_lines(record.package_changes(), record.packages, len(stay)):
         sys.stdout.write(printable(line) + "\n")
     if safety.entries:
         sys.stdout.write(f"What was there before this undo is kept in {STORE}/{safety.id}.\n")
-    return 0
+    return 3 if safety.refused else 0
 
 
 def put_back(changed: int, kept: int) -> str:

@@ -80,6 +80,9 @@ class Record:
     state: str = "running"
     """running, done, failed, interrupted; undone once put back."""
     undone_by: str = ""
+    refused: List[str] = field(default_factory=list)
+    """Of an undo: the paths it did not put back because the way there now leads out of what
+    the user who controls it controls (RootFS.open_parent); they stay kept in the fix's record."""
 
     def package_changes(self) -> List[Tuple[str, str, str]]:
         """(name, version before the fix, version after; '' removed) of each package the fix
@@ -276,6 +279,8 @@ class Store:
         safety = self.new_record(f"pyguard undo {record.id}", prefix="undo-")
         self._clear_grown_trees(record, safety)
         stay = {e.path for e in self.superseded(record)}
+        safety.refused = [e.path for e in record.entries if not self._reachable(e.path)]
+        stay.update(safety.refused)
         changed = [e for e in record.entries if e.path not in stay and not self._matches(e)]
         self.keep(safety, [e.path for e in changed if e.type != "dir"], step=1)
         # Directories first (parents before children), then their contents, then directory
@@ -284,15 +289,27 @@ class Store:
         for entry in ordered:
             if entry in changed or (entry.type == "dir" and entry.path not in stay):
                 self._put_back(record, entry)
-        for entry in sorted((e for e in record.entries if e.type == "dir"),
+        for entry in sorted((e for e in record.entries if e.type == "dir" and e.path not in stay),
                             key=lambda e: -e.path.count("/")):
             with parent(self.root, entry.path) as (dir_fd, name):
                 self._set_meta(dir_fd, name, entry)
         safety.state = "done"
         self.save(safety)
+        if safety.refused:
+            return safety, changed  # the rest stays to be put back once the way is safe again
         record.state, record.undone_by = "undone", safety.id
         self.save(record)
         return safety, changed
+
+    def _reachable(self, inside: str) -> bool:
+        """Whether the way to `inside` is one pyguard may write through (not EPERM)."""
+        try:
+            with parent(self.root, inside):
+                return True
+        except PermissionError:
+            return False
+        except OSError:
+            return True  # missing parents are made; other errors surface where they happen
 
     def superseded(self, record: Record) -> List[Entry]:
         """Kept files that were exactly what dpkg had recorded for a package the fix upgraded
