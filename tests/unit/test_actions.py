@@ -174,6 +174,12 @@ def test_a_line_whose_keys_have_no_value_is_left_out_and_optional_fields_take_de
         Reinstall(("python3-minimal", "python3.11-minimal"))]
 
 
+def test_when_makes_a_line_without_values_optional():
+    line = parse_line("configure-pending when={pending}", "x.rule")
+    assert (line.fill({"pending": "yes"}, ROOT_ONLY), line.fill({"pending": ""}, ROOT_ONLY)) == (
+        [ConfigurePending()], [])
+
+
 def test_actions_are_split_by_who_controls_each_path_and_nobody_acts_on_what_anyone_controls():
     owners = {"/usr/local/x": "root", "/home/alice/x": "alice", "/home/alice": "alice",
               "/srv/app": "alice", "/srv": "root", "/tmp/shared": None}

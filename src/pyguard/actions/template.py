@@ -3,7 +3,8 @@
 VALUE is literal text (commas separate the items of a list: `packages=python3-minimal,python3-venv`),
 `{key}` (the evidence value as it is: a tuple stays a list of paths or packages) or text around
 `{key}` (`python{default}`). A line whose keys have no value in a finding is left out: an optional
-step; `{key?}` marks an optional field, which takes its default when the key has no value. Who an action runs as is no rule's business: the engine
+step; `{key?}` marks an optional field, which takes its default when the key has no value, and
+`when={key}` makes a line whose action needs no value from the finding optional all the same. Who an action runs as is no rule's business: the engine
 asks who controls each path it names (`owner_of`), and splits the action so that each part runs
 as the one user who controls it; a path that no single user controls is never acted on.
 """
@@ -24,6 +25,8 @@ OwnerOf = Callable[[str], Optional[str]]
 
 DERIVED = ("user", "keep_top", "versions")
 """Fields the engine and fix fill in, never a rule."""
+WHEN = "when"
+"""Not a field: `when={key}` applies the line only where the finding has a value for key."""
 
 
 class TemplateError(ValueError):
@@ -48,7 +51,7 @@ class ActionTemplate:
         if any(not evidence.get(key) for key in self._keys() if not key.endswith("?")):
             return []
         values = {name: _value(text, evidence) for name, text in self.fields
-                  if not (text.endswith("?}") and not evidence.get(text[1:-2]))}
+                  if name != WHEN and not (text.endswith("?}") and not evidence.get(text[1:-2]))}
         cls = KINDS[self.kind]
         typed = {f.name: _typed(f.type, values[f.name]) for f in fields(cls) if f.name in values}
         action = cls(**typed)
@@ -80,7 +83,7 @@ def parse_line(line: str, source: str) -> ActionTemplate:
         raise TemplateError(f"{source}: unknown repair action {words[0] if words else ''!r} "
                             f"(known: {', '.join(sorted(KINDS))})")
     kind = words[0]
-    allowed = set(field_names(kind)) - set(DERIVED)
+    allowed = set(field_names(kind)) - set(DERIVED) | {WHEN}
     pairs = []
     for word in words[1:]:
         name, sep, value = word.partition("=")

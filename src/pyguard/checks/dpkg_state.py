@@ -38,7 +38,7 @@ def interrupted_python_packages(facts: Facts) -> Iterator[Hit]:
 def stale_rtupdate_hooks(facts: Facts) -> Iterator[Hit]:
     """rtupdate hooks no installed package owns: python3's postinst still runs them."""
     progress = facts.get(gather_dpkg_progress)
-    configure = "-a" if _configure_can_finish(facts, progress) else ""
+    configure = "yes" if _configure_can_finish(facts, progress) else ""
     for hook in progress.hooks:
         if hook.owners or not hook.executable:
             continue  # python3's postinst skips hooks that are not executable
