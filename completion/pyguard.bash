@@ -8,6 +8,11 @@ _pyguard_rules()
     done | sed 's|.*/||; s|\.rule$||' | sort -u
 }
 
+_pyguard_releases()
+{
+    sed -n 's/^Release: *//p' /usr/share/pyguard/rules/releases.deb822 2>/dev/null
+}
+
 _pyguard()
 {
     local cur prev words cword
@@ -17,7 +22,7 @@ _pyguard()
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
             --root | --format | --only | --output | --config | --state-dir | --venv-root | \
-                --interpreter | --pythonpath)
+                --interpreter | --pythonpath | --to)
                 ((i++)) ;;
             -*) ;;
             *)
@@ -40,6 +45,9 @@ _pyguard()
         --only)
             COMPREPLY=($(compgen -W "$(_pyguard_rules)" -- "$cur"))
             return ;;
+        --to)
+            COMPREPLY=($(compgen -W "$(_pyguard_releases)" -- "$cur"))
+            return ;;
         --format)
             case $command in
                 report) COMPREPLY=($(compgen -W "text json prometheus nagios" -- "$cur")) ;;
@@ -51,7 +59,7 @@ _pyguard()
     local opts
     case $command in
         "")
-            COMPREPLY=($(compgen -W "doctor explain rules report venvs fix undo guard hooks pip --help --version" -- "$cur"))
+            COMPREPLY=($(compgen -W "doctor explain rules report venvs upgrade-check fix undo guard hooks pip --help --version" -- "$cur"))
             return ;;
         doctor) opts="--root --format --only --help" ;;
         explain)
@@ -63,6 +71,7 @@ _pyguard()
         rules) opts="--help" ;;
         report) opts="--root --format --output --config --state-dir --help" ;;
         venvs) opts="--root --venv-root --format --help" ;;
+        upgrade-check) opts="--root --to --format --no-record --state-dir --help" ;;
         fix) opts="--root --only --dry-run --yes --allow-upgrade --no-allow-upgrade --format --help" ;;
         undo)
             if [[ -z $action && $cur != -* ]]; then

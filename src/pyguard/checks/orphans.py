@@ -13,7 +13,8 @@ from typing import Iterator
 
 from ..aside import aside_label
 from ..facts import Facts
-from ..facts.installs import Installation, gather_installations, left_behind
+from ..facts.installs import (Installation, left_behind, read_installation,
+                               site_dirs_on_disk)
 from ..facts.snapshots import find_site_snapshot
 from ..facts.sites import normalize
 from ..facts.venvs import PROVIDED_BY_VENV
@@ -32,11 +33,12 @@ def orphaned_site(facts: Facts) -> Iterator[Hit]:
         return
     running = {default, facts.python3.version or default}
     no_ensurepip = not facts.fs.is_dir(f"/usr/lib/python{default}/ensurepip")
-    for installation in facts.get(gather_installations):
-        if installation.version in running:
+    for site_dir in site_dirs_on_disk(facts.fs):  # read only the sites of other Pythons
+        if site_dir.version in running:
             continue
-        why = left_behind(facts.fs, facts.dpkg, installation.version)
-        if not why:
+        installation = read_installation(facts.fs, facts.dpkg, site_dir)
+        why = left_behind(facts.fs, facts.dpkg, site_dir.version or "") if installation else ""
+        if installation is None or not why:
             continue
         site = installation.site.path
         snapshot = find_site_snapshot(facts.fs, site)

@@ -136,9 +136,9 @@ def package_fates(facts, upgrade: Upgrade) -> Tuple[Fate, ...]:
     for package in sorted(set(modules) | set(private)):
         names = tuple(sorted(set(modules.get(package, [])) | set(private.get(package, []))))
         gone = leaves_release(facts, package)
-        if not gone:
+        if not gone:  # what its next version ships, only a Contents index would tell
             out.append(Fate("package", package, False, "",
-                            f"{upgrade.name} has it: apt upgrades it with the rest", names))
+                            f"{upgrade.name} has it: apt upgrades it with the rest"))
             continue
         instead = upgrade.instead(package)
         if instead and dpkg.is_installed(instead) and not leaves_release(facts, instead):

@@ -68,6 +68,13 @@ def gather_installations(facts) -> Tuple[Installation, ...]:  # facts: pyguard.f
 
 def find_installations(fs: RootFS, dpkg: DpkgDatabase) -> Tuple[Installation, ...]:
     """Every site directory outside a venv that holds something pip installed, by path."""
+    found = (read_installation(fs, dpkg, site) for site in site_dirs_on_disk(fs))
+    return tuple(i for i in found if i is not None)
+
+
+def site_dirs_on_disk(fs: RootFS) -> Tuple[SiteDir, ...]:
+    """/usr/local/lib/python3.X/dist-packages and the login users' ~/.local/lib/python3.X/
+    site-packages that exist, by path, whichever Python they belong to."""
     sites: List[SiteDir] = []
     for name in fs.listdir("/usr/local/lib"):
         m = VERSION_DIR.fullmatch(name)
@@ -79,8 +86,7 @@ def find_installations(fs: RootFS, dpkg: DpkgDatabase) -> Tuple[Installation, ..
             if m:
                 sites.append(SiteDir(f"{home}/.local/lib/{name}/site-packages", "user",
                                      m.group(1), user))
-    found = (read_installation(fs, dpkg, site) for site in sites if fs.is_dir(site.path))
-    return tuple(sorted((i for i in found if i is not None), key=lambda i: i.site.path))
+    return tuple(sorted((site for site in sites if fs.is_dir(site.path)), key=lambda s: s.path))
 
 
 def read_installation(fs: RootFS, dpkg: DpkgDatabase, site: SiteDir) -> Optional[Installation]:
