@@ -224,3 +224,25 @@ def test_the_hooks_upgrade_check_failing_is_one_line_and_apt_goes_on(capsys, eve
     monkeypatch.setattr(upgrade, "warning", broken)
     assert hook(capsys, eve) == ("pyguard: apt hook could not check the release upgrade ahead: "
                                  "RuntimeError: boom (pyguard upgrade-check says more)\n")
+
+
+def test_an_acknowledged_prediction_is_not_spoken_of_by_the_hook(capsys, eve, tmp_path,
+                                                                 monkeypatch):
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    config = tmp_path / "pyguard.conf"
+    config.write_text("[ack]\nupgrade-venv /srv/app = rebuilt by our deploy tool\n")
+    monkeypatch.setenv("PYGUARD_CONFIG", str(config))
+    lines = hook(capsys, eve).splitlines()
+    assert [line for line in lines if "[upgrade-" in line] == [
+        f"  pip's projects in {LOCAL} will vanish from python3's sys.path at the upgrade to "
+        "Debian 13 (trixie)  [upgrade-site]"]
+
+
+def test_only_what_was_recorded_is_said_to_be(eve, tmp_path):
+    """A site of a Python already gone (3.9) is not recorded: orphaned-site reads it as is."""
+    eve.pip_install("/usr/local/lib/python3.9/dist-packages", "six", "1.16.0", ["six"])
+    data = json.loads(pyguard("upgrade-check", "--root", str(eve), "--format", "json").stdout)
+    assert data["snapshots"]["recorded"] == ["/srv/app", LOCAL]
+    assert [s for s in data["safe"] if s["kind"] == "site"] == [{
+        "kind": "site", "subject": "/usr/local/lib/python3.9/dist-packages",
+        "why": "Python 3.9 is the default neither before nor after the upgrade"}]

@@ -40,9 +40,7 @@ def warning(root: str, acks=None, record: Optional[Recorder] = None,
     rules = load_rules()
     report = run(facts, {rule_id: rule for rule_id, rule in rules.items() if rule_id in RULES})
     today = today or datetime.date.today()
-    findings = [f for f in report.findings
-                if not (acks is not None and acks.ack_for(f.rule, f.subject) is not None
-                        and acks.ack_for(f.rule, f.subject).holds(today))]
+    findings = [f for f in report.findings if not _acknowledged(acks, f, today)]
     if not findings:
         return ""
     where = record(root) if record is not None else ""
@@ -56,3 +54,9 @@ def warning(root: str, acks=None, record: Optional[Recorder] = None,
     option = "" if root == "/" else f" --root {printable(root)}"
     lines.append(f"  More: pyguard upgrade-check{option}. To silence this check: {CONFIG_HINT}.")
     return "".join(line + "\n" for line in lines)
+
+
+def _acknowledged(acks, finding, today: datetime.date) -> bool:
+    """An [ack] line of pyguard.conf holds for the finding today: the hook leaves it out."""
+    ack = acks.ack_for(finding.rule, finding.subject) if acks is not None else None
+    return ack is not None and ack.holds(today)

@@ -133,14 +133,16 @@ def _run(root, to, record, state_dir, config, started, clock) -> UpgradeCheck:
     directory, recorded, messages = "", (), []
     breakage = facts.get(gather_breakage) if upgrade is not None else None
     if breakage is not None and record:
-        from ..facts.snapshots import snapshot_dir
+        from ..facts.snapshots import snapshot_dir, snapshot_name
         from .snapshots import record_root
 
         state = default_state_dir(state_dir)
         messages = record_root(root, config.venv_roots, state)
         directory = snapshot_dir(state, facts.fs.root)
-        recorded = tuple(v.path for v, _ in breakage.venvs) + tuple(
-            i.site.path for i, f in breakage.sites)
+        written = set(os.listdir(directory)) if os.path.isdir(directory) else set()
+        recorded = tuple(p for p in [v.path for v, _ in breakage.venvs]
+                         + [i.site.path for i, _ in breakage.sites]
+                         if snapshot_name(p) in written)
     selected = {rule_id: rule for rule_id, rule in rules.items() if rule_id in UPGRADE_RULES}
     report = run(facts, selected)
     examination = Examination(os.path.realpath(root), report, host, selected, None, started,
