@@ -88,7 +88,7 @@ def test_the_manifest_names_path_type_mode_owner_sha256_and_target(root: Path):
     uid, gid = os.getuid(), os.getgid()
     assert manifest == {
         "schema": "pyguard-undo/1", "id": record.id, "created": record.created,
-        "command": "pyguard fix --root /mnt", "state": "running", "undone_by": "",
+        "command": "pyguard fix --root /mnt", "state": "running", "undone_by": "", "refused": [],
         "steps": [], "packages": [], "dpkg_before": {},
         "entries": [
             {"path": "/etc/pip.conf", "type": "file", "mode": "0o640", "uid": uid, "gid": gid,
