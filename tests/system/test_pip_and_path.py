@@ -86,7 +86,11 @@ def test_debian_pip_removed_by_hand_is_reinstalled(real_root, release) -> None:
                       "the md5 of every file python3-pip installed; these no longer match. Python "
                       "programs run as root, Debian's own tools among them, import whatever is on "
                       "disk now: a missing module breaks them, an edited one runs code Debian "
-                      "never shipped.",
+                      "never shipped. Certificate files decide which servers TLS connections "
+                      "trust: a missing one makes those connections fail, an edited one makes "
+                      "them trust certificates Debian never shipped. Data files are read as they "
+                      "are now: a missing one breaks what needs it, an edited one changes what "
+                      "the programs that read it get.",
             "subject": "python3-pip",
             "paths": missing,
             "repair": [{"command": "apt-get install --reinstall -y python3-pip",

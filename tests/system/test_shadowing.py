@@ -33,10 +33,14 @@ def extra_wheels(root: RealRoot) -> str:
     return realroot.copy_wheels(root, wheels, "/root/extra-wheels")
 
 
-def move_aside(label: str, paths: List[str]) -> str:
-    return ('mkdir -p /var/lib/pyguard/aside && tar -C / --remove-files -czf '
-            f'"$(mktemp --suffix=.tar.gz /var/lib/pyguard/aside/{label}.XXXXXX)" '
-            + " ".join(p.lstrip("/") for p in paths))
+def move_aside(label: str, paths: List[str], user: str = "root") -> str:
+    """The move-aside step; a user's files are archived by her own tar (runuser)."""
+    archive = f'"$(mktemp --suffix=.tar.gz /var/lib/pyguard/aside/{label}.XXXXXX)"'
+    members = " ".join(p.lstrip("/") for p in paths)
+    if user == "root":
+        return f"mkdir -p /var/lib/pyguard/aside && tar -C / --remove-files -czf {archive} {members}"
+    return (f"mkdir -p /var/lib/pyguard/aside && runuser -u {user} -- tar -C / --remove-files "
+            f"-czf - {members} > {archive}")
 
 
 def make_wheel(directory: Path, name: str, version: str, files: Dict[str, str]) -> Path:
@@ -116,7 +120,7 @@ def test_pypi_gi_in_a_users_site_is_a_name_collision(real_root, release: str) ->
                   "PyGObject.",
         "subject": f"{site}:gi",
         "paths": paths,
-        "repair": [{"command": move_aside("gi-1.2", paths), "note": MOVED}],
+        "repair": [{"command": move_aside("gi-1.2", paths, "alice"), "note": MOVED}],
     }]
     assert_healed(root, envelope, glib, "python3 -c 'from gi.repository import GLib'")
 

@@ -134,9 +134,9 @@ def env_finding(rule: str, severity: str, path: str, variable: str, how: str, li
         "detail": f"{path}, line {line}: {text}. {effect} {reach}",
         "subject": path,
         "paths": [path],
-        "repair": [{"command": KEEP.format(label=label, path=path.lstrip("/")), "note": KEPT},
-                   {"command": f"sed -i '{line}s/^/# disabled by pyguard: /' {path}",
-                    "note": f"comment out line {line}"}],
+        "repair": [{"command": KEEP.format(label=label, path=path.lstrip("/"))
+                    + f" && sed -i '{line}s/^/# disabled by pyguard: /' {path}",
+                    "note": f"{KEPT}, then comment out line {line}"}],
     }
 
 

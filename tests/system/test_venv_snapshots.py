@@ -90,9 +90,10 @@ def test_snapshot_of_a_bookworm_venv_rebuilds_it_after_the_upgrade(real_root, pi
                         "\"$(mktemp --suffix=.tar.gz /var/lib/pyguard/aside/venv-srv-app.XXXXXX)\" "
                         "srv/app",
              "note": "move the broken venv aside (kept in /var/lib/pyguard/aside)"},
-            {"command": "python3 -m venv /srv/app", "note": "make the venv anew with today's python3"},
-            {"command": "/srv/app/bin/python3 -m pip install " + " ".join(sorted(PINS)),
-             "note": f"install the same projects at the same versions, {source}"},
+            {"command": "/usr/bin/python3 -m venv /srv/app && /srv/app/bin/python -m pip install "
+                        "--no-cache-dir " + " ".join(sorted(PINS)),
+             "note": "make the venv anew with Debian's python3 (seeing Debian's packages if it did "
+                     f"before) and install the projects it held at the same versions, {source}"},
         ],
     }], [])
 

@@ -25,8 +25,8 @@ ASIDE = ("mkdir -p /var/lib/pyguard/aside && tar -C / --remove-files -czf \"$(mk
 NOTES = {
     "ensurepip": "python3 -m venv needs ensurepip, which python3-venv ships",
     "aside": "move the broken venv aside (kept in /var/lib/pyguard/aside)",
-    "venv": "make the venv anew with today's python3",
-    "pip": "install the same projects at the same versions, read from its metadata",
+    "venv": "make the venv anew with Debian's python3 (seeing Debian's packages if it did "
+            "before) and install the projects it held at the same versions, read from its metadata",
 }
 
 # python3-venv-missing (another rule) says the same about ensurepip; venv-broken's own repair
@@ -76,8 +76,8 @@ def finding(state: str, steps: List[str], made: str) -> dict:
     commands = {
         "ensurepip": "apt-get install -y python3-venv",
         "aside": ASIDE,
-        "venv": "python3 -m venv /srv/app",
-        "pip": "/srv/app/bin/python3 -m pip install attrs==24.2.0 six==1.17.0",
+        "venv": "/usr/bin/python3 -m venv /srv/app && /srv/app/bin/python -m pip install "
+                "--no-cache-dir attrs==24.2.0 six==1.17.0",
     }
     return {
         "rule": "venv-broken",
@@ -120,7 +120,7 @@ def test_bookworm_venv_whose_interpreter_was_removed(real_root, pinned_wheels) -
     code, envelope = doctor(root)
     state = ("its interpreter /srv/app/bin/python3 leads to /usr/local/bin/python3.11, which "
              "does not exist")
-    assert (code, envelope["findings"]) == (1, [finding(state, ["aside", "venv", "pip"], made)])
+    assert (code, envelope["findings"]) == (1, [finding(state, ["aside", "venv"], made)])
     assert_healed(root, envelope)
 
 
@@ -148,7 +148,7 @@ def test_venv_from_bookworm_after_the_upgrade_to_trixie(real_root, pinned_wheels
     state = ("/srv/app/bin/python3 now runs Python 3.13 (/usr/bin/python3.13), which does not "
              "look in /srv/app/lib/python3.11/site-packages")
     assert (code, envelope["findings"]) == (
-        1, [finding(state, ["ensurepip", "aside", "venv", "pip"], made), VENV_MISSING])
+        1, [finding(state, ["ensurepip", "aside", "venv"], made), VENV_MISSING])
     assert summary(venvs(root)) == [("/srv/app", made, "/usr/bin/python3.13", "broken", state,
                                      ["attrs==24.2.0", "pip==23.0.1", "setuptools==66.1.1",
                                       "six==1.17.0"])]
