@@ -46,16 +46,20 @@ def fingerprint(root: RealRoot) -> Dict[str, tuple]:
     return out
 
 
-def test_a_users_record_naming_roots_files_moves_only_her_own(real_root) -> None:
-    """needrestart's lesson for RECORD: absolute, .., through her symlinks, by hard link."""
-    root = real_root("bookworm")
-    v = version_of(root)
+def alices_six(root: RealRoot, files: Dict[str, str]) -> str:
+    """alice's `pip install --user` of a six wheel holding `files`; returns her site."""
     add_alice(root)
-    make_wheel(root.host("/tmp/wheels"), "six", "1.17.0", {"six.py": "'''six from PyPI'''\n"})
+    make_wheel(root.host("/tmp/wheels"), "six", "1.17.0", files)
     root.run("chmod -R a+rX /tmp/wheels")
     as_alice(root, "python3 -m pip install --user --break-system-packages --no-index "
                    "/tmp/wheels/six-1.17.0-py3-none-any.whl")
-    site = f"/home/alice/.local/lib/python{v}/site-packages"
+    return f"/home/alice/.local/lib/python{version_of(root)}/site-packages"
+
+
+def test_a_users_record_naming_roots_files_moves_only_her_own(real_root) -> None:
+    """needrestart's lesson for RECORD: absolute, .., through her symlinks, by hard link."""
+    root = real_root("bookworm")
+    site = alices_six(root, {"six.py": "'''six from PyPI'''\n"})
     dist = f"{site}/six-1.17.0.dist-info"
     linked = as_alice(root, f"ln /etc/passwd {site}/hl", check=False).returncode == 0
     as_alice(root, f"cd {site} && ln -s /etc evil && ln -s /root rootdir && "
@@ -195,14 +199,7 @@ def test_a_swapped_directory_never_leads_root_outside_her_tree(real_root) -> Non
     """While doctor and fix run, she swaps a directory of her site for a link to /root and back,
     as fast as she can; root's files stay untouched and nothing outside her tree goes aside."""
     root = real_root("bookworm")
-    v = version_of(root)
-    add_alice(root)
-    make_wheel(root.host("/tmp/wheels"), "six", "1.17.0",
-               {"six/__init__.py": "'''six'''\n", "six/moves.py": "x = 1\n"})
-    root.run("chmod -R a+rX /tmp/wheels")
-    as_alice(root, "python3 -m pip install --user --break-system-packages --no-index "
-                   "/tmp/wheels/six-1.17.0-py3-none-any.whl")
-    site = f"/home/alice/.local/lib/python{v}/site-packages"
+    site = alices_six(root, {"six/__init__.py": "'''six'''\n", "six/moves.py": "x = 1\n"})
     before = fingerprint(root)
     swapper = subprocess.Popen(
         ["chroot", "--userspec=1000:1000", str(root.path), "/bin/sh", "-c",
@@ -228,14 +225,7 @@ def test_a_swapped_directory_never_leads_root_outside_her_tree(real_root) -> Non
 def test_undo_never_follows_a_link_she_put_where_her_files_were(real_root) -> None:
     """Her moved-aside `shadow` file must not come back through her site turned into /etc."""
     root = real_root("bookworm")
-    v = version_of(root)
-    add_alice(root)
-    make_wheel(root.host("/tmp/wheels"), "six", "1.17.0",
-               {"six.py": "'''six'''\n", "shadow": "root::19000:0:99999:7:::\n"})
-    root.run("chmod -R a+rX /tmp/wheels")
-    as_alice(root, "python3 -m pip install --user --break-system-packages --no-index "
-                   "/tmp/wheels/six-1.17.0-py3-none-any.whl")
-    site = f"/home/alice/.local/lib/python{v}/site-packages"
+    site = alices_six(root, {"six.py": "'''six'''\n", "shadow": "root::19000:0:99999:7:::\n"})
     before = fingerprint(root)
     code, envelope = doctor(root)
     assert [f["paths"] for f in envelope["findings"]] == [
