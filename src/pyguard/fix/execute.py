@@ -12,8 +12,9 @@ from ..facts.host import read_host
 from ..rootfs import RootFS
 from . import apt
 from .chroot import Ran, mounted, planned_mounts, run
+from .native import run_natively
 from .plan import Plan, Step
-from .store import Record, Store
+from .store import Record, Store, StoreError
 from .touched import touched_paths
 
 OUTPUT_TAIL = 40  # lines of a step's output kept in the JSON and the undo record
@@ -130,8 +131,12 @@ def _run_step(root: str, store: Store, record: Record, step: Step,
     except apt.AptError as exc:
         outputs.append(str(exc) + "\n")
         return StepResult(step, 100, seconds, "".join(outputs), 0)
+    except (StoreError, OSError) as exc:  # a path changed while kept: the step must not run
+        outputs.append(f"pyguard: nothing done, the undo store could not keep what the step "
+                       f"changes: {exc}\n")
+        return StepResult(step, 1, seconds, "".join(outputs), 0)
     command = shlex.join(action.words()) if isinstance(action, Install) else action.command()
-    ran = run(root, command)
+    ran = run_natively(root, action) or run(root, command)
     seconds += ran.seconds
     outputs.append(ran.output)
     return StepResult(step, ran.exit_code, seconds, "".join(outputs), kept)
