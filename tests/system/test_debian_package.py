@@ -89,6 +89,7 @@ def test_the_package_holds_launcher_rules_man_page_and_completion(deb: Path) -> 
     assert rules <= paths
     assert {"/usr/bin/pyguard", "/usr/share/man/man1/pyguard.1.gz",
             "/usr/share/bash-completion/completions/pyguard",
+            "/usr/share/doc/pyguard/SECURITY.md", "/usr/share/doc/pyguard/README.md.gz",
             "/usr/lib/python3/dist-packages/pyguard/cli.py"} <= paths
     assert not any("/dist-packages/pyguard/rules/" in p for p in paths)
     fields = subprocess.run(["dpkg-deb", "-f", str(deb), "Depends"], capture_output=True,
