@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""The figures of issue 13, as the user meets them, against what each is measured by.
+
+Every figure is a whole process: pyguard installed as the Debian package installs it (the
+shell launcher running Debian's /usr/bin/python3, byte-compiled; see installed.py) and through
+the project's venv, timed interleaved with its anchor in one run, shuffled each round:
+
+  doctor --format json, warm and with an empty cache  vs  python3 -m pip check
+  packaged-file verification, first run                vs  debsums -s of the same packages
+  the pip guard's refusal (first run: no apt index)    vs  plain pip --version
+  the apt pre-invoke hook as apt runs it               vs  apt-config dump, dpkg --audit
+  pyguard rules, pyguard explain RULE                  vs  apt-config dump
+
+Nothing on this host is changed: caches go to temporary directories (PYGUARD_CACHE_DIR), the
+pip shims into a temporary root, the guard's log to a temporary file where there is no syslog.
+Prints a table like the issue's (median, ratio to the anchor, goal) and the machine it ran on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+from installed import DEBIAN_PYTHON, ROOT_DIR, SRC, Installed, debian_pip, venv_command
+from timing import Command, interleaved, machine, median, spread
+
+sys.path.insert(0, str(SRC))
+
+from pyguard.apthooks import conf  # noqa: E402
+from pyguard.guard import shims  # noqa: E402
+
+RULE = "python3-link"
+PROJECT = "requests"
+
+
+class Scratch:
+    """Temporary directories, removed at the end."""
+
+    def __init__(self) -> None:
+        self.top = Path(tempfile.mkdtemp(prefix="pyguard-bench-"))
+        self.count = 0
+
+    def fresh(self) -> str:
+        self.count += 1
+        path = self.top / f"cache{self.count}"
+        path.mkdir(mode=0o700)
+        return str(path)
+
+    def empty_cache(self) -> Dict[str, str]:
+        return {"PYGUARD_CACHE_DIR": self.fresh()}
+
+
+def python_packages(python: str, paths: List[str]) -> List[str]:
+    """The packages modified-debian-file verifies on this host (debsums gets the same)."""
+    code = ("import sys, json; sys.path[:0] = sys.argv[1:]\n"
+            "from pyguard.facts import Facts\n"
+            "from pyguard.facts.verify import python_packages\n"
+            "from pyguard.rootfs import RootFS\n"
+            "print(json.dumps(python_packages(Facts(RootFS('/')))))")
+    done = subprocess.run([python, "-I", "-c", code, *paths], capture_output=True, text=True,
+                          check=True)
+    return json.loads(done.stdout)
+
+
+def venv_paths() -> List[str]:
+    """pyguard's and python-debian's directories as the venv has them."""
+    site = glob.glob(str(ROOT_DIR / ".venv/lib/python3*/site-packages"))
+    return [str(SRC)] + site[:1]
+
+
+def flavours(installed: Installed, venv: List[str]) -> Dict[str, Tuple[List[str], str, List[str]]]:
+    """name -> (pyguard command, interpreter of shims and hooks, sys.path entries they add)."""
+    venv_python = os.path.realpath(str(ROOT_DIR / ".venv/bin/python"))
+    return {"launcher": (installed.command(), DEBIAN_PYTHON, installed.paths()),
+            "venv": (venv, venv_python, venv_paths())}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--only", choices=("launcher", "venv"), help="one flavour only")
+    args = parser.parse_args()
+    for tool in ("debsums", "apt-config", "dpkg"):
+        if shutil.which(tool) is None:
+            sys.exit(f"{tool} is needed (apt-get install debsums; `make test` installs it)")
+    pip_python = debian_pip()
+    if pip_python is None:
+        sys.exit("Debian's pip is needed as the anchor: apt install python3-pip")
+    root = os.geteuid() == 0
+    scratch = Scratch()
+    installed = Installed()
+    try:
+        venv = venv_command()
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("PYGUARD_", "PIP_"))}
+        config = scratch.top / "pyguard.conf"
+        config.write_text("")  # the hooks on, whatever this host's config says
+        warm_cache = scratch.fresh()
+        env = dict(base, PYGUARD_CACHE_DIR=warm_cache, PYGUARD_CONFIG=str(config),
+                   PYGUARD_LOG_FILE=str(scratch.top / "guard.log"),
+                   PIP_DISABLE_PIP_VERSION_CHECK="1")
+        packages = python_packages(DEBIAN_PYTHON, installed.paths())
+        commands: Dict[str, Command] = {
+            "pip check": Command([pip_python, "-m", "pip", "check"], env),
+            "debsums -s": Command(["debsums", "-s", *packages], env, expect=(0, 1, 2)),
+            "pip --version": Command(["/usr/bin/pip", "--version"], env, expect=(0,)),
+            "apt-config dump": Command(["apt-config", "dump"], env, expect=(0,)),
+            "dpkg --audit": Command(["dpkg", "--audit"], env, expect=(0, 1)),
+        }
+        chosen = flavours(installed, venv)
+        if args.only:
+            chosen = {args.only: chosen[args.only]}
+        for name, (command, python, paths) in chosen.items():
+            commands[f"{name} doctor warm"] = Command([*command, "doctor", "--format", "json"], env)
+            commands[f"{name} doctor empty cache"] = Command(
+                [*command, "doctor", "--format", "json"], env, prepare=scratch.empty_cache)
+            commands[f"{name} verification first run"] = Command(
+                [*command, "doctor", "--only", "modified-debian-file", "--format", "json"], env,
+                prepare=scratch.empty_cache)
+            commands[f"{name} rules"] = Command([*command, "rules"], env, expect=(0,))
+            commands[f"{name} explain"] = Command([*command, "explain", RULE], env, expect=(0,))
+            launch = command if name == "launcher" else conf.python_launch(python, paths)
+            commands[f"{name} pre-invoke hook"] = Command(
+                ["/bin/sh", "-c", conf.command_line(launch, "pre-invoke")], env, expect=(0,))
+            shim_root = scratch.top / f"shims-{name}"
+            (shim_root / "usr/bin").mkdir(parents=True)  # shims for pip and pip3
+            code, lines = shims.install(str(shim_root), python, paths)
+            if code:
+                sys.exit("\n".join(lines))
+            shim_env = dict(env, PATH=f"{shim_root}/usr/local/sbin:/usr/bin:/bin")
+            stub = scratch.top / f"stub-{name}"
+            stub.mkdir()
+            (stub / "pip").write_text("#!/bin/sh\nexit 0\n")
+            (stub / "pip").chmod(0o755)
+            stub_env = dict(env, PATH=f"{shim_root}/usr/local/sbin:{stub}:/usr/bin:/bin")
+            shim = str(shim_root / "usr/local/sbin/pip")
+            commands[f"{name} guard allowed (stub pip)"] = Command([shim, "--version"], stub_env,
+                                                                   expect=(0,))
+            if root:  # refusals happen as root only
+                commands[f"{name} refusal warm"] = Command([shim, "install", PROJECT], shim_env,
+                                                           expect=(1,))
+                commands[f"{name} refusal first run"] = Command(
+                    [shim, "install", PROJECT], shim_env, expect=(1,), prepare=scratch.empty_cache)
+        commands["stub pip"] = Command([str(scratch.top / f"stub-{next(iter(chosen))}" / "pip"),
+                                        "--version"], env, expect=(0,))
+        interleaved(commands, args.runs)
+        print(report(commands, chosen, len(packages), args.runs, root))
+        return 0
+    finally:
+        installed.remove()
+        shutil.rmtree(scratch.top, ignore_errors=True)
+
+
+def report(commands: Dict[str, Command], chosen, packages: int, runs: int, root: bool) -> str:
+    m = {name: median(c.wall) for name, c in commands.items()}
+    names = list(chosen)
+    rows: List[Tuple[str, List[str], str, Optional[bool]]] = []
+
+    def ratio_row(what: str, key: str, anchor: str, goal: float) -> None:
+        cells, ok = [], True
+        for flavour in names:
+            value = m[f"{flavour} {key}"]
+            r = value / m[anchor]
+            cells.append(f"{value:.0f} ms, {r:.2f} ×")
+            ok = ok and r <= goal
+        rows.append((what, cells, f"≤ {goal:.2f} × {anchor}", ok))
+
+    def ms_row(what: str, key: str, goal: float, note: str = "") -> None:
+        cells, ok = [], True
+        for flavour in names:
+            value = m[f"{flavour} {key}"]
+            cells.append(f"{value:.0f} ms")
+            ok = ok and value <= goal
+        rows.append((what, cells, note or f"≤ {goal:.0f} ms", ok))
+
+    ratio_row("`pyguard doctor --format json`, cache warm", "doctor warm", "pip check", 0.25)
+    ratio_row("the same with an empty cache", "doctor empty cache", "pip check", 0.5)
+    ratio_row(f"packaged-file verification, first run ({packages} packages)",
+              "verification first run", "debsums -s", 0.4)
+    if root:
+        ms_row("pip guard refusal, first run (no apt index)", "refusal first run", 300)
+        ms_row("pip guard refusal, warm", "refusal warm", 60, "keep (~51 ms)")
+    cells = [f"+{m[f'{f} guard allowed (stub pip)'] - m['stub pip']:.0f} ms" for f in names]
+    rows.append(("pip guard, allowed path added", cells, "keep (+10 ms)",
+                 all(m[f"{f} guard allowed (stub pip)"] - m["stub pip"] <= 20 for f in names)))
+    ms_row("apt pre-invoke hook, as apt runs it", "pre-invoke hook", 50)
+    ms_row("`pyguard rules`", "rules", 60)
+    ms_row(f"`pyguard explain {RULE}`", "explain", 60)
+    cells, ok = [], True
+    for flavour in names:
+        rss = max(commands[f"{flavour} doctor warm"].rss) / 1024
+        cold = max(commands[f"{flavour} doctor empty cache"].rss) / 1024
+        cells.append(f"{rss:.1f} MiB (empty cache {cold:.1f})")
+        ok = ok and rss <= 30
+    rows.append(("peak RSS of doctor, warm", cells, "≤ 30 MiB", ok))
+
+    head = ["what", *names, "goal", ""]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for what, cells, goal, ok in rows:
+        lines.append("| " + " | ".join([what, *cells, goal, "ok" if ok else "MISSED"]) + " |")
+    anchors = ("pip check", "debsums -s", "pip --version", "apt-config dump", "dpkg --audit")
+    lines.append("")
+    lines.append("Anchors: " + ", ".join(f"{a} {m[a]:.0f} ms" for a in anchors) + ".")
+    noisy = sorted(commands, key=lambda n: -spread(commands[n].wall))[:3]
+    lines.append(f"{runs} runs each, interleaved and shuffled; medians. Noise (interquartile "
+                 "range / median): " + ", ".join(f"{n} {spread(commands[n].wall):.0%}"
+                                                   for n in noisy) + " the largest; median of all "
+                 f"{median([spread(c.wall) for c in commands.values()]):.0%}.")
+    lines.append(f"Machine: {machine()}.")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
