@@ -62,6 +62,8 @@ def real_root(cached_roots: Callable[..., Path]) -> Iterator[Callable[..., RealR
     made: List[RealRoot] = []
 
     def make(release: str, options: Sequence[str] = realroot.MMDEBSTRAP_OPTIONS) -> RealRoot:
+        if release.endswith(realroot.SLIM_SUFFIX):  # "bookworm-slim": a slim image's root
+            release, options = release[:-len(realroot.SLIM_SUFFIX)], realroot.SLIM_OPTIONS
         root = RealRoot(release, cached_roots(release, options))
         made.append(root)
         return root

@@ -73,6 +73,11 @@ SLIM_PATH_FILTERS: Tuple[str, ...] = (
 )
 SLIM_OPTIONS: Tuple[str, ...] = MMDEBSTRAP_OPTIONS + tuple(
     f"--dpkgopt={rule}" for rule in SLIM_PATH_FILTERS)
+SLIM_SUFFIX = "-slim"
+CATALOG_ROOTS: Tuple[str, ...] = ("bookworm", "trixie", "bookworm" + SLIM_SUFFIX)
+"""Where the rule catalog's breakages are made and healed: both releases, and a slim image's
+root (the real_root fixture builds it with SLIM_OPTIONS), where every breakage must be found
+and healed just the same."""
 
 # A host behind its archive: built from bookworm's main suite alone, then pointed at the
 # security suite as well, with apt-get update run inside the root (mmdebstrap's chrooted hook),
@@ -663,3 +668,24 @@ def system_skip_reason() -> Optional[str]:
     if not mirror_reachable():
         return f"system tests need the Debian mirror, {MIRROR} is unreachable"
     return None
+
+
+def dpkg_verify(root: RealRoot, packages: str = "") -> str:
+    """`dpkg -V` inside the root, less the "missing" lines of what a slim root's path filters
+    kept off the disk (read here with the test's own patterns, not pyguard's reader)."""
+    filtered = root.host("/etc/dpkg/dpkg.cfg.d/99mmdebstrap").is_file()
+    out = root.run(f"dpkg -V {packages}".strip(), check=False).stdout.splitlines(keepends=True)
+    return "".join(line for line in out
+                   if not (filtered and line.startswith("missing") and _kept_off(line[12:].strip())))
+
+
+def _kept_off(path: str) -> bool:
+    import fnmatch
+
+    kept_off = False
+    for rule in SLIM_PATH_FILTERS:
+        kind, _, pattern = rule.partition("=")
+        if fnmatch.fnmatchcase(path, pattern):
+            kept_off = kind == "path-exclude"
+    return kept_off
+

@@ -11,9 +11,10 @@ from typing import Callable, Dict, List
 
 import pytest
 
+from . import realroot
 from .realroot import RealRoot, assert_healed, doctor, version_of
 
-RELEASES = ["bookworm", "trixie"]
+RELEASES = realroot.CATALOG_ROOTS
 
 MINIMAL_REPAIR = [
     {"command": "ln -sfn python{v} /usr/bin/python3",
@@ -75,6 +76,7 @@ def extension_findings(release: str, v: str, reason: str) -> List[dict]:
 @pytest.mark.parametrize("release", RELEASES)
 def test_a_clean_root_has_no_findings(real_root: Callable[[str], RealRoot], release: str) -> None:
     root = real_root(release)
+    release = root.release  # bookworm-slim is a bookworm
     code, envelope = doctor(root)
     v = version_of(root)
     assert code == 0
@@ -100,6 +102,7 @@ def test_a_clean_root_has_no_findings(real_root: Callable[[str], RealRoot], rele
 @pytest.mark.parametrize("release", RELEASES)
 def test_a_removed_pep668_marker_is_restored(real_root, release: str, how: str, state: str) -> None:
     root = real_root(release)
+    release = root.release  # bookworm-slim is a bookworm
     v = version_of(root)
     marker = f"/usr/lib/python{v}/EXTERNALLY-MANAGED"
     root.run(how.format(marker=marker))
@@ -123,6 +126,7 @@ def test_a_removed_pep668_marker_is_restored(real_root, release: str, how: str, 
 @pytest.mark.parametrize("release", RELEASES)
 def test_a_dangling_python3_link_is_repaired(real_root, release: str) -> None:
     root = real_root(release)
+    release = root.release  # bookworm-slim is a bookworm
     v = version_of(root)
     root.run("ln -sf /usr/bin/python3.99 /usr/bin/python3")
     code, envelope = doctor(root)
@@ -163,6 +167,7 @@ def make_foreign_python(root: RealRoot, prefix: str, version: str) -> str:
 @pytest.mark.parametrize("release", RELEASES)
 def test_python3_pointed_at_a_foreign_build_is_repaired(real_root, release: str, prefix: str) -> None:
     root = real_root(release)
+    release = root.release  # bookworm-slim is a bookworm
     v = version_of(root)
     foreign = make_foreign_python(root, prefix, "3.99")
     root.run(f"ln -sf {foreign} /usr/bin/python3")
@@ -179,6 +184,7 @@ def test_python3_pointed_at_a_foreign_build_is_repaired(real_root, release: str,
 @pytest.mark.parametrize("release", RELEASES)
 def test_an_update_alternatives_takeover_is_undone(real_root, release: str) -> None:
     root = real_root(release)
+    release = root.release  # bookworm-slim is a bookworm
     v = version_of(root)
     foreign = make_foreign_python(root, "/opt/python", "3.99")
     root.run(f"update-alternatives --install /usr/bin/python3 python3 {foreign} 10")
@@ -219,6 +225,7 @@ def move_aside(label: str, *paths: str) -> str:
 def test_sudo_pip_break_system_packages_shadowing_debian_is_moved_aside(
         real_root, pinned_wheels, release: str) -> None:
     root = real_root(release)
+    release = root.release  # bookworm-slim is a bookworm
     v = version_of(root)
     wheels = pinned_wheels(root)
     root.run(f"python3 -m pip install --break-system-packages --ignore-installed --no-deps "
@@ -255,6 +262,7 @@ def test_sudo_pip_break_system_packages_shadowing_debian_is_moved_aside(
 def test_pip_target_into_dist_packages_is_moved_aside_and_debian_files_restored(
         real_root, pinned_wheels, release: str) -> None:
     root = real_root(release)
+    release = root.release  # bookworm-slim is a bookworm
     wheels = pinned_wheels(root)
     dist = "/usr/lib/python3/dist-packages"
     root.run(f"python3 -m pip install --target {dist} --upgrade --no-index --find-links {wheels} "

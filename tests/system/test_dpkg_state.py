@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import pytest
 
+from . import realroot
 from .realroot import assert_healed, doctor, version_of
 
-RELEASES = ["bookworm", "trixie"]
+RELEASES = realroot.CATALOG_ROOTS
 AUDIT_CLEAN = "test -z \"$(dpkg --audit)\""
 
 
@@ -37,6 +38,7 @@ CONFIGURE = {"command": "dpkg --configure -a",
 @pytest.mark.parametrize("release", RELEASES)
 def test_reinstall_with_python3_dangling_leaves_a_package_to_reinstall(real_root, release) -> None:
     root = real_root(release)
+    release = root.release  # bookworm-slim is a bookworm
     v = version_of(root)
     root.run("ln -sf /usr/bin/python3.missing /usr/bin/python3")
     failed = root.run("apt-get install --reinstall -y python3-six", check=False)
@@ -77,6 +79,7 @@ def test_reinstall_with_python3_dangling_leaves_a_package_to_reinstall(real_root
 @pytest.mark.parametrize("release", RELEASES)
 def test_a_failing_stale_rtupdate_hook_is_moved_aside(real_root, release) -> None:
     root = real_root(release)
+    release = root.release  # bookworm-slim is a bookworm
     hook = "/usr/share/python3/runtime.d/oldtool.rtupdate"
     # the hook of a package removed without it: its helper went with the package
     root.write(hook, "#! /bin/sh\nset -e\ncase \"$1\" in\n"

@@ -6,9 +6,10 @@ from typing import List
 
 import pytest
 
+from . import realroot
 from .realroot import assert_healed, doctor, version_of
 
-RELEASES = ["bookworm", "trixie"]
+RELEASES = realroot.CATALOG_ROOTS
 ASIDE = "(kept in /var/lib/pyguard/aside)"
 
 
@@ -27,6 +28,7 @@ def rules(envelope: dict) -> List[str]:
 @pytest.mark.parametrize("release", RELEASES)
 def test_hand_made_python_link_apt_py_lsb_release_and_site_packages(real_root, release: str) -> None:
     root = real_root(release)
+    release = root.release  # bookworm-slim is a bookworm
     v = version_of(root)
     local = f"/usr/local/lib/python{v}/dist-packages"
     site = f"/usr/lib/python{v}/site-packages"
@@ -102,6 +104,7 @@ def test_hand_made_python_link_apt_py_lsb_release_and_site_packages(real_root, r
 def test_orphaned_distutils_hack_in_usr_local(real_root, release: str) -> None:
     """setuptools deleted by hand from /usr/local, its _distutils_hack and .pth left behind."""
     root = real_root(release)
+    release = root.release  # bookworm-slim is a bookworm
     v = version_of(root)
     local = f"/usr/local/lib/python{v}/dist-packages"
     root.run(f"mkdir -p {local}/_distutils_hack && "

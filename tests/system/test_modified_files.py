@@ -11,9 +11,10 @@ from typing import Callable, List
 
 import pytest
 
+from . import realroot
 from .realroot import RealRoot, assert_undo_restores, changed_files, default_python, doctor, heal
 
-RELEASES = ["bookworm", "trixie"]
+RELEASES = realroot.CATALOG_ROOTS
 DIST = "/usr/lib/python3/dist-packages"
 API = f"{DIST}/requests/api.py"
 COMPOSER = f"{DIST}/yaml/composer.py"
@@ -55,13 +56,14 @@ def archived(root: RealRoot, label: str, path: str) -> str:
 def assert_clean(root: RealRoot) -> None:
     code, after = doctor(root)
     assert (code, after["findings"], after["errors"]) == (0, [], [])
-    assert root.run("dpkg -V").stdout == ""
+    assert realroot.dpkg_verify(root) == ""
 
 
 @pytest.mark.parametrize("release", RELEASES)
 def test_edited_deleted_and_moved_files_are_restored(real_root: Callable[[str], RealRoot],
                                                      release: str) -> None:
     root = real_root(release)
+    release = root.release  # bookworm-slim is a bookworm
     v = default_python(root).removeprefix("python")
     encodings = f"/usr/lib/python{v}/encodings/__init__.py"
     conffile = f"/etc/python{v}/sitecustomize.py"
@@ -104,6 +106,7 @@ def test_changed_conffile_is_restored_and_kept_as_dpkg_old(real_root: Callable[[
     --force-confask makes dpkg offer the packaged one, --force-confnew takes it.
     """
     root = real_root(release)
+    release = root.release  # bookworm-slim is a bookworm
     v = default_python(root).removeprefix("python")
     package = f"libpython{v}-minimal"
     conffile = f"/etc/python{v}/sitecustomize.py"

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import pytest
 
+from . import realroot
 from .realroot import assert_healed, doctor, version_of
 
-RELEASES = ["bookworm", "trixie"]
+RELEASES = realroot.CATALOG_ROOTS
 ASIDE = ('mkdir -p /var/lib/pyguard/aside && tar -C / {flags} "$(mktemp --suffix=.tar.gz '
          '/var/lib/pyguard/aside/{label}.XXXXXX)" {paths}')
 PATH_TAIL = (" Scripts that start with \"#!/usr/bin/env python3\", and every \"python3\" typed as "
@@ -40,6 +41,7 @@ def pip_finding(directory: str, problems: str, paths: list, repair: list) -> dic
 @pytest.mark.parametrize("release", RELEASES)
 def test_pip_scripts_left_by_a_removed_source_build_are_moved_aside(real_root, release) -> None:
     root = real_root(release)
+    release = root.release  # bookworm-slim is a bookworm
     # `make install` of Python 3.12 wrote pip3 and pip3.12 (ensurepip's scripts, shebang the
     # build's interpreter); the build was later removed by hand, the scripts stayed.
     root.run("for n in pip3 pip3.12; do sed '1s|.*|#!/usr/local/bin/python3.12|' /usr/bin/pip3 "
@@ -61,6 +63,7 @@ def test_pip_scripts_left_by_a_removed_source_build_are_moved_aside(real_root, r
 @pytest.mark.parametrize("release", RELEASES)
 def test_debian_pip_removed_by_hand_is_reinstalled(real_root, release) -> None:
     root = real_root(release)
+    release = root.release  # bookworm-slim is a bookworm
     v = version_of(root)
     root.run("rm -rf /usr/lib/python3/dist-packages/pip")
     broken = root.run("pip3 --version", check=False)
@@ -134,6 +137,7 @@ def debian_python3_everywhere() -> list:
 @pytest.mark.parametrize("release", RELEASES)
 def test_make_install_python3_in_usr_local_bin_is_moved_aside(real_root, release) -> None:
     root = real_root(release)
+    release = root.release  # bookworm-slim is a bookworm
     # what `make install` leaves (a stand-in build: Debian's binary beside a stdlib of its own);
     # `make altinstall` would have left python3.12 alone
     root.run("mkdir -p /usr/local/lib/python3.12 && touch /usr/local/lib/python3.12/os.py && "
@@ -197,6 +201,7 @@ def comment_out(label: str, edits: dict) -> dict:
 @pytest.mark.parametrize("release", RELEASES)
 def test_pyenv_in_roots_shell_files_is_commented_out(real_root, release, setup) -> None:
     root = real_root(release)
+    release = root.release  # bookworm-slim is a bookworm
     to_profile, to_bashrc, contexts, shim_shells = PYENV_SETUPS[setup]
     root.write("/root/.pyenv/shims/python3", FAKE_SHIM, mode=0o755)
     root.write("/root/.pyenv/bin/pyenv", FAKE_PYENV, mode=0o755)

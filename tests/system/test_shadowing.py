@@ -18,7 +18,7 @@ import pytest
 from . import realroot
 from .realroot import RealRoot, assert_healed, doctor, version_of
 
-RELEASES = ["bookworm", "trixie"]
+RELEASES = realroot.CATALOG_ROOTS
 # Versions whose Debian Depends a test breaks on purpose: python3-rich needs
 # python3-pygments (>= 2.14.0) on both releases; bookworm's python3-setuptools needs
 # python3-pkg-resources (= 66.1.1-1+deb12u2).
@@ -68,6 +68,7 @@ def make_wheel(directory: Path, name: str, version: str, files: Dict[str, str]) 
 @pytest.mark.parametrize("release", RELEASES)
 def test_pip_install_user_as_root_breaks_what_rich_declares(real_root, release: str) -> None:
     root = real_root(release)
+    release = root.release  # bookworm-slim is a bookworm
     v = version_of(root)
     wheels = extra_wheels(root)
     root.run("python3 -m pip install --user --break-system-packages --no-index "
@@ -97,6 +98,7 @@ def test_pip_install_user_as_root_breaks_what_rich_declares(real_root, release: 
 def test_pypi_gi_in_a_users_site_is_a_name_collision(real_root, release: str) -> None:
     """cogentcore/core#291: "pip install gi" kills the user's GNOME programs."""
     root = real_root(release)
+    release = root.release  # bookworm-slim is a bookworm
     v = version_of(root)
     make_wheel(root.host("/tmp/wheels"), "gi", "1.2", {"gi/__init__.py": '"""gi from PyPI."""\n'})
     as_alice = "runuser -u alice -- env HOME=/home/alice "

@@ -16,9 +16,10 @@ from typing import List
 
 import pytest
 
+from . import realroot
 from .realroot import assert_undo_restores, changed_files, doctor, heal, version_of
 
-RELEASES = ["bookworm", "trixie"]
+RELEASES = realroot.CATALOG_ROOTS
 MOVE = ('mkdir -p /var/lib/pyguard/aside && tar -C / --remove-files -czf "$(mktemp '
         '--suffix=.tar.gz /var/lib/pyguard/aside/{label}.XXXXXX)" {path}')
 MOVED = "move the hook aside (kept in /var/lib/pyguard/aside)"
@@ -52,6 +53,7 @@ def move(label: str, path: str) -> dict:
 @pytest.mark.parametrize("release", RELEASES)
 def test_startup_hooks_are_moved_aside_and_stop_running(real_root, release: str) -> None:
     root = real_root(release)
+    release = root.release  # bookworm-slim is a bookworm
     v = version_of(root)
     local = f"/usr/local/lib/python{v}/dist-packages"
     pth_line = f"import os; open('{RAN}', 'a').write('pth\\n')"
@@ -116,7 +118,7 @@ def test_startup_hooks_are_moved_aside_and_stop_running(real_root, release: str)
     assert (code, after["findings"], after["errors"]) == (0, [], [])
     root.run(f"rm -f {RAN} && python3 -c pass && test ! -e {RAN}")
     packages = f"libpython{v}-minimal" + (" python3-setuptools" if release == "bookworm" else "")
-    assert root.run(f"dpkg -V {packages}").stdout == ""
+    assert realroot.dpkg_verify(root, packages) == ""
     listed = root.run("for a in /var/lib/pyguard/aside/startup-hook-*; do tar -tzf $a; done").stdout
     assert sorted(listed.split()) == sorted([conffile.lstrip("/")] + [
         f"{local.lstrip('/')}/{name}" for name in ("pyguard-test.pth", "sitecustomize.py",
@@ -153,6 +155,7 @@ PAM = ("pam_env puts it into every login session (console, ssh, su -, sudo -i), 
 def test_variables_and_pip_config_that_defeat_the_guard_rails_are_commented_out(
         real_root, release: str) -> None:
     root = real_root(release)
+    release = root.release  # bookworm-slim is a bookworm
     root.run("apt-get install -y --no-install-recommends sudo >/dev/null 2>&1")
     root.write("/etc/environment", 'PYTHONPATH="/opt/evil"\n')
     root.write("/etc/pip.conf", "[global]\nbreak-system-packages = true\n")
