@@ -15,6 +15,11 @@ from .findings import Examination, Host, Problem
 from .options import root_problem
 
 
+KEPT_COMMANDS = ("doctor", "report")
+"""Whose examinations are kept between runs (pyguard.memo); fix examines afresh, always."""
+MEMO = "examine"
+
+
 class Refused(Exception):
     """The run cannot start: bad usage (an unknown --only rule) or a root that is not Debian's."""
 
@@ -40,7 +45,7 @@ def examine(root: str, only: Optional[Sequence[str]] = None, command: str = "doc
         if bad_root:
             problem = Problem("bad-root", bad_root)
         else:
-            report, host, rules = _run(root, only)
+            report, host, rules = _run(root, only, command in KEPT_COMMANDS)
     except config_module.ConfigError as exc:
         problem = Problem("bad-config", str(exc))
     except Refused as exc:
@@ -53,10 +58,8 @@ def examine(root: str, only: Optional[Sequence[str]] = None, command: str = "doc
                        started, time.monotonic() - clock)
 
 
-def _run(root: str, only: Optional[Sequence[str]]):
-    from .engine import run
-    from .facts import Facts
-    from .rootfs import RootFS
+def _run(root: str, only: Optional[Sequence[str]], keep: bool):
+    from . import memo
     from .rules import load_rules
 
     from .config import active
@@ -68,11 +71,33 @@ def _run(root: str, only: Optional[Sequence[str]]):
         names = ", ".join(unknown)
         raise Refused(Problem("unknown-rule", f"--only {names}: no such rule"
                               f"{'s' if len(unknown) > 1 else ''}; `pyguard rules` lists them"))
-    facts = Facts(RootFS(root))
-    if not facts.dpkg.present:
-        raise Refused(Problem("not-debian", f"{facts.fs.root} has no /var/lib/dpkg/status: "
-                              "is it the root of a Debian or Ubuntu system?"))
-    report = run(facts, rules, only=only)
-    info = facts.host
-    host = Host(info.distro, info.version, info.codename, facts.defaults.default)
+    where = os.path.realpath(root)
+    key = (tuple(dict.fromkeys(only or ())), active().venv_roots)
+    kept = memo.recall(MEMO, where, key) if keep else None
+    if kept is not None:
+        try:
+            report, host = memo.report_from(kept)
+            return report, host, rules
+        except (TypeError, ValueError, KeyError):  # kept by another shape: examine again
+            pass
+    with memo.Recording(MEMO, where, key) as recording:
+        report, host = _examine(root, rules, only)
+    if keep and not report.errors:
+        recording.keep(memo.report_data(report, host), report.notes)
     return report, host, rules
+
+
+def _examine(root: str, rules, only: Optional[Sequence[str]]):
+    from .engine import run
+    from .facts import Facts
+    from .rootfs import RootFS
+
+    with RootFS(root) as fs:  # its descriptors closed, even if a fact's closure outlives it
+        facts = Facts(fs)
+        if not facts.dpkg.present:
+            raise Refused(Problem("not-debian", f"{facts.fs.root} has no /var/lib/dpkg/status: "
+                                  "is it the root of a Debian or Ubuntu system?"))
+        report = run(facts, rules, only=only)
+        info = facts.host
+        host = Host(info.distro, info.version, info.codename, facts.defaults.default)
+    return report, host

@@ -25,6 +25,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
 
+from . import journal as _journal
+
 MAX_SYMLINKS = 40  # as Linux's own limit for one lookup
 DEFAULT_READ_LIMIT = 32 * 1024 * 1024
 
@@ -162,6 +164,8 @@ class RootFS:
         self._max_fds = _fd_budget()
         self._lock = _thread.allocate_lock()
         """Held while a cached descriptor is in use: another thread's lookup may evict it."""
+        self.journal = _journal.recording()
+        """Where what is read is written down (pyguard.journal), when a run keeps one."""
 
     def close(self) -> None:
         """Close the directory descriptors held (they are reopened if the RootFS is used again)."""
@@ -210,11 +214,18 @@ class RootFS:
 
     def _lstat_resolved(self, resolved: str) -> os.stat_result:
         parent, _, name = resolved.rpartition("/")
-        with self._lock:
-            fd = self._dir_fd(parent or "/")
-            if not name:
-                return os.fstat(fd)
-            return os.stat(name, dir_fd=fd, follow_symlinks=False)
+        try:
+            with self._lock:
+                fd = self._dir_fd(parent or "/")
+                st = os.fstat(fd) if not name else os.stat(name, dir_fd=fd, follow_symlinks=False)
+        except (FileNotFoundError, NotADirectoryError):
+            self._saw(resolved, None)
+            raise
+        except OSError as exc:
+            self._doubt(resolved, exc)
+            raise
+        self._saw(resolved, _journal.status(st))
+        return st
 
     def _readlink_resolved(self, resolved: str) -> Optional[str]:
         """A link's target; None when it is not a link or cannot be read."""
@@ -223,9 +234,31 @@ class RootFS:
             return None
         try:
             with self._lock:
-                return os.readlink(name, dir_fd=self._dir_fd(parent or "/"))
-        except OSError:
+                target = os.readlink(name, dir_fd=self._dir_fd(parent or "/"))
+        except (FileNotFoundError, NotADirectoryError):
+            self._saw(resolved, None)
             return None
+        except OSError as exc:
+            if exc.errno == errno.EINVAL:
+                self._saw(resolved, _journal.NOT_LINK)
+            else:
+                self._doubt(resolved, exc)
+            return None
+        self._saw(resolved, ("link", target))
+        return target
+
+    def _saw(self, resolved: str, fingerprint: object) -> None:
+        if self.journal is not None:
+            self.journal.saw(resolved, fingerprint)
+
+    def _doubt(self, resolved: str, exc: OSError) -> None:
+        if self.journal is not None:
+            self.journal.doubt(f"{resolved}: {exc.strerror or exc}")
+
+    def _saw_open(self, resolved: str, fd: int) -> None:
+        """What a descriptor just opened for `resolved` (a file to read, a directory to list) is."""
+        if self.journal is not None:
+            self.journal.saw(resolved, _journal.status(os.fstat(fd)))
 
     def _open_resolved(self, resolved: str, flags: int) -> int:
         parent, name = _parent(resolved)
@@ -240,9 +273,16 @@ class RootFS:
         with self._lock:
             fd = self._fds.get(resolved)
             if fd is not None or resolved == "/":
-                return os.open(".", _LIST, dir_fd=self._dir_fd(resolved))
-            parent, name = _parent(resolved)
-            return os.open(name, _LIST | os.O_NOFOLLOW, dir_fd=self._dir_fd(parent))
+                fd = os.open(".", _LIST, dir_fd=self._dir_fd(resolved))
+            else:
+                parent, name = _parent(resolved)
+                fd = os.open(name, _LIST | os.O_NOFOLLOW, dir_fd=self._dir_fd(parent))
+        try:
+            self._saw_open(resolved, fd)
+        except OSError:
+            os.close(fd)
+            raise
+        return fd
 
     def open_dir(self, path: str) -> int:
         """A new O_PATH descriptor of the directory `path` names (symlinks followed inside the
@@ -250,6 +290,8 @@ class RootFS:
         resolved = self.resolve(path)
         if resolved is None:
             raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), path)
+        if self.journal is not None:  # what the caller does with it is out of sight
+            self.journal.doubt(f"{path}: a descriptor was handed out")
         with self._lock:
             return os.dup(self._dir_fd(resolved))
 
@@ -268,6 +310,8 @@ class RootFS:
         parent, name = _parent(resolved)
         if name is None:
             raise OSError(errno.EISDIR, "the root itself has no parent", path)
+        if self.journal is not None:  # what the caller does with it is out of sight
+            self.journal.doubt(f"{path}: a descriptor was handed out")
         way = self.control(path.rstrip("/").rsplit("/", 1)[0] or "/")
         end = self.control(parent)
         if not way.uids <= end.uids:
@@ -451,8 +495,24 @@ class RootFS:
         opened once (a path that is not resolved fails: it is walked with O_NOFOLLOW)."""
         if "/" in name or name in ("", ".", ".."):
             raise OSError(errno.EINVAL, "not a plain name", name)
+        if self.journal is not None:
+            return self._lstat_resolved(resolved_dir.rstrip("/") + "/" + name)
         with self._lock:
             return os.stat(name, dir_fd=self._dir_fd(resolved_dir), follow_symlinks=False)
+
+    def open_resolved_dir(self, resolved_dir: str) -> int:
+        """A new O_PATH descriptor of a directory as resolve() returned it, walked from the root
+        with O_NOFOLLOW (a component that is now a symlink fails), for the caller to close."""
+        with self._lock:
+            return os.dup(self._dir_fd(resolved_dir))
+
+    def readlink_in(self, resolved_dir: str, name: str) -> str:
+        """The target of the symlink `name` of a directory as resolve() returned it, raising
+        OSError (EINVAL: not a symlink), as lstat_in."""
+        if "/" in name or name in ("", ".", ".."):
+            raise OSError(errno.EINVAL, "not a plain name", name)
+        with self._lock:
+            return os.readlink(name, dir_fd=self._dir_fd(resolved_dir))
 
     def open_in(self, resolved_dir: str, name: str) -> int:
         """A descriptor of the regular file `name` of a directory as resolve() returned it (not
@@ -460,10 +520,20 @@ class RootFS:
         not a regular file, or not a plain name)."""
         if "/" in name or name in ("", ".", ".."):
             raise OSError(errno.EINVAL, "not a plain name", name)
-        with self._lock:
-            fd = os.open(name, _READ, dir_fd=self._dir_fd(resolved_dir))
+        path = resolved_dir.rstrip("/") + "/" + name
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
+            with self._lock:
+                fd = os.open(name, _READ, dir_fd=self._dir_fd(resolved_dir))
+        except (FileNotFoundError, NotADirectoryError):
+            self._saw(path, None)
+            raise
+        except OSError as exc:
+            self._doubt(path, exc)
+            raise
+        try:
+            st = os.fstat(fd)
+            self._saw(path, _journal.status(st))
+            if not stat.S_ISREG(st.st_mode):
                 raise OSError(errno.EINVAL, "not a regular file", name)
         except BaseException:
             os.close(fd)
@@ -572,8 +642,10 @@ class RootFS:
                     return None
                 fd = self._open_resolved(resolved, _READ)
         except (FileNotFoundError, NotADirectoryError):
+            self._saw(resolved, None)
             return None
         except OSError as exc:
+            self._doubt(resolved, exc)
             if exc.errno == errno.ELOOP:  # replaced by a symlink since we resolved it
                 self.note("unreadable", path, "changed while being read")
             else:
@@ -581,6 +653,7 @@ class RootFS:
             return None
         try:
             st = os.fstat(fd)
+            self._saw(resolved, _journal.status(st))
             if not stat.S_ISREG(st.st_mode):
                 os.close(fd)
                 return None
@@ -659,7 +732,9 @@ class RootFS:
                 raise FileNotFoundError(directory)
             with self._lock:  # a descriptor of our own: the cache may evict its copy meanwhile
                 dir_fd = os.dup(self._dir_fd(resolved))
-        except OSError:
+        except OSError as exc:
+            if not isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+                self._doubt(directory, exc)
             for name in names:
                 yield name, None
             return
@@ -672,14 +747,18 @@ class RootFS:
                 try:
                     fd = os.open(name, _READ, dir_fd=dir_fd)
                 except (FileNotFoundError, NotADirectoryError):
+                    self._saw(resolved.rstrip("/") + "/" + name, None)
                     yield name, None
                     continue
                 except OSError as exc:
+                    self._doubt(path, exc)
                     self.note("unreadable", path, exc.strerror or str(exc))
                     yield name, None
                     continue
                 try:
-                    if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    st = os.fstat(fd)
+                    self._saw(resolved.rstrip("/") + "/" + name, _journal.status(st))
+                    if not stat.S_ISREG(st.st_mode):
                         yield name, None
                         continue
                     yield name, b"".join(self._chunks(fd, path, limit))

@@ -17,14 +17,14 @@ SRC = Path(pyguard.__file__).parent
 
 LAYERS: Dict[str, Tuple[str, ...]] = {
     # Leaves every layer may use: the root's file system, caches, small helpers, escaping.
-    "base": ("pyguard.__init__", "pyguard.rootfs", "pyguard.cache", "pyguard.aside",
+    "base": ("pyguard.__init__", "pyguard.rootfs", "pyguard.journal", "pyguard.cache", "pyguard.aside",
              "pyguard.options", "pyguard.config", "pyguard.statedir", "pyguard.placing",
              "pyguard.render.escape"),
     "actions": ("pyguard.actions",),
     "model": ("pyguard.findings", "pyguard.venv_rows", "pyguard.rules"),
     "facts": ("pyguard.facts",),
     "checks": ("pyguard.checks",),
-    "engine": ("pyguard.engine", "pyguard.examine"),
+    "engine": ("pyguard.engine", "pyguard.examine", "pyguard.memo"),
     "fix": ("pyguard.fix",),
     "report": ("pyguard.report",),
     "render": ("pyguard.render",),

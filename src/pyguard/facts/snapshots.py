@@ -88,15 +88,21 @@ def snapshot_name(venv: str) -> str:
 
 
 def read_host_file(path: str) -> Optional[bytes]:
-    """A host file's bytes, never through a symlink; None when absent or unreadable."""
+    """A host file's bytes, never through a symlink; None when absent or unreadable. What was
+    read is noted in the run's journal (pyguard.journal): it is outside the examined root."""
+    from ..journal import host_read
+
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
+    except OSError as exc:
+        host_read(path, exc)
         return None
     try:
+        host_read(path, os.fstat(fd))
         with os.fdopen(fd, "rb") as f:
             return f.read(MAX_SIZE + 1)
-    except OSError:
+    except OSError as exc:
+        host_read(path, exc)
         return None
 
 
