@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import marshal
 import os
 import stat
@@ -44,9 +43,17 @@ def cache_dir() -> str:
     return os.path.join(base, "pyguard")
 
 
+def digest(text: str) -> str:
+    """A short stable name for `text` (FNV-1a, 64 bits): hashlib's import alone (OpenSSL) is a
+    tenth of a warm `pyguard rules`, and a file name needs no cryptography."""
+    value = 0xcbf29ce484222325
+    for byte in text.encode("utf-8", "surrogateescape"):
+        value = ((value ^ byte) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return f"{value:016x}"
+
+
 def _path(name: str, root: str) -> str:
-    digest = hashlib.sha256(root.encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    return os.path.join(cache_dir(), f"{name}-{digest}.marshal")
+    return os.path.join(cache_dir(), f"{name}-{digest(root)}.marshal")
 
 
 def load(name: str, root: str, key: Any) -> Optional[Any]:

@@ -12,7 +12,9 @@ class UsageError(Exception):
     pass
 
 
-def _parser():
+def _parser(command: str = ""):
+    """The parser of every command, or of `command` alone when a module declares it (the one
+    to run: building all of them is a tenth of a warm doctor's time)."""
     import argparse
 
     class Parser(argparse.ArgumentParser):
@@ -24,13 +26,14 @@ def _parser():
     parser.add_argument("--version", action="version", version=f"pyguard {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
-    for add in _command_adders():
+    for add in _command_adders(command):
         add(commands)
     return parser
 
 
-def _command_adders():
-    """add_* functions of every module in pyguard.commands, in name order.
+def _command_adders(command: str = ""):
+    """add_* functions of the module of `command`, if there is one, else of every module in
+    pyguard.commands, in name order.
 
     Command modules import only argparse at the top; what a command needs is imported when it
     runs, so declaring them all stays cheap.
@@ -40,8 +43,14 @@ def _command_adders():
 
     from . import commands
 
-    names = sorted(n[:-3] for n in os.listdir(os.path.dirname(commands.__file__))
-                   if n.endswith(".py") and not n.startswith("_"))
+    directory = os.path.dirname(commands.__file__)
+    own = command.replace("-", "_")
+    if own.isidentifier() and not own.startswith("_") and \
+            os.path.isfile(os.path.join(directory, own + ".py")):
+        names = [own]
+    else:
+        names = sorted(n[:-3] for n in os.listdir(directory)
+                       if n.endswith(".py") and not n.startswith("_"))
     for name in names:
         module = importlib.import_module(f"{commands.__name__}.{name}")
         for attr in sorted(vars(module)):
@@ -65,7 +74,10 @@ def main(argv: list[str] | None = None) -> int:
             code = fast(argv[1:], record_for_hook)
             if code is not None:
                 return code
-        args = _parser().parse_args(argv)
+        try:
+            args = _parser(argv[0] if argv else "").parse_args(argv)
+        except UsageError:  # said by the parser of every command, as without the shortcut
+            args = _parser().parse_args(argv)
         return args.run(args)
     except UsageError as exc:
         return _fail(argv, "usage", str(exc))

@@ -61,7 +61,7 @@ def _tree(top: str, out: list) -> None:
 
 def code_stamp() -> Tuple:
     """pyguard's modules and its data (the rule files and the release table beside them)."""
-    from .rules import rule_dirs
+    from .catalogue import rule_dirs
 
     out: list = []
     _tree(os.path.dirname(os.path.abspath(__file__)), out)
@@ -87,10 +87,8 @@ def full_key(kind: str, root: str, key: Any) -> Tuple:
 def _name(kind: str) -> str:
     """The cache file's name: one per pyguard installation and interpreter, so that two (the
     package's and a venv's) do not take turns replacing each other's."""
-    import hashlib
-
     where = f"{os.path.dirname(os.path.abspath(__file__))}\0{sys.executable}"
-    return f"memo-{kind}-{hashlib.sha256(where.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}"
+    return f"memo-{kind}-{cache.digest(where)[:8]}"
 
 
 def recall(kind: str, root: str, key: Any) -> Optional[Any]:

@@ -14,17 +14,12 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
 from .actions.template import ActionTemplate, OwnerOf, TemplateError, parse_line
+from .catalogue import ADMIN_RULES, PACKAGE_RULES, SECTIONS, SUFFIX, rule_dirs  # noqa: F401
 from .findings import SEVERITIES, EvidenceValue, RepairStep
 
 REQUIRED = ("Rule", "Severity", "Order", "Check", "Title", "Detail", "What", "Why", "Example",
             "Repair", "Repair-Safety", "References")
 OPTIONAL = ("Evidence",)
-SECTIONS = (("What", "What it checks"), ("Why", "Why it matters on Debian"),
-            ("Example", "Example"), ("Repair", "Repair"), ("Repair-Safety", "Repair safety"),
-            ("References", "References"))
-SUFFIX = ".rule"
-PACKAGE_RULES = "/usr/share/pyguard/rules"
-ADMIN_RULES = "/etc/pyguard/rules.d"
 
 
 class RuleError(Exception):
@@ -61,26 +56,19 @@ class Rule:
         return tuple(steps)
 
 
-def rule_dirs() -> List[str]:
-    """Where rule files live: $PYGUARD_RULES, else a checkout's rules/ or an installed copy.
-
-    The Debian package keeps its rules in /usr/share/pyguard/rules; there, an admin's rules in
-    /etc/pyguard/rules.d are read too (a file with the same name replaces the packaged rule).
-    """
-    override = os.environ.get("PYGUARD_RULES")
-    if override:
-        return [p for p in override.split(os.pathsep) if p]
-    here = os.path.dirname(os.path.realpath(__file__))
-    candidates = [os.path.join(os.path.dirname(os.path.dirname(here)), "rules"),
-                  os.path.join(here, "rules"), PACKAGE_RULES]
-    found = next((c for c in candidates if os.path.isdir(c)), PACKAGE_RULES)
-    # The Debian package's rules, then the admin's own (data only: they name existing checks).
-    return [found, ADMIN_RULES] if found == PACKAGE_RULES else [found]
-
-
 def load_rules(dirs: Optional[Iterable[str]] = None) -> Dict[str, Rule]:
-    """Every rule by id, in the order doctor runs and prints them."""
-    dirs = rule_dirs() if dirs is None else list(dirs)
+    """Every rule by id, in the order doctor runs and prints them (parsed once and kept:
+    pyguard.catalogue)."""
+    from .catalogue import entries
+
+    return {r.id: Rule(r.id, r.severity, r.order, r.check, r.title, r.detail, r.evidence,
+                       tuple(ActionTemplate(*t) for t in r.repair), r.sections, r.source)
+            for r in entries(None if dirs is None else list(dirs))}
+
+
+def read_rules(dirs: Iterable[str]) -> Dict[str, Rule]:
+    """Every rule by id, parsed from the files, in the order doctor runs and prints them."""
+    dirs = list(dirs)
     rules: Dict[str, Rule] = {}
     for directory in dirs:
         try:

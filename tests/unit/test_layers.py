@@ -21,7 +21,7 @@ LAYERS: Dict[str, Tuple[str, ...]] = {
              "pyguard.options", "pyguard.config", "pyguard.statedir", "pyguard.placing",
              "pyguard.render.escape"),
     "actions": ("pyguard.actions",),
-    "model": ("pyguard.findings", "pyguard.venv_rows", "pyguard.rules"),
+    "model": ("pyguard.findings", "pyguard.venv_rows", "pyguard.rules", "pyguard.catalogue"),
     "facts": ("pyguard.facts",),
     "checks": ("pyguard.checks",),
     "engine": ("pyguard.engine", "pyguard.examine", "pyguard.memo"),

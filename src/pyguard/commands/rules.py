@@ -1,0 +1,20 @@
+"""pyguard rules: the rule catalogue as a table, read from rules/."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_rules(commands) -> None:
+    parser = commands.add_parser("rules", help="list the rules doctor checks")
+    parser.set_defaults(run=run_rules)
+
+
+def run_rules(args: argparse.Namespace) -> int:
+    from ..catalogue import by_id, entries
+    from ..render.rules import rules_table
+    from ..render.terminal import prose_width
+
+    sys.stdout.write(rules_table(by_id(entries()), prose_width(sys.stdout)))
+    return 0
