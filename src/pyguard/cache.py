@@ -12,7 +12,9 @@ import gc
 import marshal
 import os
 import stat
-from typing import Any, Iterator, Optional
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing's import is a tenth of a kept hook run; annotations are strings
+    from typing import Any, Iterator, Optional
 
 FORMAT = 1
 

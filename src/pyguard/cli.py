@@ -70,8 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv[:1] == ["hooks"] and argv[1:2] in (["pre-invoke"], ["post-invoke"]):
             from .apthooks.run import fast  # apt waits for it: no parser of every command
-            from .commands.upgrade_check import record_for_hook
-            code = fast(argv[1:], record_for_hook)
+            code = fast(argv[1:], _record_for_hook)
             if code is not None:
                 return code
         try:
@@ -92,6 +91,13 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(argv, "internal-error",
                      f"pyguard: internal error: {type(exc).__name__}: {exc} "
                      "(PYGUARD_DEBUG=1 shows the traceback)")
+
+
+def _record_for_hook(root: str) -> str:
+    """pyguard.commands.upgrade_check.record_for_hook, imported only when an upgrade is ahead."""
+    from .commands.upgrade_check import record_for_hook
+
+    return record_for_hook(root)
 
 
 def _fail(argv: list[str], code: str, message: str) -> int:

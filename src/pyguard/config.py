@@ -111,16 +111,21 @@ def default_path() -> str:
 
 def load(path: Optional[str] = None) -> Config:
     """Read and check a config file; None means the default, which may be missing."""
+    from .journal import host_read  # a kept hook run (pyguard.memo) holds while this file does
+
     explicit = path is not None or bool(os.environ.get("PYGUARD_CONFIG"))
     path = path if path is not None else default_path()
     try:
         with open(path, encoding="utf-8", errors="surrogateescape") as f:
+            host_read(path, os.fstat(f.fileno()))
             text = f.read()
-    except FileNotFoundError:
+    except FileNotFoundError as exc:
+        host_read(path, exc)
         if explicit:
             raise ConfigError(f"{path}: no such file") from None
         return Config()
     except OSError as exc:
+        host_read(path, exc)
         raise ConfigError(f"{path}: cannot read it: {exc.strerror or exc}") from None
     return parse(text, path)
 

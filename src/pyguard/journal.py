@@ -25,7 +25,9 @@ from __future__ import annotations
 import os
 import stat
 import threading
-from typing import Dict, Iterable, Mapping, Optional, Tuple
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing's import is a tenth of a kept hook run; annotations are strings
+    from typing import Dict, Iterable, Mapping, Optional, Tuple
 
 NOT_LINK = 0
 """Fingerprint of a path walked through (or asked to readlink) that is there but no symlink."""
@@ -155,17 +157,36 @@ def host_read(path: str, seen: "os.stat_result | OSError") -> None:
         journal.saw_host(path, seen)
 
 
-def holds(fs, grouped: Mapping[str, Mapping[str, Fingerprint]],
+_DIR = os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def holds(root: str, grouped: Mapping[str, Mapping[str, Fingerprint]],
           host: Mapping[str, Fingerprint]) -> bool:
-    """Whether every fingerprint still matches what `fs` (a RootFS of the same root, keeping no
-    journal) finds now. Directories are reached with O_NOFOLLOW from the root's descriptor, so
-    a component that became a symlink fails the lookup below it."""
+    """Whether every fingerprint still matches what is below `root` now. Each directory is
+    opened from its parent's descriptor with O_NOFOLLOW (the root's own first), as RootFS opens
+    them, so a component that became a symlink fails the lookup below it."""
     try:
-        for parent, names in grouped.items():
-            if not _directory_holds(fs, parent, names):
+        root_fd = os.open(root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    chain: list = [("", root_fd)]
+    """(directory, descriptor) from the root down to the directory looked at last."""
+    try:
+        for parent in sorted(grouped):
+            fd = _descend(chain, parent)
+            if fd is None or fd < 0:
+                names = grouped[parent]
+                if fd is None and all(f is None for f in names.values()):
+                    continue  # the directory is still absent, as is everything seen below it
+                return False
+            if not _directory_holds(fd, grouped[parent]):
                 return False
     except (ValueError, TypeError, AttributeError, IndexError):  # malformed: nothing is proven
         return False
+    finally:
+        for _, fd in chain:
+            if fd >= 0:
+                os.close(fd)
     for path, fingerprint in host.items():
         try:
             now: Fingerprint = status(os.lstat(path))
@@ -178,45 +199,58 @@ def holds(fs, grouped: Mapping[str, Mapping[str, Fingerprint]],
     return True
 
 
-def _directory_holds(fs, parent: str, names: Mapping[str, Fingerprint]) -> bool:
-    try:
-        fd = fs.open_resolved_dir(parent)
-    except (FileNotFoundError, NotADirectoryError):
-        return all(fingerprint is None for fingerprint in names.values())
-    except OSError:
-        return False
-    try:
-        lstat, S_ISLNK, width = os.stat, stat.S_ISLNK, len(STATUS_FIELDS)
-        for name, fingerprint in names.items():
-            try:
-                if not name:  # the root itself
-                    st = os.fstat(fd)
-                elif fingerprint.__class__ is tuple and len(fingerprint) == 2:
-                    if ("link", os.readlink(name, dir_fd=fd)) != fingerprint:
-                        return False
-                    continue
-                else:
-                    st = lstat(name, dir_fd=fd, follow_symlinks=False)
-            except (FileNotFoundError, NotADirectoryError):
-                if fingerprint is not None:
+def _descend(chain: list, directory: str) -> "Optional[int]":
+    """The descriptor of `directory` (a path inside the root without symlinks), reusing those
+    of its ancestors in `chain`; None when it is absent, -1 when it cannot be opened."""
+    parts = [p for p in directory.split("/") if p]
+    keep = 1
+    while keep < len(chain) and keep <= len(parts) and chain[keep][0] == parts[keep - 1]:
+        keep += 1
+    for _, fd in chain[keep:]:
+        if fd >= 0:
+            os.close(fd)
+    del chain[keep:]
+    for part in parts[keep - 1:]:
+        try:
+            fd = os.open(part, _DIR, dir_fd=chain[-1][1])
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError:
+            return -1
+        chain.append((part, fd))
+    return chain[-1][1]
+
+
+def _directory_holds(fd: int, names: Mapping[str, Fingerprint]) -> bool:
+    lstat, S_ISLNK, width = os.stat, stat.S_ISLNK, len(STATUS_FIELDS)
+    for name, fingerprint in names.items():
+        try:
+            if not name:  # the root itself
+                st = os.fstat(fd)
+            elif fingerprint.__class__ is tuple and len(fingerprint) == 2:
+                if ("link", os.readlink(name, dir_fd=fd)) != fingerprint:
                     return False
                 continue
-            except OSError:
+            else:
+                st = lstat(name, dir_fd=fd, follow_symlinks=False)
+        except (FileNotFoundError, NotADirectoryError):
+            if fingerprint is not None:
                 return False
-            if fingerprint is None:
+            continue
+        except OSError:
+            return False
+        if fingerprint is None:
+            return False
+        if fingerprint == NOT_LINK:
+            if S_ISLNK(st.st_mode):
                 return False
-            if fingerprint == NOT_LINK:
-                if S_ISLNK(st.st_mode):
-                    return False
-                continue
-            if (st.st_mode, st.st_uid, st.st_gid, st.st_ino, st.st_dev, st.st_size,
-                    st.st_mtime_ns, st.st_ctime_ns, st.st_nlink) != fingerprint[:width]:
-                return False
-            if len(fingerprint) > width and os.readlink(name, dir_fd=fd) != fingerprint[width]:
-                return False
-        return True
-    finally:
-        os.close(fd)
+            continue
+        if (st.st_mode, st.st_uid, st.st_gid, st.st_ino, st.st_dev, st.st_size,
+                st.st_mtime_ns, st.st_ctime_ns, st.st_nlink) != fingerprint[:width]:
+            return False
+        if len(fingerprint) > width and os.readlink(name, dir_fd=fd) != fingerprint[width]:
+            return False
+    return True
 
 
 def paths(grouped: Mapping[str, Mapping[str, Fingerprint]]) -> Iterable[str]:

@@ -24,7 +24,9 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Any, Optional, Tuple
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing's import is a tenth of a kept hook run; annotations are strings
+    from typing import Any, Optional, Tuple
 
 from . import cache
 from .journal import Journal, holds, keeping
@@ -102,10 +104,7 @@ def recall(kind: str, root: str, key: Any) -> Optional[Any]:
     grouped, host, value = stored
     if grouped.__class__ is not dict or host.__class__ is not dict:
         return None
-    from .rootfs import RootFS
-
-    with RootFS(root) as fs:
-        return value if holds(fs, grouped, host) else None
+    return value if holds(os.path.realpath(root), grouped, host) else None
 
 
 class Recording:
@@ -167,7 +166,8 @@ def report_from(data: Tuple):
     report = Report(
         root,
         tuple(Finding(rule, severity, title, detail, subject, paths,
-                      tuple(RepairStep(KINDS[kind](*values), note) for kind, values, note in repair),
+                      tuple(RepairStep(KINDS[kind](*values), note)
+                            for kind, values, note in repair),
                       evidence)
               for rule, severity, title, detail, subject, paths, repair, evidence in findings),
         tuple(Problem(*p) for p in errors),

@@ -500,20 +500,6 @@ class RootFS:
         with self._lock:
             return os.stat(name, dir_fd=self._dir_fd(resolved_dir), follow_symlinks=False)
 
-    def open_resolved_dir(self, resolved_dir: str) -> int:
-        """A new O_PATH descriptor of a directory as resolve() returned it, walked from the root
-        with O_NOFOLLOW (a component that is now a symlink fails), for the caller to close."""
-        with self._lock:
-            return os.dup(self._dir_fd(resolved_dir))
-
-    def readlink_in(self, resolved_dir: str, name: str) -> str:
-        """The target of the symlink `name` of a directory as resolve() returned it, raising
-        OSError (EINVAL: not a symlink), as lstat_in."""
-        if "/" in name or name in ("", ".", ".."):
-            raise OSError(errno.EINVAL, "not a plain name", name)
-        with self._lock:
-            return os.readlink(name, dir_fd=self._dir_fd(resolved_dir))
-
     def open_in(self, resolved_dir: str, name: str) -> int:
         """A descriptor of the regular file `name` of a directory as resolve() returned it (not
         followed if a link), opened O_NONBLOCK and checked with fstat; raises OSError (EINVAL:

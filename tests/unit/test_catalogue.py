@@ -29,7 +29,8 @@ def rule_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def parsed(directory: Path):
-    return [catalogue.text_of(rule).values() for rule in rules.read_rules([str(directory)]).values()]
+    return [catalogue.text_of(rule).values()
+            for rule in rules.read_rules([str(directory)]).values()]
 
 
 def test_kept_rules_are_the_parsed_rules(rule_dir, tmp_path):

@@ -195,8 +195,7 @@ def journal_of(root: FakeRoot, read) -> Journal:
 
 
 def still(root: FakeRoot, kept: Journal) -> bool:
-    with RootFS(str(root)) as fs:
-        return holds(fs, kept.grouped(), kept.host)
+    return holds(str(root), kept.grouped(), kept.host)
 
 
 def test_the_journal_holds_what_each_reading_saw(fake_root):
@@ -300,3 +299,60 @@ def test_the_examination_reads_outside_the_root_only_where_the_memo_knows():
     """A new reading of the environment or a host file would let a kept run hide a change:
     add it to the memo's key or journal, then here."""
     assert outside_readers() == set(OUTSIDE)
+
+
+# -- the apt hooks ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hooks(fake_root, keep, monkeypatch, tmp_path):
+    """Run a hook as apt does; `checked` says whether the last one ran its rules."""
+    from pyguard.apthooks import check
+    from pyguard.cli import main
+
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    config = tmp_path / "pyguard.conf"
+    config.write_text("")
+    monkeypatch.setenv("PYGUARD_CONFIG", str(config))
+    state = {"checked": False}
+    real = check.check
+
+    def counting(*args, **kwargs):
+        state["checked"] = True
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(check, "check", counting)
+
+    def run(action="pre-invoke", capsys=None):
+        state["checked"] = False
+        assert main(["hooks", action, "--root", str(fake_root)]) == 0
+        return state["checked"]
+
+    run.config = config
+    return run
+
+
+def test_a_silent_hook_is_kept_and_an_unchanged_system_is_silent_at_once(hooks, capsys):
+    assert hooks() and capsys.readouterr() == ("", "")
+    assert not hooks() and capsys.readouterr() == ("", "")
+    assert hooks("post-invoke")  # each hook keeps its own
+
+
+def test_a_kept_hook_speaks_once_python3_breaks(hooks, fake_root, capsys):
+    hooks()
+    capsys.readouterr()
+    fake_root.symlink("/usr/bin/python3", "python3.99")
+    assert hooks()
+    assert "/usr/bin/python3 is not Debian's python3.11  [python3-link]" in capsys.readouterr().err
+    assert hooks()  # what it said is not kept: it says it again
+    assert "[python3-link]" in capsys.readouterr().err
+
+
+def test_a_kept_hook_reads_the_config_again_once_it_changed(hooks, fake_root, capsys):
+    fake_root.symlink("/usr/bin/python3", "python3.99")
+    hooks.config.write_text("[hooks]\napt = no\n")
+    assert not hooks() and capsys.readouterr() == ("", "")  # off: silent, checks nothing
+    hooks()
+    hooks.config.write_text("[hooks]\napt = yes\n")
+    assert hooks()
+    assert "[python3-link]" in capsys.readouterr().err

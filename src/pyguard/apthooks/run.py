@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import List, Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing's import is a tenth of a kept hook run; annotations are strings
+    from typing import List, Optional
 
 HOOKS = ("pre-invoke", "post-invoke")
 
@@ -36,35 +39,58 @@ def fast(argv: List[str], record=None) -> Optional[int]:
 def hook(action: str, root: str, config_path: Optional[str], record=None) -> int:
     """Speak on stderr only when Python is broken or a release upgrade ahead breaks something;
     always exit 0, so that even a hand-written apt.conf line without `|| true` cannot make apt
-    fail. `record` keeps the snapshots before an upgrade (pyguard.apthooks.upgrade)."""
+    fail. `record` keeps the snapshots before an upgrade (pyguard.apthooks.upgrade).
+
+    A silent run is kept with what it read, the config file included (pyguard.memo): apt runs
+    the hooks around every dpkg run, mostly over an unchanged system, and the next one that
+    finds all of it unchanged is silent at once. [ack] lines expire by the day: so does what
+    is kept."""
+    import time
+
+    from .. import memo
+
+    where = os.path.realpath(root)
+    key = (action, config_path, time.strftime("%Y-%m-%d"))
+    if os.path.isdir(root) and memo.recall(f"hook-{action}", where, key) == "":
+        return 0
+    with memo.Recording(f"hook-{action}", where, key) as recording:
+        said = _hook(action, root, config_path, record)
+    if not said:
+        recording.keep("")
+    _say(said)
+    return 0
+
+
+def _hook(action: str, root: str, config_path: Optional[str], record) -> str:
     from .. import config as config_module
 
     try:
         config = config_module.load(config_path)
     except config_module.ConfigError as exc:
-        _say(f"pyguard: apt hook not run: {exc}\n")
-        return 0
+        return f"pyguard: apt hook not run: {exc}\n"
     if not config.apt_hooks:
-        return 0
+        return ""
     if not os.path.isdir(root):
-        _say(f"pyguard: apt hook: --root {root}: no such directory\n")
-        return 0
+        return f"pyguard: apt hook: --root {root}: no such directory\n"
     config_module.activate(config)
+    said = _check(action, root, config)
+    if action == "pre-invoke":
+        said += _upgrade_warning(root, config, record)
+    return said
+
+
+def _check(action: str, root: str, config) -> str:
     try:
         from . import check
 
         pre = action == "pre-invoke"
         outcome = check.check(root, check.PRE_RULES if pre else check.POST_RULES, config)
-        text = check.render_pre(outcome, os.geteuid() == 0) if pre else check.render_post(outcome)
+        return check.render_pre(outcome, os.geteuid() == 0) if pre else check.render_post(outcome)
     except Exception as exc:  # the hook must never break apt's run, whatever happens here
         if os.environ.get("PYGUARD_DEBUG"):
             raise
-        text = (f"pyguard: apt hook could not check: {type(exc).__name__}: {exc} "
+        return (f"pyguard: apt hook could not check: {type(exc).__name__}: {exc} "
                 "(pyguard doctor says more)\n")
-    _say(text)
-    if action == "pre-invoke":
-        _say(_upgrade_warning(root, config, record))
-    return 0
 
 
 def _upgrade_warning(root: str, config, record) -> str:
