@@ -153,6 +153,26 @@ def test_index_is_cached_and_rebuilt_when_the_lists_change(root, monkeypatch):
     assert built == [1, 1]
 
 
+def test_after_apt_update_only_the_lists_that_changed_are_read_again(root, monkeypatch, tmp_path):
+    monkeypatch.setenv("PYGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    read = []
+    real = aptindex.stream_list
+    monkeypatch.setattr(aptindex, "stream_list",
+                        lambda path: read.append(os.path.basename(path)) or real(path))
+    lists = root / "var/lib/apt/lists"
+    main, security = sorted(p.name for p in lists.glob("*_Packages*"))[::-1]
+    first = aptindex.load(str(root))
+    assert sorted(read) == sorted([main, security])
+    (lists / security).write_bytes(lzma.compress(SECURITY.replace("deb12u1", "deb12u2").encode()))
+    read.clear()
+    index = aptindex.load(str(root))
+    assert read == [security]
+    assert aptindex.lookup(index, "requests").version == "2.28.1+dfsg-1+deb12u2"
+    whole = aptindex.build(aptindex.list_files(str(root)), "amd64")
+    whole.pop("parts")
+    assert index == whole != first
+
+
 def test_lz4_lists_as_this_hosts_apt_keeps_them(root):
     if not shutil.which("lz4"):  # apt-helper reads them everywhere; lz4 is only needed to write one
         return

@@ -1,10 +1,14 @@
 """What Debian offers for a PyPI project, from the apt lists, through a cached index.
 
 The lists (/var/lib/apt/lists/*_Packages, plain or compressed as this host's apt keeps them:
-.gz, .lz4, .xz, .zst, .bz2) are read with python-debian when the index is (re)built: after
-`apt update` changed them, or when no index exists. The index is a small marshal file under
-/var/cache/pyguard (pyguard.cache; PYGUARD_CACHE_DIR wins) keyed by the lists' names, sizes
-and mtimes, so a refusal with a warm index reads one file.
+.gz, .lz4, .xz, .zst, .bz2) are read when the index is (re)built: after `apt update` changed
+them, or when no index exists. A refusal waits for that, so it is built for speed: each list is
+decompressed as a stream (lz4 and zstd by apt-helper or the tool, on the other core) while only
+the paragraphs that name python3 are picked out of it and read by hand, and what each list
+offers is kept on its own (pyguard.cache, "apt-python-lists", keyed by the list's name, size,
+mtime and inode): after `apt update` only the lists that changed are read again, mostly the
+small security and updates ones. The index itself is a small marshal file ("apt-python-index")
+keyed by all the lists' names, sizes and mtimes, so a refusal with a warm index reads one file.
 
 PyPI name -> Debian package, the way Debian names them (Debian Python Policy: the binary
 package of the module NAME is python3-NAME, lower case, and the source package is named after
@@ -24,16 +28,25 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import subprocess
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 from .names import KNOWN_EXCEPTIONS, normalize
 
 LISTS = "var/lib/apt/lists"
 SUFFIXES = ("", ".gz", ".lz4", ".xz", ".zst", ".bz2")
 CACHE_NAME = "apt-python-index"
-FORMAT = 1
+PARTS_NAME = "apt-python-lists"
+FORMAT = 2
 APT_HELPER = "/usr/lib/apt/apt-helper"
+CHUNK = 1 << 20
+FIELD = re.compile(rb"^(Package|Version|Architecture|Source|Provides|Depends|Pre-Depends|Section)"
+                   rb":[ \t]*([^\n]*)", re.M)
+
+Offered = Tuple[str, str, str, List[str], bool]
+"""What a list has for one package: (version, source, section, python3-* it provides, whether it
+is an application: no python3-* package, but depends on python3)."""
 
 
 def list_files(root: str = "/") -> List[str]:
@@ -59,54 +72,75 @@ def native_arch(root: str = "/") -> str:
 
 
 def stamp(root: str = "/") -> Tuple:
-    """What the index is built from: each list's name, size and mtime, and dpkg's architecture."""
-    parts = []
-    for path in list_files(root):
-        try:
-            st = os.stat(path)
-        except OSError:
-            continue
-        parts.append((os.path.basename(path), st.st_size, st.st_mtime_ns))
-    return (FORMAT, native_arch(root), tuple(parts))
+    """What the index is built from: each list's name, size, mtime and inode (apt replaces a
+    list it updates), and dpkg's architecture."""
+    return (FORMAT, native_arch(root),
+            tuple(filter(None, (list_stamp(path) for path in list_files(root)))))
 
 
 def read_list(path: str) -> bytes:
     """A Packages file's text, decompressed as its suffix says."""
+    return b"".join(stream_list(path))
+
+
+def stream_list(path: str) -> Iterator[bytes]:
+    """A Packages file's text in chunks, decompressed as its suffix says, as it comes."""
     if path.endswith(".gz"):
-        import gzip
-        with gzip.open(path, "rb") as f:
-            return f.read()
+        import zlib
+        return _inflated(path, zlib.decompressobj(16 + zlib.MAX_WBITS))
     if path.endswith(".xz"):
         import lzma
-        with lzma.open(path, "rb") as f:
-            return f.read()
+        return _inflated(path, lzma.LZMADecompressor())
     if path.endswith(".bz2"):
         import bz2
-        with bz2.open(path, "rb") as f:
-            return f.read()
+        return _inflated(path, bz2.BZ2Decompressor())
     if path.endswith((".lz4", ".zst")):
         try:
             if path.endswith(".lz4"):
                 import lz4.frame  # type: ignore
-                with lz4.frame.open(path, "rb") as f:
-                    return f.read()
+                return _inflated(path, lz4.frame.LZ4FrameDecompressor())
             import zstandard  # type: ignore
-            with open(path, "rb") as f:
-                return zstandard.ZstdDecompressor().stream_reader(f).read()
+            return _inflated(path, zstandard.ZstdDecompressor().decompressobj())
         except ImportError:
-            pass
-        tool = ["lz4", "-dc"] if path.endswith(".lz4") else ["zstd", "-dc"]
-        for command in ([APT_HELPER, "cat-file", path], [*tool, path]):
-            try:
-                done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True,
-                                      timeout=120, check=False)
-            except (OSError, subprocess.TimeoutExpired):
-                continue
-            if done.returncode == 0:
-                return done.stdout
-        raise OSError(f"cannot decompress {path}: no lz4/zstd module, apt-helper or tool")
+            return _piped(path)
+    return _inflated(path, None)
+
+
+def _inflated(path: str, decompressor) -> Iterator[bytes]:
     with open(path, "rb") as f:
-        return f.read()
+        while True:
+            raw = f.read(CHUNK)
+            if not raw:
+                return
+            yield decompressor.decompress(raw) if decompressor is not None else raw
+
+
+def _piped(path: str) -> Iterator[bytes]:
+    """lz4 and zstd without a Python module: apt's own apt-helper, else the tool, decompressing
+    on its own core while the chunks are read here."""
+    tool = ["lz4", "-dc"] if path.endswith(".lz4") else ["zstd", "-dc"]
+    for command in ([APT_HELPER, "cat-file", path], [*tool, path]):
+        try:
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=subprocess.DEVNULL)
+        except OSError:
+            continue
+        got = False
+        try:
+            while True:
+                chunk = process.stdout.read1(CHUNK)  # type: ignore[union-attr]
+                if not chunk:
+                    break
+                got = True
+                yield chunk
+        finally:
+            process.stdout.close()  # type: ignore[union-attr]
+            code = process.wait()
+        if code == 0:
+            return
+        if got:
+            raise OSError(f"{command[0]} failed on {path} (exit {code})")
+    raise OSError(f"cannot decompress {path}: no lz4/zstd module, apt-helper or tool")
 
 
 def _relations(value: str) -> List[str]:
@@ -119,41 +153,105 @@ def _relations(value: str) -> List[str]:
     return names
 
 
-def _stanzas(data: bytes):
-    """Stanzas that may matter: python3-* packages, those providing or depending on python3."""
-    for chunk in data.split(b"\n\n"):
-        if b"python3" in chunk:
-            yield chunk
+def _stanzas(text: bytes) -> Iterator[bytes]:
+    """The paragraphs of `text` (whole ones) that name python3 anywhere."""
+    end = 0
+    at = text.find(b"python3")
+    while at >= 0:
+        start = text.rfind(b"\n\n", end, at)
+        start = end if start < 0 else start + 2
+        end = text.find(b"\n\n", at)
+        if end < 0:
+            end = len(text)
+        yield text[start:end]
+        at = text.find(b"python3", end)
 
 
-def build(files: List[str], arch: str) -> Dict:
-    """The index: {"packages": {pkg: (version, source, section, is_app)},
-    "names": {pypi: pkg}, "apps": {pypi: pkg}, "lists": [basenames]}."""
-    from debian.deb822 import Packages
+def _newer(version: str, than: str) -> bool:
     from debian.debian_support import version_compare
 
-    fields = ["Package", "Version", "Architecture", "Source", "Provides", "Depends",
-              "Pre-Depends", "Section"]
-    best: Dict[str, Tuple[str, str, str, List[str], bool]] = {}
+    return version_compare(version, than) > 0
+
+
+def offers(chunks: Iterator[bytes], arch: str) -> Dict[str, Offered]:
+    """What one list offers that matters here: python3-* packages and applications, for `arch`
+    or all, the highest version of each."""
+    best: Dict[str, Offered] = {}
+    pending: List[bytes] = []
+    size = 0
+    for chunk in chunks:  # a pipe gives 64 KiB at a time: scan a megabyte at once
+        pending.append(chunk)
+        size += len(chunk)
+        if size < CHUNK:
+            continue
+        text = b"".join(pending)
+        cut = text.rfind(b"\n\n")
+        if cut < 0:
+            pending, size = [text], len(text)
+            continue
+        pending, size = [text[cut:]], len(text) - cut
+        _offers_in(text[:cut], arch, best)
+    _offers_in(b"".join(pending), arch, best)
+    return best
+
+
+def _offers_in(text: bytes, arch: str, best: Dict[str, Offered]) -> None:
+    for stanza in _stanzas(text):
+        fields = dict(FIELD.findall(stanza))
+        package = fields.get(b"Package", b"").strip().decode("utf-8", "replace")
+        version = fields.get(b"Version", b"").strip().decode("utf-8", "replace")
+        if not package or not version or \
+                fields.get(b"Architecture", b"").strip().decode("ascii", "replace") not in (arch, "all"):
+            continue
+        if package.startswith("python3-"):
+            is_app = False
+        else:  # an application: it depends on python3 or a python3-* package
+            depends = fields.get(b"Depends", b"") + b"," + fields.get(b"Pre-Depends", b"")
+            if b"python3" not in depends:
+                continue
+            is_app = any(d == "python3" or d.startswith("python3-")
+                         for d in _relations(depends.decode("utf-8", "replace")))
+            if not is_app:
+                continue
+        if package in best and not _newer(version, best[package][0]):
+            continue
+        source = (fields.get(b"Source", b"").decode("utf-8", "replace").strip() or package)
+        provided = fields.get(b"Provides", b"")
+        provides = [p for p in _relations(provided.decode("utf-8", "replace"))
+                    if p.startswith("python3-")] if b"python3-" in provided else []
+        best[package] = (version, source.split(" ", 1)[0],
+                         fields.get(b"Section", b"").decode("utf-8", "replace").strip(),
+                         provides, is_app)
+
+
+def list_stamp(path: str) -> Optional[Tuple]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (os.path.basename(path), st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def build(files: List[str], arch: str, parts: Optional[Dict] = None) -> Dict:
+    """The index: {"packages": {pkg: (version, source, section, is_app)},
+    "names": {pypi: pkg}, "apps": {pypi: pkg}, "lists": [basenames]}.
+
+    `parts` (basename -> (list stamp, offers)) holds what lists read before offered: a list
+    whose stamp is the same is not read again. The index's "parts" are those of `files`."""
+    parts = parts or {}
+    found: Dict[str, Tuple] = {}
     for path in files:
-        data = read_list(path)
-        for chunk in _stanzas(data):
-            stanza = Packages(chunk.decode("utf-8", "replace").splitlines(), fields=fields)
-            package = stanza.get("Package")
-            version = stanza.get("Version")
-            if not package or not version or stanza.get("Architecture") not in (arch, "all"):
-                continue
-            if package in best and version_compare(best[package][0], version) >= 0:
-                continue
-            source = (stanza.get("Source") or package).split(" ", 1)[0]
-            provides = [p for p in _relations(stanza.get("Provides", ""))
-                        if p.startswith("python3-")]
-            depends = _relations(stanza.get("Depends", "") + "," + stanza.get("Pre-Depends", ""))
-            is_app = not package.startswith("python3-") and any(
-                d == "python3" or d.startswith("python3-") for d in depends)
-            if not package.startswith("python3-") and not is_app:
-                continue
-            best[package] = (version, source, stanza.get("Section", ""), provides, is_app)
+        stamp_of = list_stamp(path)
+        kept = parts.get(os.path.basename(path))
+        if stamp_of is not None and kept is not None and kept[0] == stamp_of:
+            found[os.path.basename(path)] = kept
+        else:
+            found[os.path.basename(path)] = (stamp_of, offers(stream_list(path), arch))
+    best: Dict[str, Offered] = {}
+    for _, offered in found.values():
+        for package, offer in offered.items():
+            if package not in best or _newer(offer[0], best[package][0]):
+                best[package] = offer
 
     names: Dict[str, str] = {}
     ranks: Dict[str, int] = {}
@@ -187,22 +285,28 @@ def build(files: List[str], arch: str) -> Dict:
         "names": names,
         "apps": apps,
         "lists": [os.path.basename(f) for f in files],
+        "parts": found,
     }
 
 
 def load(root: str = "/", rebuild: bool = False) -> Dict:
-    """The index for `root`'s lists, from the cache when its key still matches."""
+    """The index for `root`'s lists, from the cache when its key still matches; else built,
+    reading again only the lists that changed since the last build."""
     from .. import cache
 
+    where = os.path.realpath(root)
     key = stamp(root)
     if not rebuild:
         with cache.no_gc():
-            index = cache.load(CACHE_NAME, os.path.realpath(root), key)
+            index = cache.load(CACHE_NAME, where, key)
         if index is not None:
             return index
     with cache.no_gc():
-        index = build(list_files(root), key[1])
-    cache.store(CACHE_NAME, os.path.realpath(root), key, index)
+        parts = cache.load(PARTS_NAME, where, (FORMAT, key[1])) if not rebuild else None
+        index = build(list_files(root), key[1], parts if isinstance(parts, dict) else None)
+        made = index.pop("parts", {})
+        cache.store(CACHE_NAME, where, key, index)
+        cache.store(PARTS_NAME, where, (FORMAT, key[1]), made)
     return index
 
 
