@@ -14,9 +14,10 @@ lists' names, sizes and mtimes: a doctor run reads it again only after `apt upda
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, List, Optional, Tuple
+from typing import Dict, FrozenSet, Iterator, List, Optional, Tuple
 
 from ..rootfs import RootFS
 
@@ -26,6 +27,7 @@ PACKAGES_SUFFIXES = ("_Packages", "_Packages.gz", "_Packages.xz", "_Packages.lz4
 RELEASE_FILES = ("InRelease", "Release")
 MAX_LIST = 1 << 30
 """A Packages list larger than this is not read (Debian's main is about 60 MB)."""
+CHUNK = 1 << 20
 CACHE_CANDIDATES = "apt-python3"
 CACHE_NAMES = "apt-names"
 FORMAT = 1
@@ -91,69 +93,99 @@ def read_apt_lists(fs: RootFS, arch: str) -> AptLists:
     key = _stamp(fs, arch)
     cached = cache.load(CACHE_CANDIDATES, fs.root, key)
     if cached is None:
-        cached = _build(fs, arch, key)
+        cached = _build(fs, arch, key, names=False)[0]
     files, candidates = cached
     return AptLists(tuple(files), tuple(Candidate(*c) for c in candidates))
 
 
 def package_names(fs: RootFS, arch: str) -> FrozenSet[str]:
-    """Every package name the lists offer (any architecture): what apt can still get."""
+    """Every package name the lists offer (any architecture): what apt can still get. Asked only
+    when an upgrade is ahead: collecting the names is most of the cost of reading the lists."""
     from .. import cache
 
     key = _stamp(fs, arch)
     with cache.no_gc():
         names = cache.load(CACHE_NAMES, fs.root, key)
     if names is None:
-        _build(fs, arch, key)
-        with cache.no_gc():
-            names = cache.load(CACHE_NAMES, fs.root, key)
-    if names is None:  # no cache to be had: read them once more, for this run
-        names = _scan(fs, arch)[2]
+        names = _build(fs, arch, key, names=True)[1]
     return frozenset(names)
 
 
-def _build(fs: RootFS, arch: str, key: Tuple) -> Tuple[List[str], List[Tuple[str, ...]]]:
+def _build(fs: RootFS, arch: str, key: Tuple, names: bool
+           ) -> Tuple[Tuple[List[str], List[Tuple[str, ...]]], List[str]]:
     from .. import cache
 
     with cache.no_gc():
-        files, candidates, names = _scan(fs, arch)
+        files, candidates, found = _scan(fs, arch, names)
         value = (files, candidates)
         cache.store(CACHE_CANDIDATES, fs.root, key, value)
-        cache.store(CACHE_NAMES, fs.root, key, names)
-    return value
+        if names:
+            cache.store(CACHE_NAMES, fs.root, key, found)
+    return value, found
 
 
-def _scan(fs: RootFS, arch: str) -> Tuple[List[str], List[Tuple[str, ...]], List[str]]:
+def _scan(fs: RootFS, arch: str, names: bool = False
+          ) -> Tuple[List[str], List[Tuple[str, ...]], List[str]]:
+    """(lists, python3 candidates, every package name when `names`) of the root's lists, each
+    decompressed as a stream and read a megabyte of whole paragraphs at a time."""
     files = list_files(fs)
     releases: Dict[str, Tuple[str, bool]] = {}
     candidates: List[Tuple[str, ...]] = []
-    names: set = set()
+    found: set = set()
     for path in files:
-        data = _decompressed(fs, path)
-        if data is None:
-            continue
-        names.update(n.decode("utf-8", "replace") for n in NAME.findall(data))
-        codename, manual = _release_of(fs, path, releases)
-        if manual:
-            continue
-        for stanza in _python3_stanzas(data):
-            fields = _fields(stanza.decode("utf-8", "replace"))
-            if fields.get("Architecture") not in (arch, "all") or not fields.get("Version"):
+        manual = None
+        for block, end in _paragraphs(fs, path):
+            if names:
+                found.update(n.decode("utf-8", "replace") for n in NAME.findall(block, 0, end))
+            if manual is None:
+                codename, manual = _release_of(fs, path, releases)
+            if manual:
+                if not names:
+                    break
                 continue
-            depends = fields.get("Depends", "") + ", " + fields.get("Pre-Depends", "")
-            found = DEPENDS_PYTHON.search(depends)
-            candidates.append((fields["Version"], found.group(1) if found else "", codename, path))
-    return files, candidates, sorted(names)
+            for stanza in _python3_stanzas(block, end):
+                fields = _fields(stanza.decode("utf-8", "replace"))
+                if fields.get("Architecture") not in (arch, "all") or not fields.get("Version"):
+                    continue
+                depends = fields.get("Depends", "") + ", " + fields.get("Pre-Depends", "")
+                match = DEPENDS_PYTHON.search(depends)
+                candidates.append((fields["Version"], match.group(1) if match else "",
+                                   codename, path))
+    return files, candidates, sorted(found)
 
 
-def _python3_stanzas(data: bytes):
-    """The paragraphs of package python3 (one per architecture a list holds)."""
-    data = b"\n" + data
-    start = data.find(STANZA_START)
+def _paragraphs(fs: RootFS, path: str) -> Iterator[Tuple[bytes, int]]:
+    """A list's text, decompressed, as (block, end): block[:end] holds whole paragraphs, about
+    a megabyte of them (the whole of a release's Packages, 50 MB and more, is never in memory
+    at once, and no block is copied to be cut)."""
+    pending: List[bytes] = []
+    size = 0
+    for chunk in _decompressed(fs, path):
+        pending.append(chunk)
+        size += len(chunk)
+        if size < CHUNK:
+            continue
+        text = b"".join(pending) if len(pending) > 1 else pending[0]
+        cut = text.rfind(b"\n\n")
+        if cut < 0:
+            pending, size = [text], len(text)
+            continue
+        pending, size = [text[cut + 1:]], len(text) - cut - 1
+        yield text, cut + 1
+    if pending:
+        text = b"".join(pending)
+        yield text, len(text)
+
+
+def _python3_stanzas(data: bytes, end: int):
+    """The paragraphs of package python3 in data[:end] (one per architecture a list holds)."""
+    needle = STANZA_START[1:]
+    start = data.find(needle, 0, end)
     while start >= 0:
-        end = data.find(b"\n\n", start + 1)
-        yield data[start + 1: end if end >= 0 else len(data)]
-        start = data.find(STANZA_START, start + 1)
+        if start == 0 or data[start - 1] == 10:  # at the start of a line
+            stop = data.find(b"\n\n", start, end)
+            yield data[start: stop if stop >= 0 else end]
+        start = data.find(needle, start + 1, end)
 
 
 def _fields(stanza: str) -> Dict[str, str]:
@@ -186,46 +218,97 @@ def _release_of(fs: RootFS, path: str, seen: Dict[str, Tuple[str, bool]]) -> Tup
     return "", False
 
 
-def _decompressed(fs: RootFS, path: str) -> Optional[bytes]:
-    raw = fs.read_bytes(path, limit=MAX_LIST)
-    if raw is None:
-        return None
+def _decompressed(fs: RootFS, path: str) -> Iterator[bytes]:
+    """A list's text in chunks, decompressed as its suffix says, read from a descriptor of the
+    list that RootFS opened (lz4 and zstd by a tool reading that descriptor on its own core);
+    a list that cannot be read or decompressed is noted and yields nothing more."""
+    directory, _, name = path.rpartition("/")
+    resolved = fs.resolve(directory)
     try:
-        if path.endswith(".gz"):
-            import gzip
-            return gzip.decompress(raw)
-        if path.endswith(".xz"):
-            import lzma
-            return lzma.decompress(raw)
-        if path.endswith(".bz2"):
-            import bz2
-            return bz2.decompress(raw)
+        if resolved is None:
+            return
+        fd = fs.open_in(resolved, name)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError as exc:
+        fs.note("unreadable", path, exc.strerror or str(exc))
+        return
+    try:
+        size = os.fstat(fd).st_size
+        if size > MAX_LIST:
+            fs.note("too-large", path, f"{size} bytes, more than the {MAX_LIST} read")
+            return
         if path.endswith((".lz4", ".zst")):
-            return _external(raw, path)
+            yield from _external(fd, path)
+            return
+        decompressor = None
+        if path.endswith(".gz"):
+            import zlib
+            decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif path.endswith(".xz"):
+            import lzma
+            decompressor = lzma.LZMADecompressor()
+        elif path.endswith(".bz2"):
+            import bz2
+            decompressor = bz2.BZ2Decompressor()
+        while True:
+            raw = os.read(fd, CHUNK)
+            if not raw:
+                break
+            yield decompressor.decompress(raw) if decompressor is not None else raw
     except (OSError, ValueError, EOFError) as exc:
         fs.note("unreadable", path, f"cannot decompress: {exc}")
-        return None
-    return raw
+    finally:
+        os.close(fd)
 
 
-def _external(raw: bytes, path: str) -> bytes:
+def _external(fd: int, path: str) -> Iterator[bytes]:
     """lz4 and zstd lists (Ubuntu's images keep them so): a Python module where there is
-    one, else this host's own tool reading the bytes on stdin (never the examined root's)."""
+    one, else this host's own tool reading the list's descriptor as its stdin (never a tool of
+    the examined root), its output read as it comes."""
     import subprocess
 
     try:
         if path.endswith(".lz4"):
             import lz4.frame  # type: ignore
-            return lz4.frame.decompress(raw)
-        import zstandard  # type: ignore
-        return zstandard.ZstdDecompressor().decompressobj().decompress(raw)
+            decompressor = lz4.frame.LZ4FrameDecompressor()
+        else:
+            import zstandard  # type: ignore
+            decompressor = zstandard.ZstdDecompressor().decompressobj()
     except ImportError:
-        pass
+        decompressor = None
+    if decompressor is not None:
+        while True:
+            raw = os.read(fd, CHUNK)
+            if not raw:
+                return
+            yield decompressor.decompress(raw)
     tool = ["lz4", "-dc"] if path.endswith(".lz4") else ["zstd", "-dc"]
     try:
-        done = subprocess.run(tool, input=raw, capture_output=True, timeout=120, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
+        process = subprocess.Popen(tool, stdin=fd, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE)
+    except OSError as exc:
         raise OSError(f"no {tool[0]} to read it with ({exc})") from None
-    if done.returncode != 0:
-        raise OSError(f"{tool[0]} failed: {done.stderr.decode('utf-8', 'replace').strip()}")
-    return done.stdout
+    try:
+        import fcntl
+
+        fcntl.fcntl(process.stdout.fileno(), 1031, CHUNK)  # type: ignore[union-attr] # F_SETPIPE_SZ
+    except (ImportError, OSError):  # Linux only, and only up to /proc/sys/fs/pipe-max-size
+        pass
+    try:
+        while True:
+            chunk = process.stdout.read1(CHUNK)  # type: ignore[union-attr]
+            if not chunk:
+                break
+            yield chunk
+    finally:
+        process.stdout.close()  # type: ignore[union-attr]
+        try:
+            process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        error = process.stderr.read().decode("utf-8", "replace").strip()  # type: ignore[union-attr]
+        process.stderr.close()  # type: ignore[union-attr]
+    if process.returncode != 0:
+        raise OSError(f"{tool[0]} failed: {error}")

@@ -246,13 +246,18 @@ class DpkgDatabase:
         """Index the lines of every installed package's info/PKG.list that contain one of
         `needles` (every line when there are none)."""
         index: Dict[str, object] = {}
+        # the lines with a needle, found by one regular expression in C: a test per line in
+        # Python was a tenth of a first run
+        matching = re.compile("^.*(?:" + "|".join(map(re.escape, needles)) + ").*$", re.M) \
+            if needles else None
         for name, data in self._read_lists(self._indexed_info_names()):
             text = data.decode("utf-8", "surrogateescape")
-            if needles and not any(n in text for n in needles):
+            if matching is None:
+                lines = text.split("\n")
+            elif any(n in text for n in needles):
+                lines = matching.findall(text)
+            else:
                 continue
-            lines = text.split("\n")
-            if needles:
-                lines = [line for line in lines if any(n in line for n in needles)]
             paths = dict.fromkeys(lines, name)
             shared = paths.keys() & index.keys()  # directories, mostly: few, found in C
             previous = {path: index[path] for path in shared}
