@@ -13,14 +13,13 @@ import pytest
 
 from pyguard import catalogue, journal, rules
 
-CHECKOUT_RULES = Path(rules.rule_dirs.__code__.co_filename).parents[2] / "rules"
 
 
 @pytest.fixture
 def rule_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the rule files, found as pyguard's own, kept in a fresh cache directory."""
     copy = tmp_path / "rules"
-    shutil.copytree(CHECKOUT_RULES, copy)
+    shutil.copytree(catalogue.rule_dirs()[0], copy)  # this checkout's, or the installed ones
     monkeypatch.delenv("PYGUARD_RULES", raising=False)
     monkeypatch.setenv("PYGUARD_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(catalogue, "rule_dirs", lambda: [str(copy)])
@@ -93,8 +92,8 @@ def test_rules_and_explain_import_no_rule_model_once_kept(tmp_path, argv):
             " 'pyguard.findings') if m in sys.modules))")
     env = {k: v for k, v in os.environ.items() if k != "PYGUARD_RULES"}
     env["PYGUARD_CACHE_DIR"] = str(tmp_path / "cache")
+    env["PYTHONPATH"] = str(Path(catalogue.__file__).parents[1])  # where this pyguard is
     for _ in range(2):
-        done = subprocess.run([sys.executable, "-I", "-c", code], env=env, capture_output=True,
-                              text=True, cwd=tmp_path,
-                              check=True)
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                              text=True, cwd=tmp_path, check=True)
     assert done.stdout == "[]\n"
