@@ -48,8 +48,11 @@ debian-test-packages:
 test: test-venv debian-test-packages
 	$(VENV)/bin/python -m pytest
 
+# The table of issue 13 (pyguard as installed, and the venv's, against pip check, debsums, pip,
+# apt-config and dpkg), how doctor's cost grows, then each figure in detail.
 benchmark: venv
-	$(VENV)/bin/python benchmarks/doctor_vs_pip_check.py
+	$(VENV)/bin/python benchmarks/table.py
+	$(VENV)/bin/python benchmarks/growth.py
 	$(VENV)/bin/python benchmarks/verify_vs_debsums.py
 	$(VENV)/bin/python benchmarks/pip_guard.py
 	$(VENV)/bin/python benchmarks/apt_hook.py

@@ -179,7 +179,7 @@ def holds(root: str, grouped: Mapping[str, Mapping[str, Fingerprint]],
                 if fd is None and all(f is None for f in names.values()):
                     continue  # the directory is still absent, as is everything seen below it
                 return False
-            if not _directory_holds(fd, grouped[parent]):
+            if not _directory_holds(fd, grouped[parent], parent, grouped):
                 return False
     except (ValueError, TypeError, AttributeError, IndexError):  # malformed: nothing is proven
         return False
@@ -221,9 +221,13 @@ def _descend(chain: list, directory: str) -> "Optional[int]":
     return chain[-1][1]
 
 
-def _directory_holds(fd: int, names: Mapping[str, Fingerprint]) -> bool:
+def _directory_holds(fd: int, names: Mapping[str, Fingerprint], parent: str,
+                     walked: Mapping[str, object]) -> bool:
     lstat, S_ISLNK, width = os.stat, stat.S_ISLNK, len(STATUS_FIELDS)
+    prefix = parent.rstrip("/") + "/"
     for name, fingerprint in names.items():
+        if fingerprint == NOT_LINK and prefix + name in walked:
+            continue  # a directory walked through with O_NOFOLLOW: no link, or _descend fails
         try:
             if not name:  # the root itself
                 st = os.fstat(fd)

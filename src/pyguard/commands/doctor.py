@@ -47,12 +47,16 @@ def run_doctor(args: argparse.Namespace) -> int:
 
 def acknowledged(run):
     """The findings of this run that an [ack] line of the active config names (pyguard.report.ack)."""
+    from ..config import active
+
+    config = active()
+    if not config.acks:  # the usual case: no report model to import
+        return ()
     import datetime
 
-    from ..config import active
     from ..report.ack import acknowledge
 
-    return tuple(e for e in acknowledge(run.report.findings, active(), datetime.date.today())
+    return tuple(e for e in acknowledge(run.report.findings, config, datetime.date.today())
                  if e.ack is not None)
 
 
