@@ -98,6 +98,11 @@ class DpkgDatabase:
         return self.fs.is_file(f"{self.admindir}/status")
 
     @cached_property
+    def status_text(self) -> str:
+        """The status file, read once per run: several facts read its paragraphs."""
+        return self.fs.read_text(f"{self.admindir}/status") or ""
+
+    @cached_property
     def _blocks(self) -> Dict[str, List[str]]:
         """Raw status paragraphs by package name; python-debian parses one when it is asked for.
 
@@ -105,9 +110,8 @@ class DpkgDatabase:
         only the name is read up front.
         """
         where = f"{self.admindir}/status"
-        text = self.fs.read_text(where)
         blocks: Dict[str, List[str]] = {}
-        for block in (text or "").split("\n\n"):
+        for block in self.status_text.split("\n\n"):
             if not block.strip():
                 continue
             m = PACKAGE_LINE.search(block)

@@ -60,7 +60,8 @@ class DpkgProgress:
 def gather_dpkg_progress(facts: Facts) -> DpkgProgress:
     dpkg = facts.dpkg
     fs = facts.fs
-    text = fs.read_text(STATUS_FILE) or ""
+    text = dpkg.status_text if dpkg.admindir + "/status" == STATUS_FILE else \
+        fs.read_text(STATUS_FILE) or ""
     candidates: List[str] = []
     for block in text.split("\n\n"):
         m = PARAGRAPH.search(block)

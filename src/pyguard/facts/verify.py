@@ -89,7 +89,8 @@ def gather_verification(facts) -> Verification:
         # the packages named python3*/libpython3* are known without dpkg's ownership index:
         # their large files are being hashed while the index is built for the others
         named = named_packages(dpkg)
-        conffiles = read_conffiles(fs, dpkg.admindir, set(dpkg.names()), dpkg.native_arch)
+        conffiles = read_conffiles(fs, dpkg.admindir, set(dpkg.names()), dpkg.native_arch,
+                                   dpkg.status_text)
         plan = _plan_of(dpkg, named, conffiles)
         verifier.add_all(plan)
         rest = _plan_of(dpkg, [p for p in python_packages(facts) if p not in set(named)], conffiles)
@@ -169,14 +170,16 @@ CONFFILE_LINE = re.compile(r"^ (/\S*) ([0-9a-f]{32})((?: \S+)*)[ \t]*$")
 FIELD = re.compile(r"^([^\s:]+):[ \t]*(.*)$")
 
 
-def read_conffiles(fs: RootFS, admindir: str, names: Set[str], native: str) -> Dict[str, Dict[str, str]]:
+def read_conffiles(fs: RootFS, admindir: str, names: Set[str], native: str,
+                   text: Optional[str] = None) -> Dict[str, Dict[str, str]]:
     """Package -> {conffile: md5} from the status file, obsolete ones left out.
 
     The same paragraphs DpkgDatabase.package() reads (an installed instance, the native
     architecture's first), without python-debian: importing that alone takes 25-50 ms, a
     tenth to a fifth of a first run. A test holds the two readings equal.
     """
-    text = fs.read_text(f"{admindir}/status") or ""
+    if text is None:  # the status file's text, unless the caller has read it already
+        text = fs.read_text(f"{admindir}/status") or ""
     chosen: Dict[str, Tuple[bool, bool, Dict[str, str]]] = {}
     for block in text.split("\n\n"):
         if "\nConffiles:" not in block:
