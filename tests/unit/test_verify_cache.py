@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from fakeroot import FakeRoot
+from pyguard import journal
 from pyguard.facts import Facts
 from pyguard.facts import verify
 from pyguard.facts.verify import PackageFiles, Verification, gather_verification, read_conffiles
@@ -27,6 +28,7 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "cache"
     monkeypatch.setenv("PYGUARD_CACHE_DIR", str(path))
     monkeypatch.setattr(verify, "caching", lambda fs: True)
+    monkeypatch.setattr(journal, "RACY_NS", 0)  # the fake root's files are seconds old
     return path
 
 
@@ -54,6 +56,20 @@ def test_a_file_edited_in_place_with_its_mtime_put_back_is_hashed_again(fake_roo
     result = run(fake_root)
     assert result.hashed == 1
     assert result.broken == (PackageFiles("python3-six", (), (SIX,), (), ()),)
+
+
+def test_a_file_changed_just_before_the_run_is_hashed_again_the_next_time(fake_root, cache_dir,
+                                                                          monkeypatch):
+    """Changed within RACY_NS of the run, a file could change again in the same clock tick
+    with the same timestamps: its md5 is not kept."""
+    fake_root.write(SIX, "changed just now\n")
+    monkeypatch.setattr(journal, "RACY_NS", 3600 * 10 ** 9)
+    first = run(fake_root)
+    monkeypatch.setattr(journal, "RACY_NS", 0)
+    second = run(fake_root)
+    assert (first.hashed, second.hashed) == (first.files, first.files)
+    assert second.broken == first.broken == (PackageFiles("python3-six", (), (SIX,), (), ()),)
+    assert run(fake_root).hashed == 0
 
 
 def test_a_file_restored_is_fine_again(fake_root, cache_dir):

@@ -11,7 +11,9 @@ but never unpacked it, and no reinstall would (dpkg_filter).
 This runs in every `pyguard doctor`, so on the running system one cache file (pyguard.cache)
 keeps the plan (which files, which md5; rebuilt when dpkg changes its database) and every md5
 computed, keyed by the file's path, size, mtime, inode and ctime: a file whose status did not
-change is not read again. A rescue run (--root DIR) reads and writes no cache.
+change is not read again (one changed less than a second before the run is read again next
+time too: a change within the same tick of the clock would keep its timestamps). A rescue run
+(--root DIR) reads and writes no cache.
 """
 
 from __future__ import annotations
@@ -259,8 +261,15 @@ class _Verifier:
 
     def __init__(self, fs: RootFS, known: Dict[str, tuple], diversions,
                  excluded: Optional[Callable[[str], bool]] = None) -> None:
+        import time
+
+        from ..journal import RACY_NS
+
         self.fs = fs
         self.known = known
+        self.racy = time.time_ns() - RACY_NS
+        """A file changed after this may change again within its clock tick, unseen: its md5 is
+        not kept (pyguard.journal.RACY_NS), so the next run hashes it again."""
         self.diversions = diversions
         self.excluded = excluded
         """dpkg's path filter, when it has rules: the paths it never unpacked."""
@@ -373,7 +382,8 @@ class _Verifier:
         else:
             digest = self.fs.digest(path, "md5", limit=READ_LIMIT)
         self.digests[path] = digest
-        if digest is not None and st is not None:
+        if digest is not None and st is not None and \
+                max(st.st_mtime_ns, st.st_ctime_ns) < self.racy:
             self.seen[path] = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, digest)
             self.dirty = True
 
