@@ -78,7 +78,7 @@ def _run(root: str, only: Optional[Sequence[str]], keep: bool):
         try:
             report, host = memo.report_from(kept)
             return report, host, rules
-        except (TypeError, ValueError, KeyError):  # kept by another shape: examine again
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError):  # examine again
             pass
     with memo.Recording(MEMO, where, key) as recording:
         report, host = _examine(root, rules, only)
