@@ -174,14 +174,7 @@ def parse(data: bytes, root: str, venv: str, source: str = "") -> Snapshot:
     hand pip an option (--index-url, -r FILE)."""
     from .venvs import VenvPackage
 
-    if len(data) > MAX_SIZE:
-        raise ValueError(f"it is larger than {MAX_SIZE} bytes")
-    try:
-        doc = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ValueError(f"it is not JSON: {exc}") from None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise ValueError(f"it is not a pyguard venv snapshot ({FORMAT})")
+    doc = _document(data)
     if doc.get("root") != root or doc.get("venv") != venv:
         raise ValueError(f"it is the snapshot of {doc.get('venv')!r} in {doc.get('root')!r}, "
                          f"not of {venv!r} in {root!r}")

@@ -88,11 +88,11 @@ def render(report: Report, host: Host, context: Context,
         for finding in group:
             entry = named.get((finding.rule, finding.subject))
             ack = _ack_line(entry) if entry else None  # named here: expired
-            lines += _finding(finding, context, style, width, ack)
+            lines += finding_lines(finding, context, style, width, ack)
     if hidden and show_acknowledged:
         lines += ["", style("Acknowledged (not counted)", "heading")]
         for entry in hidden:
-            lines += _finding(entry.finding, context, style, width, _ack_line(entry))
+            lines += finding_lines(entry.finding, context, style, width, _ack_line(entry))
     elif hidden:
         n = len(hidden)
         option = "" if context.root == "/" else f" --root {printable(shlex.quote(context.root))}"
@@ -127,8 +127,9 @@ def _count(findings: Sequence[Finding]) -> str:
     return ", ".join(parts) or "no findings"
 
 
-def _finding(finding: Finding, context: Context, style: Style, width: int,
-             ack: Optional[str] = None) -> List[str]:
+def finding_lines(finding: Finding, context: Context, style: Style, width: int,
+             ack: Optional[str] = None, repair_heading: str = "Repair:") -> List[str]:
+    """One finding for a person: title, detail, numbered repairs (under `repair_heading`)."""
     label = style(finding.severity.upper(), finding.severity)
     lines = ["", f"{label} {style(printable(finding.title), 'title')}  [{finding.rule}]"]
     if ack:
@@ -139,7 +140,7 @@ def _finding(finding: Finding, context: Context, style: Style, width: int,
                                subsequent_indent="  ", break_on_hyphens=False,
                                break_long_words=False)
     if finding.repair:
-        lines.append("  Repair:")
+        lines.append(f"  {repair_heading}")
         for number, step in enumerate(finding.repair, 1):
             lines.append(f"    {number}. {style(repair_command(step.command, context), 'command')}")
             if step.note:

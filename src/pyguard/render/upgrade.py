@@ -9,7 +9,7 @@ from typing import Any, Dict, List
 
 from ..report.upgrade import UpgradeCheck
 from .escape import printable
-from .text import Context, describe_host, plain, repair_command
+from .text import Context, describe_host, finding_lines, plain
 
 KINDS = (("venv", "Virtual environments"), ("site", "pip installations outside venvs"),
          ("package", "Debian packages with Python modules"))
@@ -71,18 +71,7 @@ def _count(recorded) -> str:
 
 
 def _finding(finding, context: Context, style, width: int) -> List[str]:
-    label = style(finding.severity.upper(), finding.severity)
-    lines = ["", f"{label} {style(printable(finding.title), 'title')}  [{finding.rule}]"]
-    for paragraph in finding.detail.split("\n\n"):
-        lines += _wrap(printable(paragraph), "  ", "  ", width)
-    if finding.repair:
-        lines.append("  Before the upgrade:")
-        for number, step in enumerate(finding.repair, 1):
-            lines.append(f"    {number}. {style(repair_command(step.command, context), 'command')}")
-            if step.note:
-                lines.append(f"       {style('# ' + printable(step.note), 'note')}")
-    lines.append(f"  More: pyguard explain {finding.rule}")
-    return lines
+    return finding_lines(finding, context, style, width, repair_heading="Before the upgrade:")
 
 
 def _wrap(text_: str, first: str, rest: str, width: int) -> List[str]:
