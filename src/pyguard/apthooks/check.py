@@ -53,7 +53,7 @@ class HookDpkg(DpkgDatabase):
                 if LISTED.fullmatch(name))
 
     def _cached_index(self, name: str, needles: Tuple[str, ...]) -> Mapping[str, object]:
-        return self._build_index(needles)  # a dozen lists: reading them beats any cache
+        return self._build_index(needles)[0]  # a dozen lists: reading them beats any cache
 
     def owners(self, path: str) -> Tuple[str, ...]:
         found = super().owners(path)

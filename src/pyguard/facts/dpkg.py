@@ -24,6 +24,8 @@ NEEDLES = ("python", "pip")
 """Words in almost every path pyguard asks dpkg about; the small index covers such paths."""
 INSTALLED_STATES = frozenset(("installed", "half-installed", "unpacked", "half-configured",
                               "triggers-awaited", "triggers-pending"))
+LISTS_KEY = ("lines", 1)
+"""The key of the lines each file list gave: they are checked list by list, by status."""
 STATUS_FIELDS = ["Package", "Architecture", "Version", "Status", "Depends", "Pre-Depends",
                  "Provides", "Conffiles", "Multi-Arch", "Source"]
 
@@ -219,26 +221,28 @@ class DpkgDatabase:
     def _cached_index(self, name: str, needles: Tuple[str, ...]) -> Mapping[str, object]:
         """path -> owning package name, or a list of names for shared paths (directories).
 
-        Cached on disk until dpkg changes its info directory or status file.
+        Cached on disk until dpkg changes its info directory or status file; then rebuilt from
+        the lines each file list gave last time, reading again only the lists dpkg rewrote.
         """
         from .. import cache
 
-        key = self._index_key() if self.fs.root == "/" else None  # a rescue run writes nothing
+        key = self.database_key() if caching(self.fs) else None
         name = f"{name}-{'-'.join(needles)}" if needles else name
         index = cache.load(name, self.fs.root, key) if key else None
         if index is None:
             with cache.no_gc():
-                index = self._build_index(needles)
+                known = cache.load(f"{name}-lists", self.fs.root, LISTS_KEY) if key else None
+                if not isinstance(known, dict):
+                    known = {} if key else None  # None: no lines are kept for a next time
+                index, lines = self._build_index(needles, known)
             if key:
                 cache.store(name, self.fs.root, key, index)
+                cache.store(f"{name}-lists", self.fs.root, LISTS_KEY, lines)
         return index
 
-    def _index_key(self) -> Optional[Tuple[int, ...]]:
-        """What the index depends on: dpkg rewrites info/ and status on every change.
-
-        Only the running system's index is cached: examining a mounted rescue root is a one-off,
-        and a diagnosis should not write to the rescue system.
-        """
+    def database_key(self) -> Optional[Tuple[int, ...]]:
+        """What facts built from the database depend on: dpkg rewrites info/ and status on
+        every change."""
         info = self.fs.stat(f"{self.admindir}/info")
         status = self.fs.stat(f"{self.admindir}/status")
         if info is None or status is None:
@@ -246,21 +250,35 @@ class DpkgDatabase:
         return (info.st_dev, info.st_ino, info.st_mtime_ns, status.st_ino, status.st_mtime_ns,
                 status.st_size)
 
-    def _build_index(self, needles: Tuple[str, ...]) -> Dict[str, object]:
-        """Index the lines of every installed package's info/PKG.list that contain one of
-        `needles` (every line when there are none)."""
+    def _build_index(self, needles: Tuple[str, ...], known: Optional[Dict[str, tuple]] = None
+                     ) -> Tuple[Dict[str, object], Dict[str, tuple]]:
+        """The index of the lines of every installed package's info/PKG.list that contain one
+        of `needles` (every line when there are none), and those lines by list: (status of the
+        list, its lines).
+
+        A list whose status is in `known` (the same inode, size, mtime and ctime: dpkg
+        replaces a list by renaming a new one onto it) gives the lines known for it unread.
+        """
         index: Dict[str, object] = {}
         # the lines with a needle, found by one regular expression in C: a test per line in
         # Python was a tenth of a first run
         matching = re.compile("^.*(?:" + "|".join(map(re.escape, needles)) + ").*$", re.M) \
             if needles else None
-        for name, data in self._read_lists(self._indexed_info_names()):
+        packages = list(self._indexed_info_names())
+        statuses = self._list_statuses(packages) if known is not None else {}
+        lines_of = {info: known[info][1] for info, status in statuses.items()
+                    if _known_lines(known.get(info), status)} if known else {}
+        fresh: Dict[str, Tuple[str, ...]] = {}
+        for name, data in self._read_lists((name, info) for name, info in packages
+                                           if info not in lines_of):
             text = data.decode("utf-8", "surrogateescape")
             if matching is None:
-                lines = text.split("\n")
+                fresh[name] = tuple(text.split("\n"))
             elif any(n in text for n in needles):
-                lines = matching.findall(text)
-            else:
+                fresh[name] = tuple(matching.findall(text))
+        for name, info in packages:
+            lines = lines_of[info] if info in lines_of else fresh.get(name, ())
+            if not lines:
                 continue
             paths = dict.fromkeys(lines, name)
             shared = paths.keys() & index.keys()  # directories, mostly: few, found in C
@@ -274,7 +292,31 @@ class DpkgDatabase:
                         owner.append(name)
                     index[path] = owner
         index.pop("", None)
-        return index
+        kept = {info: (statuses[info], lines_of[info] if info in lines_of else fresh.get(name, ()))
+                for name, info in packages if statuses.get(info) is not None}
+        return index, kept
+
+    def _list_statuses(self, packages: Sequence[Tuple[str, str]]
+                       ) -> Dict[str, Optional[Tuple[int, ...]]]:
+        """info name -> the status of its list, taken before any is read (a list dpkg replaces
+        meanwhile is read again next time); None for a list changed within a clock tick of
+        now, which a change in the same tick would leave with the same status."""
+        import time
+
+        from ..journal import RACY_NS
+
+        resolved = self.fs.resolve(f"{self.admindir}/info")
+        if resolved is None:
+            return {}
+        racy = time.time_ns() - RACY_NS
+        out: Dict[str, Optional[Tuple[int, ...]]] = {}
+        for _, info in packages:
+            try:
+                st = self.fs.lstat_in(resolved, f"{info}.list")
+            except OSError:
+                continue
+            out[info] = _list_status(st) if max(st.st_mtime_ns, st.st_ctime_ns) < racy else None
+        return out
 
     def owners(self, path: str) -> Tuple[str, ...]:
         """The installed packages whose file list names `path` (directories too), as `dpkg -S`
@@ -392,6 +434,22 @@ class DpkgDatabase:
         if text is None:
             return None
         return _alternative(name, text)
+
+
+def caching(fs: RootFS) -> bool:
+    """Only the running system's facts are cached: examining a mounted rescue root is a
+    one-off, and a diagnosis should not write to the rescue system."""
+    return fs.root == "/"
+
+
+def _known_lines(entry: object, status: Optional[Tuple[int, ...]]) -> bool:
+    """Whether a list's cached (status, lines) holds for the status it has now."""
+    return (status is not None and entry.__class__ is tuple and len(entry) == 2  # type: ignore[arg-type]
+            and entry[0] == status and entry[1].__class__ is tuple)  # type: ignore[index]
+
+
+def _list_status(st: os.stat_result) -> Tuple[int, ...]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def _parse(block: str, fs: RootFS, where: str) -> Optional[Package]:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional, Set, Tuple
 
 from ..rootfs import RootFS
+from .dpkg import caching
 
 CACHE_NAME = "verify"
 CACHE_KEY = ("verify", 1)
@@ -70,9 +71,6 @@ class Verification:
     """How many of the packages' files dpkg's path filters kept off the disk: not looked at."""
 
 
-def caching(fs: RootFS) -> bool:
-    """Only the running system's results are cached, like dpkg's index: a rescue run writes nothing."""
-    return fs.root == "/"
 
 
 def gather_verification(facts) -> Verification:
@@ -80,7 +78,7 @@ def gather_verification(facts) -> Verification:
 
     fs, dpkg = facts.fs, facts.dpkg
     use_cache = caching(fs)
-    dpkg_key = _dpkg_key(fs, dpkg.admindir)
+    dpkg_key = dpkg.database_key()
     stored = cache.load(CACHE_NAME, fs.root, CACHE_KEY) if use_cache and dpkg_key else None
     stored_key, plan, known = _unpack(stored)
     rebuilt = plan is None or stored_key != dpkg_key
@@ -211,16 +209,6 @@ def read_conffiles(fs: RootFS, admindir: str, names: Set[str], native: str,
             chosen[name] = (installed, native_arch, conffiles)
     return {name: conffiles for name, (installed, _, conffiles) in chosen.items()
             if installed and conffiles}
-
-
-def _dpkg_key(fs: RootFS, admindir: str) -> Optional[tuple]:
-    """What the plan depends on: dpkg rewrites status and info/ on every change."""
-    info = fs.stat(f"{admindir}/info")
-    status = fs.stat(f"{admindir}/status")
-    if info is None or status is None:
-        return None
-    return (info.st_dev, info.st_ino, info.st_mtime_ns, status.st_ino, status.st_mtime_ns,
-            status.st_size)
 
 
 def _unpack(stored: object) -> Tuple[object, Optional[Tuple[PlanItem, ...]], Dict[str, tuple]]:
