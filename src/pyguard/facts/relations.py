@@ -11,8 +11,6 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
-from debian.debian_support import version_compare
-
 from . import Facts
 
 STATUS = "/var/lib/dpkg/status"
@@ -124,6 +122,8 @@ def satisfies(upstream: str, need: Need, like: str = "") -> bool:
     with the same upstream version is taken to meet them, since no file of it can tell its
     Debian revision.
     """
+    from debian.debian_support import version_compare  # 5 ms with apt_pkg: only to compare
+
     mine = debian_version_of(upstream, like)
     if need.op == "=":
         return _upstream(mine) == _upstream(need.version) or mine == need.version
@@ -228,6 +228,8 @@ def _requires(facts: Facts, metadata: str) -> List[Tuple[str, str]]:
 
 def meets(upstream: str, specifier: str) -> bool:
     """Whether version `upstream` meets a PEP 440 specifier, compared as Debian compares versions."""
+    from debian.debian_support import version_compare  # 5 ms with apt_pkg: only to compare
+
     mine = debian_version_of(upstream)
     for clause in specifier.split(","):
         if not clause.strip():
