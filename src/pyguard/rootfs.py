@@ -549,9 +549,12 @@ class RootFS:
 
     # -- contents ----------------------------------------------------------------------------
 
-    def _listing(self, path: str) -> Optional[int]:
-        """A readable descriptor of the directory `path` names; None if absent (or noted)."""
-        resolved = self.resolve(path)
+    def _listing(self, path: str, resolved: Optional[str] = None) -> Optional[int]:
+        """A readable descriptor of the directory `path` names (`resolved`: the path resolve()
+        gives for it, when the caller knows it); None if absent (or noted)."""
+        told = resolved is not None
+        if resolved is None:
+            resolved = self.resolve(path)
         if resolved is None:
             return None
         try:
@@ -559,6 +562,8 @@ class RootFS:
         except (FileNotFoundError, NotADirectoryError):
             return None
         except OSError as exc:
+            if exc.errno == errno.ELOOP and told:
+                return None  # a link now, where a directory was listed: not followed
             self.note("unreadable", path, exc.strerror or str(exc))
             return None
 
@@ -575,10 +580,14 @@ class RootFS:
         finally:
             os.close(fd)
 
-    def entries(self, path: str) -> List[Tuple[str, str]]:
+    def entries(self, path: str, resolved: bool = False) -> List[Tuple[str, str]]:
         """Sorted (name, kind) of a directory's entries, kind as the directory entry tells it
-        (dir, link, file or other) without a stat per entry: for scans of many directories."""
-        fd = self._listing(path)
+        (dir, link, file or other) without a stat per entry: for scans of many directories.
+
+        `resolved`: `path` is one resolve() gave, or the child a listing showed as a "dir" of
+        one: no link on the way is looked for (its last part is opened O_NOFOLLOW anyway).
+        """
+        fd = self._listing(path, _join(_split(path)) if resolved else None)
         if fd is None:
             return []
         out = []

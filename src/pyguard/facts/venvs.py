@@ -189,7 +189,7 @@ def _search(fs: RootFS, directory: str, depth: int, roots: Sequence[str], seen: 
         return
     seen.add(directory)
     budget[0] -= 1
-    entries = fs.entries(directory)
+    entries = fs.entries(directory, resolved=True)  # a resolved root, or a "dir" entry below
     if ("pyvenv.cfg", "file") in entries or (("pyvenv.cfg", "link") in entries
                                              and fs.is_file(f"{directory}/pyvenv.cfg")):
         found.append(directory)
