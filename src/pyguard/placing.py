@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import json
 import os
 import stat
@@ -50,6 +49,8 @@ def parent(root: str, inside: str) -> Iterator[Tuple[int, str]]:
 
 
 def sha256_fd(fd: int) -> str:
+    import hashlib  # OpenSSL's load: only where something is hashed
+
     digest = hashlib.sha256()
     for chunk in iter(lambda: os.read(fd, 1 << 20), b""):
         digest.update(chunk)
