@@ -17,6 +17,7 @@ from ..facts.snapshots import find_site_snapshot, find_snapshot, host_state_dir,
 from ..facts.sites import DEBIAN_DIST_PACKAGES
 from ..facts.upgrade import Upgrade, gather_upgrade
 from ..findings import Hit
+from .venvs import held, made
 
 VENV_PACKAGE = "python3-venv"
 
@@ -31,15 +32,11 @@ def upgrade_venv(facts: Facts) -> Iterator[Hit]:
         if not fate.breaks:
             continue
         snapshot = find_snapshot(facts.fs, venv)
-        held = tuple(f"{p.name} {p.version}" for p in venv.packages if p.requirement in
-                     venv.requirements)
         yield Hit(
             subject=venv.path,
             evidence={"venv": venv.path, "when": _when(fate.when, upgrade),
-                      "made": f"Python {venv.made_with}" if venv.made_with else "a Python "
-                              "pyvenv.cfg does not name",
-                      "why": fate.why, "target": upgrade.target,
-                      "held": held or ("no projects besides pip and setuptools",),
+                      "made": made(venv), "why": fate.why, "target": upgrade.target,
+                      "held": held(venv, venv.requirements),
                       "snapshot": _snapshot_sentence(facts, snapshot.date if snapshot else "",
                                                      "it holds"),
                       "venv_package": _venv_package(facts)},

@@ -37,20 +37,30 @@ def _foreign_sources(facts: Facts, venv: Venv) -> Tuple[str, ...]:
                  and facts.owner_of(r[len(EDITABLE):]) != owner)
 
 
+def made(venv: Venv) -> str:
+    """The Python that made the venv, as the rules' prose names it."""
+    return f"Python {venv.made_with}" if venv.made_with else "a Python pyvenv.cfg does not name"
+
+
+def held(venv: Venv, requirements: Tuple[str, ...]) -> Tuple[str, ...]:
+    """"name version" of each project of `requirements` the venv holds, for the rules' prose."""
+    found = tuple(f"{p.name} {p.version}" for p in venv.packages if p.requirement in requirements)
+    return found or ("no projects besides pip and setuptools",)
+
+
 def evidence(venv: Venv, no_ensurepip: bool, withheld: Tuple[str, ...] = ()) -> dict:
     """What the rule's templates need; `requirements` come from the venv's snapshot when it
     has one (venv.recorded), else from its metadata."""
     requirements = tuple(r for r in venv.requirements if r not in withheld)
-    held = tuple(f"{p.name} {p.version}" for p in venv.packages if p.requirement in requirements)
     left_out = "".join(f"; left out: {p.name} {p.version}, whose source "
                        f"{p.requirement[len(EDITABLE):]} the venv's owner does not control (install "
                        "it by hand as whoever should run its build)"
                        for p in venv.packages if p.requirement in withheld)
     return {
         "venv": venv.path,
-        "made": f"Python {venv.made_with}" if venv.made_with else "a Python pyvenv.cfg does not name",
+        "made": made(venv),
         "state": venv.problem,
-        "held": held or ("no projects besides pip and setuptools",),
+        "held": held(venv, requirements),
         "venv_package": VENV_PACKAGE if no_ensurepip else "",
         "label": aside_label("venv", venv.path.strip("/").replace("/", "-")),
         "system_site": "yes" if venv.system_site_packages else "no",
