@@ -113,3 +113,38 @@ def test_a_failing_stale_rtupdate_hook_is_moved_aside(real_root, release) -> Non
     ]
     assert_healed(root, envelope, AUDIT_CLEAN, "apt-get install --reinstall -y python3",
                   "test $(ls /var/lib/pyguard/aside | wc -l) = 1")
+
+
+KILL_ONCE = ("#!/bin/sh\n"
+             "# dpkg killed while it runs this script, as the OOM killer or a stopped container do\n"
+             "if [ ! -e /root/dpkg-killed ]; then : > /root/dpkg-killed; kill -9 \"$PPID\"; fi\n")
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_a_killed_dpkg_is_read_from_its_journal(real_root, release) -> None:
+    """dpkg killed mid-upgrade leaves its last record in /var/lib/dpkg/updates, not in status:
+    pyguard reads the database as dpkg does, finds the package half done and finishes it."""
+    root = real_root(release)
+    prerm = "/var/lib/dpkg/info/python3-six.prerm"
+    shipped = root.host(prerm).read_text() if root.host(prerm).exists() else "#!/bin/sh\n"
+    root.write(prerm, KILL_ONCE + shipped.split("\n", 1)[1], mode=0o755)
+    killed = root.run("apt-get install --reinstall -y python3-six", check=False)
+    assert killed.returncode == 100, killed.stdout + killed.stderr
+    journal = root.run("ls /var/lib/dpkg/updates").stdout.split()
+    status = root.run("grep -A3 '^Package: python3-six$' /var/lib/dpkg/status").stdout
+    assert journal and "Status: install ok installed" in status, (journal, status)
+    code, envelope = doctor(root)
+    assert code == 2
+    assert envelope["findings"] == [
+        dict(interrupted("python3-six (half-configured, must be reinstalled)", [
+            {"command": "dpkg --triggers-only -a",
+             "note": "write down what the journal of the killed dpkg holds: apt refuses to run "
+                     "until then"},
+            {"command": "apt-get install --reinstall -y python3-six",
+             "note": "unpack again what dpkg flagged \"reinstall required\""},
+            CONFIGURE,
+        ]), paths=["/var/lib/dpkg/status", "/var/lib/dpkg/updates"]),
+    ]
+    assert_healed(root, envelope, AUDIT_CLEAN, "python3 -c 'import six'",
+                  "test -z \"$(ls /var/lib/dpkg/updates)\"",
+                  "apt-get install --reinstall -y python3-six")

@@ -26,7 +26,7 @@ CATALOG = {
     'pep668-marker': [('remove-diversion', 'moves files'), ('reinstall', 'safe')],
     'pip-break-system-packages': [('comment-out', 'moves files')],
     'pip-in-usr-local': [('move-aside', 'moves files')],
-    'python-dpkg-interrupted': [('relink', 'moves files'), ('reinstall', 'safe'), ('configure-pending', 'safe')],
+    'python-dpkg-interrupted': [('relink', 'moves files'), ('configure-pending', 'safe'), ('reinstall', 'safe'), ('configure-pending', 'safe')],
     'python-unversioned-link': [('move-aside', 'moves files')],
     'python3-alternatives': [('remove-alternative', 'moves files'), ('relink', 'moves files'), ('reinstall', 'safe')],
     'python3-distutils-missing': [('install', 'safe')],

@@ -34,6 +34,23 @@ def test_dpkg_left_half_done_is_said_with_the_commands_that_finish_it(fake_root)
         "what was changed.\n")
 
 
+def test_a_journal_left_by_the_killed_dpkg_is_written_down_first(fake_root):
+    status = fake_root.host("/var/lib/dpkg/status").read_text()
+    block = next(b for b in status.split("\n\n") if b.startswith("Package: python3-six\n"))
+    fake_root.write("/var/lib/dpkg/updates/0000",
+                    block.replace("install ok installed", "install reinstreq half-installed"))
+    root = str(fake_root)
+    assert interrupted_text(root, as_root=True) == (
+        "pyguard fix: interrupted; every mount pyguard made is undone.\n"
+        "pyguard fix: dpkg was interrupted and left python3-six (half-installed, reinstall "
+        "required). Finish its work first:\n"
+        f"  chroot {root} /bin/sh -c 'dpkg --triggers-only -a'\n"
+        f"  chroot {root} /bin/sh -c 'apt-get install --reinstall -y python3-six'\n"
+        f"  chroot {root} /bin/sh -c 'dpkg --configure -a'\n"
+        f"then run `pyguard fix --root {root}` again; `pyguard undo --root {root}` puts back "
+        "what was changed.\n")
+
+
 # -- chroot.run on Ctrl-C: pass it on, wait for the command to stop, escalate -----------------
 
 RUNNER = """

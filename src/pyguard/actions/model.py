@@ -241,11 +241,15 @@ class ConfigurePending:
 
     packages: Tuple[str, ...] = ()
     """Only these (and what waits for them); empty: every pending package (-a)."""
+    triggers_only: bool = False
+    """Only the pending triggers (--triggers-only): the least a dpkg run can do, and like any
+    dpkg run it writes the records of a killed dpkg's journal into the status file."""
 
     kind = "configure-pending"
 
     def command(self) -> str:
-        return _q(("dpkg", "--configure") + (self.packages or ("-a",)))
+        what = "--triggers-only" if self.triggers_only else "--configure"
+        return _q(("dpkg", what) + (self.packages or ("-a",)))
 
     def effects(self) -> Effects:
         return Effects()

@@ -10,6 +10,8 @@ from ..facts.unfinished import STATUS_FILE, DpkgProgress, Unfinished, gather_dpk
 from ..findings import Hit
 from .interpreter import python3_alternatives, python3_link
 
+JOURNAL_DIR = "/var/lib/dpkg/updates"
+
 STATE_WORDS = {
     "half-installed": "half-installed",
     "unpacked": "unpacked but not configured",
@@ -30,8 +32,9 @@ def interrupted_python_packages(facts: Facts) -> Iterator[Hit]:
     yield Hit(
         subject=", ".join(u.name for u in python),
         evidence={"packages": tuple(_describe(u) for u in python),
-                  "reinstall": reinstall, "relink": relink},
-        paths=(STATUS_FILE,),
+                  "reinstall": reinstall, "relink": relink,
+                  "journal": "yes" if progress.journal else ""},
+        paths=(STATUS_FILE,) + ((JOURNAL_DIR,) if progress.journal else ()),
     )
 
 

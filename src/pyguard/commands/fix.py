@@ -170,6 +170,7 @@ def interrupted_text(root: str, as_root: bool) -> str:
     whether dpkg was left half done in the root (then how to finish it before anything else)."""
     import shlex
 
+    from ..actions.model import ConfigurePending, Reinstall
     from ..facts import Facts
     from ..facts.unfinished import gather_dpkg_progress
     from ..render.escape import printable
@@ -179,7 +180,8 @@ def interrupted_text(root: str, as_root: bool) -> str:
     option = "" if root == "/" else f" --root {shlex.quote(root)}"
     undo = f"`pyguard undo{option}` puts back what was changed"
     try:
-        unfinished = gather_dpkg_progress(Facts(RootFS(root))).unfinished
+        progress = gather_dpkg_progress(Facts(RootFS(root)))
+        unfinished = progress.unfinished
     except Exception as exc:  # say what could not be checked rather than nothing
         return (f"pyguard fix: interrupted; every mount pyguard made is undone. {undo}.\n"
                 f"pyguard fix: could not read dpkg's state ({printable(str(exc))}); check it "
@@ -191,11 +193,12 @@ def interrupted_text(root: str, as_root: bool) -> str:
     states = ", ".join(printable(f"{u.apt_name} ({u.state}"
                                  + (", reinstall required" if u.flag == "reinstreq" else "") + ")")
                        for u in unfinished)
-    commands = []
-    reinstall = [u.apt_name for u in unfinished if u.needs_reinstall]
+    steps: list = [ConfigurePending(triggers_only=True)] if progress.journal else []
+    reinstall = tuple(u.apt_name for u in unfinished if u.needs_reinstall)
     if reinstall:
-        commands.append("apt-get install --reinstall -y " + " ".join(map(shlex.quote, reinstall)))
-    commands.append("dpkg --configure -a")
+        steps.append(Reinstall(reinstall))
+    steps.append(ConfigurePending())  # what python-dpkg-interrupted's repair does, in order
+    commands = [step.command() for step in steps]
     lines = ["pyguard fix: interrupted; every mount pyguard made is undone.",
              f"pyguard fix: dpkg was interrupted and left {states}. Finish its work first:"]
     lines += ["  " + repair_command(c, context) for c in commands]

@@ -101,8 +101,12 @@ class DpkgDatabase:
 
     @cached_property
     def status_text(self) -> str:
-        """The status file, read once per run: several facts read its paragraphs."""
-        return self.fs.read_text(f"{self.admindir}/status") or ""
+        """The status file with dpkg's journal applied, as dpkg reads its database (see
+        dpkg_journal); read once per run: several facts read its paragraphs."""
+        from .dpkg_journal import journal_records, with_journal
+
+        status = self.fs.read_text(f"{self.admindir}/status") or ""
+        return with_journal(status, journal_records(self.fs, self.admindir))
 
     @cached_property
     def _blocks(self) -> Dict[str, List[str]]:
@@ -242,13 +246,14 @@ class DpkgDatabase:
 
     def database_key(self) -> Optional[Tuple[int, ...]]:
         """What facts built from the database depend on: dpkg rewrites info/ and status on
-        every change."""
+        every change, and adds each record of its journal to updates/."""
         info = self.fs.stat(f"{self.admindir}/info")
         status = self.fs.stat(f"{self.admindir}/status")
         if info is None or status is None:
             return None
+        journal = self.fs.stat(f"{self.admindir}/updates")  # a record added or folded in
         return (info.st_dev, info.st_ino, info.st_mtime_ns, status.st_ino, status.st_mtime_ns,
-                status.st_size)
+                status.st_size) + ((journal.st_ino, journal.st_mtime_ns) if journal else ())
 
     def _build_index(self, needles: Tuple[str, ...], known: Optional[Dict[str, tuple]] = None
                      ) -> Tuple[Dict[str, object], Dict[str, tuple]]:

@@ -57,7 +57,7 @@ def gather_relations(facts: Facts) -> Relations:
     """
     from debian.deb822 import PkgRelation
 
-    text = facts.fs.read_text(STATUS) or ""
+    text = facts.dpkg.status_text  # dpkg's journal applied
     users: Dict[str, List[str]] = {}
     needs: Dict[str, List[Need]] = {}
     for block in text.split("\n\n"):

@@ -55,6 +55,9 @@ class DpkgProgress:
     unfinished: Tuple[Unfinished, ...]
     """Every package not fully installed (any package, Python or not), by name."""
     hooks: Tuple[RuntimeHook, ...]
+    journal: Tuple[str, ...] = ()
+    """The records a killed dpkg left in its journal (dpkg_journal): apt refuses to run until
+    a dpkg run writes them into the status file."""
 
 
 def gather_dpkg_progress(facts: Facts) -> DpkgProgress:
@@ -92,4 +95,7 @@ def gather_dpkg_progress(facts: Facts) -> DpkgProgress:
         if st is None or not fs.is_file(path):
             continue
         hooks.append(RuntimeHook(path, dpkg.owners(path), bool(st.st_mode & 0o111)))
-    return DpkgProgress(tuple(sorted(unfinished, key=lambda u: u.name)), tuple(hooks))
+    from .dpkg_journal import journal_names
+
+    return DpkgProgress(tuple(sorted(unfinished, key=lambda u: u.name)), tuple(hooks),
+                        tuple(journal_names(fs, dpkg.admindir)))

@@ -14,14 +14,14 @@ def reinstall(*packages):
             "unpack again what dpkg flagged \"reinstall required\"")
 
 
-def interrupted(packages, subject, repair):
+def interrupted(packages, subject, repair, paths=("/var/lib/dpkg/status",)):
     return {
         "rule": "python-dpkg-interrupted",
         "severity": "error",
         "title": TITLE,
         "detail": f"dpkg left these packages half done: {packages}" + TAIL,
         "subject": subject,
-        "paths": ["/var/lib/dpkg/status"],
+        "paths": list(paths),
         "repair": repair,
     }
 
@@ -101,3 +101,19 @@ def test_not_installed_and_config_files_are_finished_states(fake_root, doctor):
                       status="deinstall ok config-files")
     fake_root.install("python3-old", version="1", files={}, status="purge ok not-installed")
     assert doctor(fake_root) == []
+
+
+def test_a_package_half_done_in_dpkgs_journal_only(fake_root, doctor):
+    """dpkg killed mid-upgrade: status still says installed, its journal says otherwise."""
+    status = fake_root.host("/var/lib/dpkg/status").read_text()
+    block = next(b for b in status.split("\n\n") if b.startswith("Package: python3-six\n"))
+    fake_root.write("/var/lib/dpkg/updates/0000",
+                    block.replace("Status: install ok installed",
+                                  "Status: install reinstreq half-installed") + "\n")
+    assert doctor(fake_root) == [
+        interrupted("python3-six (half-installed, must be reinstalled)", "python3-six",
+                    [("dpkg --triggers-only -a", "write down what the journal of the killed dpkg "
+                                                 "holds: apt refuses to run until then"),
+                     reinstall("python3-six"), CONFIGURE],
+                    paths=("/var/lib/dpkg/status", "/var/lib/dpkg/updates")),
+    ]
