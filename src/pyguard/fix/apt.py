@@ -619,13 +619,11 @@ def _members(fs: RootFS, tar: tarfile.TarFile) -> Iterable[Tuple[str, bool]]:
 
 
 def _differs(fs: RootFS, path: str, member: tarfile.TarInfo, tar: tarfile.TarFile) -> bool:
-    resolved = fs.resolve(path, follow_last=False)
     st = fs.lstat(path)
-    if st is None or resolved is None:
+    if st is None:
         return False  # nothing there to lose
-    host = fs.host_path(resolved)
     if member.issym():
-        return not stat.S_ISLNK(st.st_mode) or os.readlink(host) != member.linkname
+        return not stat.S_ISLNK(st.st_mode) or fs.readlink(path) != member.linkname
     if not stat.S_ISREG(st.st_mode):
         return True
     if member.islnk() or member.size != st.st_size:
