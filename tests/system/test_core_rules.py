@@ -124,6 +124,39 @@ def test_a_removed_pep668_marker_is_restored(real_root, release: str, how: str, 
 
 
 @pytest.mark.parametrize("release", RELEASES)
+def test_a_marker_kept_off_the_disk_by_a_dpkg_filter_comes_back(real_root, release: str) -> None:
+    """The durable way to be rid of PEP 668: a path-exclude, then the next upgrade or reinstall
+    removes the marker. A reinstall alone would not bring it back."""
+    root = real_root(release)
+    v = version_of(root)
+    marker = f"/usr/lib/python{v}/EXTERNALLY-MANAGED"
+    config = "/etc/dpkg/dpkg.cfg.d/no-pep668"
+    root.write(config, "path-exclude=/usr/lib/python3*/EXTERNALLY-MANAGED\n")
+    root.run(f"apt-get install --reinstall -y libpython{v}-stdlib && test ! -e {marker}")
+    code, envelope = doctor(root)
+    assert code == 1
+    state = (f"dpkg's path-exclude=/usr/lib/python3*/EXTERNALLY-MANAGED in {config}:1 keeps it "
+             "off the disk")
+    assert envelope["findings"] == [{
+        "rule": "pep668-marker",
+        "severity": "warning",
+        "title": f"PEP 668 marker of Python {v} is gone: {state}",
+        "detail": f"libpython{v}-stdlib ships {marker}, but {state}. Without it pip installs into "
+                  "the system interpreter without a word, over the packages Debian manages.",
+        "subject": marker,
+        "paths": [marker, config],
+        "repair": [{"command": f"printf '%s\\n' path-include={marker} | tee -a {config} > /dev/null",
+                    "note": "let dpkg unpack the marker again (the last path filter that matches "
+                            "a path decides)"},
+                   {"command": f"apt-get install --reinstall -y libpython{v}-stdlib",
+                    "note": "restore the marker as shipped"}],
+    }]
+    assert_healed(root, envelope, f"test -s {marker}", f"dpkg --verify libpython{v}-stdlib",
+                  "python3 -m pip install --no-index six 2>&1 | grep -q externally-managed-environment",
+                  f"apt-get install --reinstall -y libpython{v}-stdlib && test -s {marker}")
+
+
+@pytest.mark.parametrize("release", RELEASES)
 def test_a_dangling_python3_link_is_repaired(real_root, release: str) -> None:
     root = real_root(release)
     release = root.release  # bookworm-slim is a bookworm

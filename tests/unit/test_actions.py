@@ -23,7 +23,7 @@ CATALOG = {
     'module-beside-scripts': [('move-aside', 'moves files')],
     'other-python3-first': [('move-aside', 'moves files'), ('comment-out', 'moves files'),
                             ('comment-out', 'moves files'), ('append', 'moves files')],
-    'pep668-marker': [('remove-diversion', 'moves files'), ('reinstall', 'safe')],
+    'pep668-marker': [('remove-diversion', 'moves files'), ('append', 'moves files'), ('reinstall', 'safe')],
     'pip-break-system-packages': [('comment-out', 'moves files')],
     'pip-in-usr-local': [('move-aside', 'moves files')],
     'python-dpkg-interrupted': [('relink', 'moves files'), ('configure-pending', 'safe'), ('reinstall', 'safe'), ('configure-pending', 'safe')],

@@ -24,11 +24,14 @@ def pep668_marker(facts: Facts) -> Iterator[Hit]:
         if state is None:
             continue
         diversion = dpkg.diversions.get(marker)
+        rule = dpkg.path_filter.excluding(marker) if dpkg.path_filter.rules else None
+        filter_file = rule.source.rsplit(":", 1)[0] if rule else ""
         yield Hit(
             subject=marker,
             evidence={"version": interpreter.version, "package": package, "state": state,
-                      "diverted": marker if diversion else ""},
-            paths=(marker,),
+                      "diverted": marker if diversion else "", "filter_file": filter_file,
+                      "include": f"path-include={marker}" if rule else ""},
+            paths=(marker,) + ((filter_file,) if rule else ()),
         )
 
 
@@ -43,6 +46,9 @@ def _state(facts: Facts, marker: str, package: str):
             return f"dpkg-divert moved it to {diversion.divert_to}"
         if moved:
             return f"it was renamed to {', '.join(moved)}"
+        rule = facts.dpkg.path_filter.excluding(marker) if facts.dpkg.path_filter.rules else None
+        if rule:
+            return f"dpkg's path-exclude={rule.pattern} in {rule.source} keeps it off the disk"
         return "it is missing"
     if not stat.S_ISREG(st.st_mode):
         return "it is no longer a regular file"

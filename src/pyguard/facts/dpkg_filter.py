@@ -65,6 +65,15 @@ class PathFilter:
         """Whether dpkg leaves a file (anything but a directory or symlink) at `path` unpacked."""
         return self._decide(path)
 
+    def excluding(self, path: str) -> Optional[PathRule]:
+        """The path-exclude that keeps a file at `path` off the disk: the last rule matching."""
+        if not self.excluded(path):
+            return None
+        for rule in reversed(self.rules):
+            if re.fullmatch(translate(rule.pattern), path, re.DOTALL):
+                return rule
+        return None
+
     def excluded_directory(self, path: str) -> bool:
         """Whether dpkg leaves a directory or symlink at `path` unpacked: excluded, and no
         path-include needs it to reach the files it re-admits."""

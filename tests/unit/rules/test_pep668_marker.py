@@ -9,7 +9,8 @@ WITHOUT = ("Without it pip installs into the system interpreter without a word, 
            "Debian manages.")
 
 
-def marker_finding(state: str, repair, version: str = "3.11", package: str = "libpython3.11-stdlib"):
+def marker_finding(state: str, repair, version: str = "3.11", package: str = "libpython3.11-stdlib",
+                   more_paths=()):
     marker = f"/usr/lib/python{version}/EXTERNALLY-MANAGED"
     return {
         "rule": "pep668-marker",
@@ -17,7 +18,7 @@ def marker_finding(state: str, repair, version: str = "3.11", package: str = "li
         "title": f"PEP 668 marker of Python {version} is gone: {state}",
         "detail": f"{package} ships {marker}, but {state}. {WITHOUT}",
         "subject": marker,
-        "paths": [marker],
+        "paths": [marker, *more_paths],
         "repair": repair,
     }
 
@@ -82,3 +83,27 @@ def test_stdlib_without_a_shipped_marker_is_not_judged(fake_root, doctor):
     fake_root.install("libpython3.12-minimal", {"/usr/lib/python3.12/os.py": ""},
                       multi_arch="same", version="3.12.1-1")
     assert doctor(fake_root) == []
+
+
+def test_a_dpkg_path_exclude_keeps_the_marker_off_the_disk(fake_root, doctor):
+    """A slim image's filter, or one written to be rid of the marker for good: a reinstall alone
+    would unpack everything but the marker."""
+    config = "/etc/dpkg/dpkg.cfg.d/no-pep668"
+    fake_root.write(config, "# no PEP 668 here\npath-exclude=/usr/share/doc/*\n"
+                            "path-exclude /usr/lib/python3*/EXTERNALLY-MANAGED\n")
+    fake_root.remove(MARKER)
+    assert doctor(fake_root) == [marker_finding(
+        f"dpkg's path-exclude=/usr/lib/python3*/EXTERNALLY-MANAGED in {config}:3 keeps it off "
+        "the disk",
+        [(f"printf '%s\\n' path-include={MARKER} | tee -a {config} > /dev/null",
+          "let dpkg unpack the marker again (the last path filter that matches a path decides)"),
+         REINSTALL],
+        more_paths=(config,))]
+
+
+def test_a_path_include_after_the_exclude_admits_the_marker(fake_root, doctor):
+    fake_root.write("/etc/dpkg/dpkg.cfg.d/no-pep668",
+                    "path-exclude=/usr/lib/python3*/EXTERNALLY-MANAGED\n")
+    fake_root.write("/etc/dpkg/dpkg.cfg", f"path-include={MARKER}\n")
+    fake_root.remove(MARKER)
+    assert doctor(fake_root) == [marker_finding("it is missing", [REINSTALL])]
