@@ -123,14 +123,17 @@ def test_a_removed_pep668_marker_is_restored(real_root, release: str, how: str, 
                   "python3 -m pip install --no-index six 2>&1 | grep -q externally-managed-environment")
 
 
-@pytest.mark.parametrize("release", RELEASES)
-def test_a_marker_kept_off_the_disk_by_a_dpkg_filter_comes_back(real_root, release: str) -> None:
+@pytest.mark.parametrize("release, config", [
+    *((release, "/etc/dpkg/dpkg.cfg.d/no-pep668") for release in RELEASES),
+    ("bookworm", "/root/.dpkg.cfg"),  # dpkg reads root's own last
+])
+def test_a_marker_kept_off_the_disk_by_a_dpkg_filter_comes_back(real_root, release: str,
+                                                                 config: str) -> None:
     """The durable way to be rid of PEP 668: a path-exclude, then the next upgrade or reinstall
     removes the marker. A reinstall alone would not bring it back."""
     root = real_root(release)
     v = version_of(root)
     marker = f"/usr/lib/python{v}/EXTERNALLY-MANAGED"
-    config = "/etc/dpkg/dpkg.cfg.d/no-pep668"
     root.write(config, "path-exclude=/usr/lib/python3*/EXTERNALLY-MANAGED\n")
     root.run(f"apt-get install --reinstall -y libpython{v}-stdlib && test ! -e {marker}")
     code, envelope = doctor(root)

@@ -172,22 +172,25 @@ def test_files_are_read_in_dpkgs_order_and_odd_names_skipped(fake_root):
     fake_root.write(f"{CFG_D}/20include", "path-include=/usr/share/doc/*/copyright\n")
     fake_root.write(f"{CFG_D}/10-exclude", "path-exclude /usr/share/doc/*\n")
     fake_root.write(f"{CFG_D}/excludes", "path-exclude=/usr/share/man/*\n")
+    fake_root.write("/root/.dpkg.cfg", "path-include=/usr/share/man/man1/*\n")
     for skipped in ("30.conf", "40include.dpkg-dist", "50include~", ".60include"):
         fake_root.write(f"{CFG_D}/{skipped}", "path-include=/usr/share/*\n")
     fs = RootFS(str(fake_root))
     assert config_files(fs) == [f"{CFG_D}/10-exclude", f"{CFG_D}/20include", f"{CFG_D}/excludes",
-                                "/etc/dpkg/dpkg.cfg"]
+                                "/etc/dpkg/dpkg.cfg", "/root/.dpkg.cfg"]
     assert read_path_filter(fs) == PathFilter((
         PathRule(False, "/usr/share/doc/*", f"{CFG_D}/10-exclude:1"),
         PathRule(True, "/usr/share/doc/*/copyright", f"{CFG_D}/20include:1"),
         PathRule(False, "/usr/share/man/*", f"{CFG_D}/excludes:1"),
         PathRule(False, "/usr/share/doc/a/*", "/etc/dpkg/dpkg.cfg:3"),
+        PathRule(True, "/usr/share/man/man1/*", "/root/.dpkg.cfg:1"),
     ))
     assert fs.notes == []
     assert excluded(read_path_filter(fs), ["/usr/share/doc/a/copyright", "/usr/share/doc/b/copyright",
                                            "/usr/share/doc/b/NEWS.gz", "/usr/share/man/man1/x.1.gz",
+                                           "/usr/share/man/man8/y.8.gz",
                                            "/usr/share/python3/debian_defaults"]) == [
-        "/usr/share/doc/a/copyright", "/usr/share/doc/b/NEWS.gz", "/usr/share/man/man1/x.1.gz"]
+        "/usr/share/doc/a/copyright", "/usr/share/doc/b/NEWS.gz", "/usr/share/man/man8/y.8.gz"]
 
 
 def test_a_line_dpkg_refuses_is_noted_and_filters_nothing(fake_root):

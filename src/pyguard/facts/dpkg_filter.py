@@ -8,7 +8,7 @@ no reinstall brings it back: pyguard asks here before it calls a packaged file g
 
 dpkg's rules, as dpkg(1) and dpkg.cfg(5) give them and dpkg's own parser applies them:
 - It reads /etc/dpkg/dpkg.cfg.d/* (names of [0-9A-Za-z_-] only, in sorted order), then
-  /etc/dpkg/dpkg.cfg. A line is an option without its leading hyphens, its value after `=` or
+  /etc/dpkg/dpkg.cfg, then ~/.dpkg.cfg of the user running it (root's: /root/.dpkg.cfg). A line is an option without its leading hyphens, its value after `=` or
   blanks, quotes around the value stripped; a line that starts with `#` is a comment. dpkg
   refuses to run at all with a line it cannot read (`--path-exclude=...`, an indented line):
   such a line filtered nothing, and pyguard notes it.
@@ -32,6 +32,7 @@ from ..rootfs import RootFS
 CONFIG_DIR = "/etc/dpkg"
 CONFIG_NAME = re.compile(r"[0-9A-Za-z_-]+")
 """The names dpkg reads in dpkg.cfg.d; others (dpkg-dist, .bak, ~) it skips."""
+ROOT_CONFIG = "/root/.dpkg.cfg"
 OPTIONS = {"path-exclude": False, "path-include": True}
 """The options that filter paths, and whether each re-admits."""
 WILDCARDS = re.compile(r"[*?\[\\]")
@@ -225,10 +226,11 @@ def _bracket(pattern: str, start: int) -> Optional[Tuple[str, int]]:
 
 
 def config_files(fs: RootFS) -> List[str]:
-    """The files dpkg reads its options from, in its order."""
+    """The files dpkg reads its options from, in its order: last $HOME/.dpkg.cfg, of root
+    (who runs apt, dpkg and the repairs)."""
     directory = f"{CONFIG_DIR}/dpkg.cfg.d"
     return [f"{directory}/{name}" for name in sorted(fs.listdir(directory))
-            if CONFIG_NAME.fullmatch(name)] + [f"{CONFIG_DIR}/dpkg.cfg"]
+            if CONFIG_NAME.fullmatch(name)] + [f"{CONFIG_DIR}/dpkg.cfg", ROOT_CONFIG]
 
 
 def read_path_filter(fs: RootFS) -> PathFilter:
