@@ -111,3 +111,21 @@ def test_an_acknowledged_finding_is_left_alone(fake_root: FakeRoot, tmp_path):
     assert (result.returncode, result.stdout, result.stderr) == (
         0, f"pyguard fix: nothing to fix on {fake_root} (Debian 12 (bookworm), default Python "
            "3.11).\n", "")
+
+
+def test_a_journal_left_by_a_killed_dpkg_stops_fix_before_apt_refuses(fake_root: FakeRoot):
+    """apt refuses to run while dpkg's journal holds records; no step of this plan writes them
+    down (a package outside Python's was being unpacked), so fix says so and changes nothing."""
+    fake_root.remove(MARKER)
+    status = fake_root.host("/var/lib/dpkg/status").read_text()
+    block = next(b for b in status.split("\n\n") if b.startswith("Package: base-files\n"))
+    fake_root.write("/var/lib/dpkg/updates/0000",
+                    block.replace("install ok installed", "install ok half-configured") + "\n")
+    root = str(fake_root)
+    result = pyguard("fix", "--root", root, "--yes")
+    assert (result.returncode, result.stderr) == (
+        3, f"pyguard fix: dpkg was interrupted in {root}: its journal (/var/lib/dpkg/updates) "
+           "holds 1 record not yet in its status file, and apt refuses to run until a dpkg run "
+           "writes them down. Run `dpkg --configure -a` (`dpkg --triggers-only -a` if it stops "
+           "at a package to reinstall), then pyguard fix again; nothing changed\n")
+    assert not fake_root.host("/var/lib/pyguard").exists()

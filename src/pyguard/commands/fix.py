@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Optional
 
 from ..options import root_option
 
@@ -88,6 +89,9 @@ def run_fix(args: argparse.Namespace) -> int:
     holders = lock_holders(before.root)
     if holders:
         return _fail(planned, lock_message(holders, before.root))
+    blocked = apt_blocked(before.root, plan)
+    if blocked:
+        return _fail(planned, blocked)
     if not args.yes and not _confirmed(len(plan.steps)):
         return _fail(planned, None)
 
@@ -117,6 +121,34 @@ def run_fix(args: argparse.Namespace) -> int:
         sys.stdout.write("\nAfterwards:\n")
         print_report(after)
     return after.exit_code
+
+
+def apt_blocked(root: str, plan) -> Optional[str]:
+    """Why apt would refuse the plan's first apt step, or None: a killed dpkg left records in
+    its journal, and no step before writes them into the status file ("dpkg was interrupted,
+    you must manually run 'dpkg --configure -a'")."""
+    from ..actions.model import ConfigurePending, Install, Reinstall
+    from ..facts.dpkg import DPKG_DIR
+    from ..facts.dpkg_journal import JOURNAL, journal_names
+    from ..rootfs import RootFS
+
+    for step in plan.steps:
+        if isinstance(step.action, ConfigurePending):
+            return None  # any dpkg run writes the journal down
+        if isinstance(step.action, (Install, Reinstall)):
+            break
+    else:
+        return None
+    with RootFS(root) as fs:
+        records = journal_names(fs, DPKG_DIR)
+    if not records:
+        return None
+    where = "" if root == "/" else f" in {root}"
+    return (f"dpkg was interrupted{where}: its journal ({DPKG_DIR}/{JOURNAL}) holds "
+            f"{len(records)} record{'s' if len(records) > 1 else ''} not yet in its status file, "
+            "and apt refuses to run until a dpkg run writes them down. Run `dpkg --configure -a` "
+            "(`dpkg --triggers-only -a` if it stops at a package to reinstall), then pyguard fix "
+            "again; nothing changed")
 
 
 def _execute(root: str, plan, args: argparse.Namespace, color: bool, style):
