@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import stat
-from typing import Iterator
+from typing import Iterator, Optional
 
 from ..facts import Facts
+from ..facts.dpkg_filter import PathRule
 from ..findings import Hit
 
 MARKER = "EXTERNALLY-MANAGED"
@@ -20,11 +21,11 @@ def pep668_marker(facts: Facts) -> Iterator[Hit]:
         if not owners:
             continue  # this release's Python predates PEP 668 or was not built by Debian
         package = owners[0]
-        state = _state(facts, marker, package)
+        rule = dpkg.path_filter.excluding(marker) if dpkg.path_filter.rules else None
+        state = _state(facts, marker, package, rule)
         if state is None:
             continue
         diversion = dpkg.diversions.get(marker)
-        rule = dpkg.path_filter.excluding(marker) if dpkg.path_filter.rules else None
         filter_file = rule.source.rsplit(":", 1)[0] if rule else ""
         yield Hit(
             subject=marker,
@@ -35,7 +36,7 @@ def pep668_marker(facts: Facts) -> Iterator[Hit]:
         )
 
 
-def _state(facts: Facts, marker: str, package: str):
+def _state(facts: Facts, marker: str, package: str, excluding: Optional[PathRule]):
     fs = facts.fs
     st = fs.lstat(marker)
     if st is None:
@@ -46,9 +47,9 @@ def _state(facts: Facts, marker: str, package: str):
             return f"dpkg-divert moved it to {diversion.divert_to}"
         if moved:
             return f"it was renamed to {', '.join(moved)}"
-        rule = facts.dpkg.path_filter.excluding(marker) if facts.dpkg.path_filter.rules else None
-        if rule:
-            return f"dpkg's path-exclude={rule.pattern} in {rule.source} keeps it off the disk"
+        if excluding:
+            return (f"dpkg's path-exclude={excluding.pattern} in {excluding.source} keeps it "
+                    "off the disk")
         return "it is missing"
     if not stat.S_ISREG(st.st_mode):
         return "it is no longer a regular file"

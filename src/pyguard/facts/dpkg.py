@@ -10,6 +10,7 @@ from typing import (TYPE_CHECKING, AbstractSet, Dict, Iterator, List, Mapping, O
                     Sequence, Tuple)
 
 from ..rootfs import RootFS
+from .dpkg_journal import JOURNAL
 
 if TYPE_CHECKING:
     from .dpkg_filter import PathFilter
@@ -100,13 +101,22 @@ class DpkgDatabase:
         return self.fs.is_file(f"{self.admindir}/status")
 
     @cached_property
+    def journal(self) -> Tuple[str, ...]:
+        """The records a killed dpkg left in its journal, oldest first (see dpkg_journal)."""
+        from .dpkg_journal import journal_names
+
+        return tuple(journal_names(self.fs, self.admindir))
+
+    @cached_property
     def status_text(self) -> str:
         """The status file with dpkg's journal applied, as dpkg reads its database (see
         dpkg_journal); read once per run: several facts read its paragraphs."""
         from .dpkg_journal import journal_records, with_journal
 
         status = self.fs.read_text(f"{self.admindir}/status") or ""
-        return with_journal(status, journal_records(self.fs, self.admindir))
+        if not self.journal:
+            return status
+        return with_journal(status, journal_records(self.fs, self.admindir, self.journal))
 
     @cached_property
     def _blocks(self) -> Dict[str, List[str]]:
@@ -251,7 +261,7 @@ class DpkgDatabase:
         status = self.fs.stat(f"{self.admindir}/status")
         if info is None or status is None:
             return None
-        journal = self.fs.stat(f"{self.admindir}/updates")  # a record added or folded in
+        journal = self.fs.stat(f"{self.admindir}/{JOURNAL}")  # a record added or folded in
         return (info.st_dev, info.st_ino, info.st_mtime_ns, status.st_ino, status.st_mtime_ns,
                 status.st_size) + ((journal.st_ino, journal.st_mtime_ns) if journal else ())
 

@@ -11,7 +11,7 @@ a package installed that dpkg knows to be half-configured.
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 from ..rootfs import RootFS
 
@@ -27,10 +27,9 @@ def journal_names(fs: RootFS, admindir: str) -> List[str]:
     return sorted(n for n in fs.listdir(f"{admindir}/{JOURNAL}") if RECORD_NAME.fullmatch(n))
 
 
-def journal_records(fs: RootFS, admindir: str) -> List[str]:
-    """The paragraphs of the journal's records, oldest first."""
+def journal_records(fs: RootFS, admindir: str, names: Sequence[str]) -> List[str]:
+    """The paragraphs of the records `names` (journal_names), oldest first."""
     directory = f"{admindir}/{JOURNAL}"
-    names = journal_names(fs, admindir)
     if len({len(n) for n in names}) > 1:
         fs.note("corrupt", directory, "records with names of different lengths (dpkg refuses "
                 "to read such a journal: `dpkg --audit` says how to go on)")

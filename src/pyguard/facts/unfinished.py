@@ -95,7 +95,5 @@ def gather_dpkg_progress(facts: Facts) -> DpkgProgress:
         if st is None or not fs.is_file(path):
             continue
         hooks.append(RuntimeHook(path, dpkg.owners(path), bool(st.st_mode & 0o111)))
-    from .dpkg_journal import journal_names
-
     return DpkgProgress(tuple(sorted(unfinished, key=lambda u: u.name)), tuple(hooks),
-                        tuple(journal_names(fs, dpkg.admindir)))
+                        dpkg.journal)
