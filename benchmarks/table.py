@@ -62,11 +62,13 @@ class Scratch:
         """A copy of the warm cache without the kept run, as after a change to anything doctor
         reads (a pip install in a venv, an edited file); `dpkg_changed`: as a dpkg run leaves it
         (`apt install`, an upgrade), every entry built from dpkg's database no longer matching
-        its key too. What a change leaves valid stays: the md5s of unchanged files, the lines of
-        unchanged file lists, the apt lists' python3, the rules."""
+        its key too, and no fact kept with what it read of it. What a change leaves valid stays:
+        the md5s of unchanged files, the lines of unchanged file lists, the apt lists' python3,
+        the rules, the facts kept with files a dpkg run leaves alone (root's shell files, the
+        directories the venv search listed)."""
         import marshal
 
-        from pyguard.facts.dpkg import DpkgDatabase
+        from pyguard.facts.dpkg import DPKG_DIR, DpkgDatabase
         from pyguard.rootfs import RootFS
 
         with RootFS("/") as fs:
@@ -74,9 +76,12 @@ class Scratch:
         stale = (-1,) + tuple(current or ())[1:]
         path = Path(self.fresh())
         for entry in Path(warm).glob("*.marshal"):
-            if entry.name.startswith("memo-"):
-                continue
+            if entry.name.startswith("memo-examine-"):
+                continue  # the kept run
             form, key, value = marshal.loads(entry.read_bytes())
+            if dpkg_changed and entry.name.startswith("memo-") and any(
+                    d == DPKG_DIR or d.startswith(DPKG_DIR + "/") for d in value[0]):
+                continue  # a fact kept with what it read of dpkg's database
             if dpkg_changed and key == current:
                 key = stale
             elif dpkg_changed and isinstance(value, tuple) and value and value[0] == current:

@@ -70,6 +70,14 @@ def rule_dirs() -> List[str]:
     return [found, ADMIN_RULES] if found == PACKAGE_RULES else [found]
 
 
+def rules_stamp() -> Tuple:
+    """The rule directories' files (the release table beside the rules too), as kept runs are
+    keyed on them (pyguard.memo)."""
+    from .memo import tree_stamp
+
+    return tree_stamp(rule_dirs())
+
+
 def rule_files(dirs: Sequence[str]) -> List[Tuple[str, str, Tuple[int, ...]]]:
     """(directory, file name, status) of every rule file, directories in order, names sorted."""
     out = []

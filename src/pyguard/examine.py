@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence, Tuple
 
 from .findings import Examination, Host, Problem
 from .options import root_problem
@@ -60,6 +60,7 @@ def examine(root: str, only: Optional[Sequence[str]] = None, command: str = "doc
 
 def _run(root: str, only: Optional[Sequence[str]], keep: bool):
     from . import memo
+    from .catalogue import rules_stamp
     from .rules import load_rules
 
     from .config import active
@@ -72,18 +73,18 @@ def _run(root: str, only: Optional[Sequence[str]], keep: bool):
         raise Refused(Problem("unknown-rule", f"--only {names}: no such rule"
                               f"{'s' if len(unknown) > 1 else ''}; `pyguard rules` lists them"))
     where = os.path.realpath(root)
-    key = (tuple(dict.fromkeys(only or ())), active().venv_roots)
+    key = (tuple(dict.fromkeys(only or ())), active().venv_roots, rules_stamp())
     kept = memo.recall(MEMO, where, key) if keep else None
     if kept is not None:
         try:
-            report, host = memo.report_from(kept)
+            report, host = _report_from(kept)
             return report, host, rules
         except (TypeError, ValueError, KeyError, IndexError, AttributeError):  # examine again
             pass
     with memo.Recording(MEMO, where, key) as recording:
         report, host = _examine(root, rules, only)
     if keep and not report.errors:
-        recording.keep(memo.report_data(report, host), report.notes)
+        recording.keep(_report_data(report, host), report.notes)
     return report, host, rules
 
 
@@ -101,3 +102,40 @@ def _examine(root: str, rules, only: Optional[Sequence[str]]):
         info = facts.host
         host = Host(info.distro, info.version, info.codename, facts.defaults.default)
     return report, host
+
+
+# -- the report as data -------------------------------------------------------------------------
+
+
+def _report_data(report, host) -> Tuple:
+    """A Report and Host as plain tuples marshal keeps (the typed actions by kind and fields)."""
+    from dataclasses import astuple, fields
+
+    findings = tuple(
+        (f.rule, f.severity, f.title, f.detail, f.subject, tuple(f.paths),
+         tuple((step.action.kind, tuple(getattr(step.action, x.name) for x in fields(step.action)),
+                step.note) for step in f.repair),
+         dict(f.evidence))
+        for f in report.findings)
+    return (report.root, findings, tuple((p.code, p.message) for p in report.errors),
+            tuple((n.code, n.path, n.message) for n in report.notes),
+            astuple(host) if host is not None else None)
+
+
+def _report_from(data: Tuple):
+    """(Report, Host) from _report_data's tuples."""
+    from .actions.model import KINDS
+    from .findings import Finding, Host, Problem, RepairStep, Report
+    from .rootfs import Note
+
+    root, findings, errors, notes, host = data
+    report = Report(
+        root,
+        tuple(Finding(rule, severity, title, detail, subject, paths,
+                      tuple(RepairStep(KINDS[kind](*values), note)
+                            for kind, values, note in repair),
+                      evidence)
+              for rule, severity, title, detail, subject, paths, repair, evidence in findings),
+        tuple(Problem(*p) for p in errors),
+        tuple(Note(*n) for n in notes))
+    return report, (Host(*host) if host is not None else None)

@@ -88,6 +88,20 @@ class Journal:
             self.doubt(f"{path} changed while it was read")
         self.host[path] = fingerprint
 
+    def take(self, grouped: Mapping[str, Mapping[str, Fingerprint]],
+             host: Mapping[str, Fingerprint], unsure: str = "") -> None:
+        """Add what another journal saw (a kept fact's reading, as `grouped` gives it)."""
+        for parent, names in grouped.items():
+            prefix = parent.rstrip("/") + "/"
+            for name, fingerprint in names.items():
+                self.saw(prefix + name if name else parent, fingerprint)
+        for path, fingerprint in host.items():
+            if self.host.get(path, fingerprint) != fingerprint:
+                self.doubt(f"{path} changed while it was read")
+            self.host[path] = fingerprint
+        if unsure:
+            self.doubt(unsure)
+
     def doubt(self, why: str) -> None:
         if not self.unsure:
             self.unsure = why

@@ -6,9 +6,15 @@ what it read (pyguard.journal): the status of every file it read, directory it l
 it followed. The next run looks at each of those again (one lstat each, no file is read) and
 gives the kept report when all still match, else examines afresh, as if nothing was kept.
 
-What a run depends on besides the root is its key: pyguard's own code and data (every module
-and rule file, by status), this Python, the user it runs as, the options, the config's venv
-roots and the environment variables pyguard reads (PYGUARD_*, HOME, XDG_*, the locale). Files
+Single facts are kept the same way (kept_reading): root's shell files and the venv search,
+read by a RootFS of their own so that their journal is whole. A run that finds them unchanged
+takes them from the cache, and their journal joins the run's: a run kept with a kept fact
+still depends on everything that fact read.
+
+What a run depends on besides the root is its key: pyguard's own code (every module, by
+status; the rule files are in the keys of the runs that use them), this Python, the user it
+runs as, the options, the config's venv roots and the environment variables pyguard reads
+(PYGUARD_* but the cache dir, HOME, XDG_STATE_HOME, the locale). Files
 read outside the root (venv snapshots in pyguard's state) are in the journal as host files.
 Checks read only through RootFS and are pure (tests/unit/test_memo.py holds the modules that
 read the environment or host files to a known list).
@@ -26,14 +32,17 @@ import sys
 import time
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing's import is a tenth of a kept hook run; annotations are strings
-    from typing import Any, Optional, Tuple
+    from typing import Any, Callable, Optional, Sequence, Tuple
 
 from . import cache
 from .journal import Journal, holds, keeping
 
 FORMAT = 1
-ENVIRONMENT = ("HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "LANG", "LC_ALL", "LC_CTYPE")
-"""Variables the examination may depend on, besides every PYGUARD_* (state and cache dirs)."""
+ENVIRONMENT = ("HOME", "XDG_STATE_HOME", "LANG", "LC_ALL", "LC_CTYPE")
+"""Variables the examination may depend on, besides every PYGUARD_* (the state dir, roots)."""
+WHERE_KEPT = ("PYGUARD_CACHE_DIR",)
+"""Where the cache is changes nothing found (XDG_CACHE_HOME is not read either): a kept value
+is looked up there, and a run over a copy of the cache finds what it holds."""
 
 
 def kept_for(root: str) -> bool:
@@ -62,20 +71,23 @@ def _tree(top: str, out: list) -> None:
 
 
 def code_stamp() -> Tuple:
-    """pyguard's modules and its data (the rule files and the release table beside them)."""
-    from .catalogue import rule_dirs
+    """pyguard's modules (the rule files and the release table beside them are in the keys of
+    what depends on them: pyguard.catalogue.rules_stamp)."""
+    return tree_stamp([os.path.dirname(os.path.abspath(__file__))])
 
+
+def tree_stamp(tops) -> Tuple:
+    """(path, size, mtime, ctime, inode) of every file below the directories `tops`."""
     out: list = []
-    _tree(os.path.dirname(os.path.abspath(__file__)), out)
-    for directory in rule_dirs():
-        _tree(directory, out)
+    for top in tops:
+        _tree(top, out)
     return tuple(sorted(out, key=lambda item: item[0]))
 
 
 def run_stamp() -> Tuple:
     """Who runs pyguard, with which Python and environment."""
     env = tuple(sorted((k, v) for k, v in os.environ.items()
-                       if k.startswith("PYGUARD_") or k in ENVIRONMENT))
+                       if (k.startswith("PYGUARD_") or k in ENVIRONMENT) and k not in WHERE_KEPT))
     return (sys.version, sys.executable, os.geteuid(), os.getegid(), tuple(sorted(os.getgroups())),
             env)
 
@@ -95,16 +107,73 @@ def _name(kind: str) -> str:
 
 def recall(kind: str, root: str, key: Any) -> Optional[Any]:
     """The value kept for (kind, root, key), if everything it was made from still holds."""
+    found = _holding(kind, root, key)
+    return found[2] if found is not None else None
+
+
+def _holding(kind: str, root: str, key: Any) -> Optional[Tuple]:
+    """(fingerprints by directory, host fingerprints, value) kept for (kind, root, key), if
+    every fingerprint still holds."""
     if not kept_for(root):
         return None
     with cache.no_gc():
         stored = cache.load(_name(kind), root, full_key(kind, root, key))
     if stored.__class__ is not tuple or len(stored) != 3:
         return None
-    grouped, host, value = stored
+    grouped, host, _ = stored
     if grouped.__class__ is not dict or host.__class__ is not dict:
         return None
-    return value if holds(os.path.realpath(root), grouped, host) else None
+    return stored if holds(os.path.realpath(root), grouped, host) else None
+
+
+def kept_reading(kind: str, fs, key: Any, read: Callable[[Any], Any], types: Sequence[type] = ()):
+    """read(RootFS) kept as a run is: given again while every file, listing and link it looked
+    at still holds, read afresh otherwise. Either way what it looked at goes into `fs`'s journal
+    (a run kept with this fact depends on it too), and the notes it made into `fs`'s notes.
+
+    `read` gets a RootFS of its own, with nothing resolved yet, so that its journal holds every
+    step of every path (in `fs`, another fact may have resolved a directory already). It must
+    read through it alone, and give plain data or frozen dataclasses of `types` (pyguard.plain);
+    `key` holds anything else it depends on.
+    """
+    from . import plain
+    from .rootfs import Note, RootFS
+
+    if not kept_for(fs.root):
+        return read(fs)
+    found = _holding(kind, fs.root, key)
+    if found is not None:
+        grouped, host, kept = found
+        try:
+            data, notes = kept
+            value = plain.decode(data, types)
+            notes = [Note(*note) for note in notes]
+        except (TypeError, ValueError, IndexError):
+            pass  # read again
+        else:
+            if fs.journal is not None:
+                fs.journal.take(grouped, host)
+            for note in notes:
+                fs.note(note.code, note.path, note.message)
+            return value
+    started = time.time_ns()
+    with keeping() as journal:
+        with RootFS(fs.root) as own:
+            value = read(own)
+    for note in own.notes:
+        fs.note(note.code, note.path, note.message)
+    if fs.journal is not None:
+        fs.journal.take(journal.grouped(), journal.host, journal.unsure)
+    if any(note.code == "unreadable" for note in own.notes) or not journal.trustworthy(started):
+        return value
+    try:
+        data = plain.encode(value, types)
+    except TypeError:
+        return value
+    notes = tuple((note.code, note.path, note.message) for note in own.notes)
+    cache.store(_name(kind), fs.root, full_key(kind, fs.root, key),
+                (journal.grouped(), dict(journal.host), (data, notes)))
+    return value
 
 
 class Recording:
@@ -136,41 +205,3 @@ class Recording:
         cache.store(_name(self.kind), self.root, full_key(self.kind, self.root, self.key),
                     (self.journal.grouped(), dict(self.journal.host), value))
         return True
-
-
-# -- the report as data -------------------------------------------------------------------------
-
-
-def report_data(report, host) -> Tuple:
-    """A Report and Host as plain tuples marshal keeps (the typed actions by kind and fields)."""
-    from dataclasses import astuple, fields
-
-    findings = tuple(
-        (f.rule, f.severity, f.title, f.detail, f.subject, tuple(f.paths),
-         tuple((step.action.kind, tuple(getattr(step.action, x.name) for x in fields(step.action)),
-                step.note) for step in f.repair),
-         dict(f.evidence))
-        for f in report.findings)
-    return (report.root, findings, tuple((p.code, p.message) for p in report.errors),
-            tuple((n.code, n.path, n.message) for n in report.notes),
-            astuple(host) if host is not None else None)
-
-
-def report_from(data: Tuple):
-    """(Report, Host) from report_data's tuples."""
-    from .actions.model import KINDS
-    from .findings import Finding, Host, Problem, RepairStep, Report
-    from .rootfs import Note
-
-    root, findings, errors, notes, host = data
-    report = Report(
-        root,
-        tuple(Finding(rule, severity, title, detail, subject, paths,
-                      tuple(RepairStep(KINDS[kind](*values), note)
-                            for kind, values, note in repair),
-                      evidence)
-              for rule, severity, title, detail, subject, paths, repair, evidence in findings),
-        tuple(Problem(*p) for p in errors),
-        tuple(Note(*n) for n in notes))
-    return report, (Host(*host) if host is not None else None)
-

@@ -57,6 +57,11 @@ def runs(fake_root, keep, monkeypatch) -> Runs:
     return Runs(fake_root, monkeypatch)
 
 
+def kept_kinds(cache: Path):
+    """The kinds of what is kept: memo-KIND-INSTALLATION-ROOT.marshal."""
+    return sorted(p.name[len("memo-"):].rsplit("-", 2)[0] for p in cache.glob("memo-*"))
+
+
 def fresh(root: FakeRoot):
     """What an examination finds when nothing is kept."""
     run = examine.examine(str(root), command="fix")
@@ -66,8 +71,7 @@ def fresh(root: FakeRoot):
 def test_a_second_run_gives_what_the_first_found_without_examining(runs, keep):
     runs.root.remove("/usr/bin/python3")
     first = runs()
-    assert runs.examined and [p.name.split("-")[1] for p in keep.glob("memo-*")] == ["examine"]
-    assert len(list(keep.glob("memo-*"))) == 1
+    assert runs.examined and kept_kinds(keep) == ["examine", "root-shell", "venv-search"]
     second = runs()
     assert not runs.examined
     assert second == first == fresh(runs.root)
@@ -116,6 +120,25 @@ def test_every_kind_of_change_makes_the_next_run_examine_afresh(runs, change):
     assert found == fresh(root)
 
 
+def test_a_run_kept_with_kept_facts_holds_only_while_they_do(runs, keep):
+    """The second run takes root's shell and the venv search from the cache: what they read
+    is in its journal all the same, so a change to a file only they read ends the kept run."""
+    runs.root.write("/root/.bashrc", ". /root/.paths\n")
+    runs.root.write("/root/.paths", "export PATH=/opt/a/bin:$PATH\n")
+    runs()
+    for path in keep.glob("memo-examine-*"):
+        path.unlink()
+    runs()
+    assert runs.examined
+    host = runs.root.host("/root/.paths")
+    before = host.stat()
+    host.write_text("export PATH=/opt/b/bin:$PATH\n")  # same size, mtime put back
+    os.utime(host, ns=(before.st_atime_ns, before.st_mtime_ns))
+    found = runs()
+    assert runs.examined
+    assert found == fresh(runs.root)
+
+
 def test_nothing_changed_but_time_keeps_the_run(runs):
     runs()
     os.utime(runs.root.host("/etc/os-release"))  # read by the run: its status is not the same
@@ -146,13 +169,15 @@ def test_fix_examines_afresh_always(runs):
 @pytest.mark.parametrize("garbage", [b"", b"\x00not marshal", None])
 def test_a_damaged_kept_run_is_examined_again(runs, keep, garbage):
     first = runs()
-    (path,) = keep.glob("memo-*")
+    (path,) = keep.glob("memo-examine-*")
     if garbage is None:  # the right key, nonsense inside
         import marshal
 
         from pyguard import cache
 
-        key = memo.full_key(examine.MEMO, str(runs.root), ((), None))
+        from pyguard.catalogue import rules_stamp
+
+        key = memo.full_key(examine.MEMO, str(runs.root), ((), None, rules_stamp()))
         path.write_bytes(marshal.dumps((cache.FORMAT, key, ({"/": {"": 1}}, {}, ("x",)))))
     else:
         path.write_bytes(garbage)
@@ -162,7 +187,7 @@ def test_a_damaged_kept_run_is_examined_again(runs, keep, garbage):
 
 def test_a_kept_run_others_could_write_is_not_used(runs, keep):
     runs()
-    (path,) = keep.glob("memo-*")
+    (path,) = keep.glob("memo-examine-*")
     path.chmod(0o666)
     runs()
     assert runs.examined
@@ -263,7 +288,7 @@ EXAMINED = ("pyguard.facts", "pyguard.checks", "pyguard.engine", "pyguard.rules"
             "pyguard.actions", "pyguard.findings")
 """What runs while a memo's journal is kept (examine's own code is the memo's)."""
 OUTSIDE = {
-    "pyguard.facts.releases": "the release table beside the rule files: in the key (code_stamp)",
+    "pyguard.facts.releases": "the release table beside the rule files: in the key (rules_stamp)",
     "pyguard.facts.snapshots": "venv snapshots in pyguard's state: in the journal (host_read)",
     "pyguard.facts.venvs": "PYGUARD_VENV_ROOTS: in the key (run_stamp)",
     "pyguard.rules": "PYGUARD_RULES and the rule files: in the key",

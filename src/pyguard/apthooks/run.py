@@ -48,9 +48,10 @@ def hook(action: str, root: str, config_path: Optional[str], record=None) -> int
     import time
 
     from .. import memo
+    from ..catalogue import rules_stamp
 
     where = os.path.realpath(root)
-    key = (action, config_path, time.strftime("%Y-%m-%d"))
+    key = (action, config_path, time.strftime("%Y-%m-%d"), rules_stamp())
     if os.path.isdir(root) and memo.recall(f"hook-{action}", where, key) == "":
         return 0
     with memo.Recording(f"hook-{action}", where, key) as recording:

@@ -156,8 +156,21 @@ def with_snapshot(fs: RootFS, venv: Venv) -> Venv:
 def find_venvs(fs: RootFS, dpkg: DpkgDatabase, roots: Iterable[str]) -> Tuple[Venv, ...]:
     """Every venv at most MAX_DEPTH below one of `roots`, sorted by path.
 
+    Where they are is kept between runs while every directory the search listed stays as it
+    was (pyguard.memo): the search lists a thousand directories to find a few venvs.
+    """
+    from ..memo import kept_reading
+
+    roots = tuple(roots)
+    found = kept_reading("venv-search", fs, roots, lambda own: venv_dirs(own, roots))
+    return tuple(read_venv(fs, dpkg, path) for path in found)
+
+
+def venv_dirs(fs: RootFS, roots: Sequence[str]) -> Tuple[str, ...]:
+    """The venv directories below `roots`, sorted.
+
     Symlinked directories are followed only when they lead to a place inside one of the roots
-    (RootFS never leaves the examined root anyway); each venv is reported once, by its real path.
+    (RootFS never leaves the examined root anyway); each venv is found once, by its real path.
     """
     resolved_roots = []
     for root in roots:
@@ -173,7 +186,7 @@ def find_venvs(fs: RootFS, dpkg: DpkgDatabase, roots: Iterable[str]) -> Tuple[Ve
     if budget[1]:
         fs.note("too-many-dirs", ", ".join(resolved_roots),
                 f"looked at {MAX_DIRS} directories for virtual environments, not further")
-    return tuple(read_venv(fs, dpkg, path) for path in sorted(found))
+    return tuple(sorted(found))
 
 
 def _inside(path: str, roots: Sequence[str]) -> bool:

@@ -1,0 +1,272 @@
+"""Facts kept between runs while everything they read holds (pyguard.memo.kept_reading,
+pyguard.plain): root's shell files and the venv search are read again exactly when a fresh
+reading could find something else, and what a kept fact read still counts for the kept run."""
+
+from __future__ import annotations
+
+import marshal
+import os
+from pathlib import Path
+from typing import List
+
+import pytest
+
+from fakeroot_venvs import make_venv
+from pyguard import journal, memo, plain
+from pyguard.facts import Facts, root_path, venvs
+from pyguard.facts.root_path import KEPT_TYPES, CondaSetup, RootShell, ShellLine
+from pyguard.journal import keeping
+from pyguard.rootfs import Note, RootFS
+
+BASHRC = "/root/.bashrc"
+CONDA_BLOCK = """\
+# >>> conda initialize >>>
+__conda_setup="$('/opt/conda/bin/conda' 'shell.bash' 'hook' 2> /dev/null)"
+if [ $? -eq 0 ]; then
+    eval "$__conda_setup"
+else
+    export PATH="/opt/conda/bin:$PATH"
+fi
+unset __conda_setup
+# <<< conda initialize <<<
+"""
+
+
+@pytest.fixture
+def keep(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Fake roots kept as if they were the running system, in a fresh cache directory; the
+    racy-timestamp margin off (the fake root's files are seconds old)."""
+    path = tmp_path / "cache"
+    monkeypatch.setenv("PYGUARD_CACHE_DIR", str(path))
+    monkeypatch.setattr(memo, "kept_for", lambda root: True)
+    monkeypatch.setattr(journal, "RACY_NS", 0)
+    return path
+
+
+def counted(monkeypatch: pytest.MonkeyPatch, module, name: str) -> List[int]:
+    """How often module.name is called: one item per call."""
+    calls: List[int] = []
+    real = getattr(module, name)
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counting)
+    return calls
+
+
+def root_shell(root):
+    """(RootShell, notes, journal) of one run over `root`."""
+    with keeping() as seen, RootFS(str(root)) as fs:
+        value = root_path.gather_root_shell(Facts(fs))
+    return value, fs.notes, seen.seen
+
+
+def fresh_shell(root) -> RootShell:
+    with RootFS(str(root)) as fs:
+        return root_path.read_root_shell(fs)
+
+
+def found_venvs(root, roots=("/srv", "/home")):
+    """(venvs, notes, journal) of one run over `root`."""
+    with keeping() as seen, RootFS(str(root)) as fs:
+        facts = Facts(fs)
+        value = venvs.find_venvs(fs, facts.dpkg, roots)
+    return value, fs.notes, seen.seen
+
+
+def fresh_venvs(root, roots=("/srv", "/home")):
+    with RootFS(str(root)) as fs:
+        return venvs.find_venvs(fs, Facts(fs).dpkg, roots)
+
+
+# -- plain data -------------------------------------------------------------------------------
+
+
+def test_a_fact_comes_back_from_plain_data_as_it_was(fake_root):
+    fake_root.write(BASHRC, "export PATH=/opt/a/bin:$PATH\nif true; then\n"
+                            "  export PATH=/opt/b/bin:$PATH\nfi\n" + CONDA_BLOCK)
+    fake_root.write("/opt/conda/bin/conda", "#!/opt/conda/bin/python\n")
+    shell = fresh_shell(fake_root)
+    assert shell.conda and any(line.bodies for c in shell.contexts for e in c.entries
+                               for line in e.lines)
+    data = plain.encode(shell, KEPT_TYPES)
+    assert marshal.loads(marshal.dumps(data)) == data
+    assert plain.decode(data, KEPT_TYPES) == shell
+
+
+@pytest.mark.parametrize("value", [[1, 2], {1, 2}, Note("a", "b", "c"), object()])
+def test_what_plain_data_cannot_hold_is_refused(value):
+    with pytest.raises(TypeError):
+        plain.encode(value, KEPT_TYPES)
+
+
+@pytest.mark.parametrize("data", [[len(KEPT_TYPES)], [-1], ["RootShell"], [], {1, 2},
+                                  [KEPT_TYPES.index(ShellLine), "/root/.bashrc"],
+                                  b"bytes"])
+def test_plain_data_names_only_the_types_given(data):
+    with pytest.raises(TypeError):
+        plain.decode(data, KEPT_TYPES)
+
+
+def test_kept_types_include_every_type_a_root_shell_holds():
+    assert set(KEPT_TYPES) >= {RootShell, CondaSetup, ShellLine}
+
+
+# -- root's shell -----------------------------------------------------------------------------
+
+
+def test_root_shell_is_read_once_while_its_files_hold(fake_root, keep, monkeypatch):
+    fake_root.write(BASHRC, "export PATH=/opt/a/bin:$PATH\n")
+    reads = counted(monkeypatch, root_path, "read_root_shell")
+    first, _, seen_first = root_shell(fake_root)
+    second, notes, seen_second = root_shell(fake_root)
+    assert reads == [1]
+    assert second == first == fresh_shell(fake_root)
+    assert notes == []
+    assert seen_second == seen_first  # the kept run depends on what the kept fact read
+    assert seen_first[BASHRC] == journal.status(os.lstat(fake_root.host(BASHRC)))
+
+
+@pytest.mark.parametrize("change", ["byte with mtime put back", "file added", "file removed",
+                                    "home swapped for a link"])
+def test_a_change_to_what_root_shell_read_reads_it_again(fake_root, keep, monkeypatch, change):
+    fake_root.write(BASHRC, "export PATH=/opt/a/bin:$PATH\n")
+    fake_root.write("/root/.profile", ". /root/.bashrc\n")
+    root_shell(fake_root)
+    reads = counted(monkeypatch, root_path, "read_root_shell")
+    host = fake_root.host(BASHRC)
+    if change == "byte with mtime put back":
+        before = host.stat()
+        host.write_text("export PATH=/opt/b/bin:$PATH\n")  # same size
+        os.utime(host, ns=(before.st_atime_ns, before.st_mtime_ns))
+    elif change == "file added":  # bash reads .bash_profile instead of .profile
+        fake_root.write("/root/.bash_profile", "export PATH=/opt/c/bin:$PATH\n")
+    elif change == "file removed":
+        fake_root.remove("/root/.profile")
+    else:  # the same files in another directory, /root now a link to it
+        os.rename(fake_root.host("/root"), fake_root.host("/root.real"))
+        fake_root.symlink("/root", "/root.real")
+    again, _, _ = root_shell(fake_root)
+    assert reads == [1]
+    assert again == fresh_shell(fake_root)
+
+
+def test_a_damaged_kept_fact_is_read_again(fake_root, keep, monkeypatch):
+    fake_root.write(BASHRC, "export PATH=/opt/a/bin:$PATH\n")
+    first, _, _ = root_shell(fake_root)
+    (path,) = keep.glob("memo-root-shell-*")
+    fmt, key, (grouped, host, _) = marshal.loads(path.read_bytes())
+    reads = counted(monkeypatch, root_path, "read_root_shell")
+    for count, garbage in enumerate((
+            b"", b"\x00not marshal",
+            marshal.dumps((fmt, key, (grouped, host, ([99, "x"], ())))),  # no such type
+            marshal.dumps((fmt, key, (grouped, host, ("x",))))), 1):  # no notes
+        path.write_bytes(garbage)
+        assert root_shell(fake_root)[0] == first
+        assert len(reads) == count
+
+
+def test_a_reading_right_after_a_change_is_not_kept(fake_root, keep, monkeypatch):
+    monkeypatch.setattr(journal, "RACY_NS", 3600 * 10 ** 9)
+    root_shell(fake_root)
+    assert list(keep.glob("memo-*")) == []
+
+
+def test_a_rescue_root_keeps_no_fact(fake_root, tmp_path, monkeypatch):
+    monkeypatch.setenv("PYGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    root_shell(fake_root)
+    assert not (tmp_path / "cache").exists()
+
+
+# -- the venv search --------------------------------------------------------------------------
+
+
+def test_the_venv_search_is_kept_and_each_venv_read_again(fake_root, keep, monkeypatch):
+    """A pip install into a venv changes no directory the search listed: the search is kept,
+    and what is installed in the venv is read afresh."""
+    fake_root.passwd([("alice", 1000, "/home/alice")])
+    site = make_venv(fake_root, "/srv/app")
+    make_venv(fake_root, "/home/alice/proj/.venv")
+    first, _, _ = found_venvs(fake_root)
+    searches = counted(monkeypatch, venvs, "venv_dirs")
+    fake_root.pip_install(site, "requests", "2.31.0", top_level=["requests"])
+    second, notes, _ = found_venvs(fake_root)
+    assert searches == []
+    assert second == fresh_venvs(fake_root) != first
+    assert [v.path for v in second] == ["/home/alice/proj/.venv", "/srv/app"]
+    assert notes == []
+
+
+@pytest.mark.parametrize("change", ["venv made", "directory swapped for a link",
+                                    "pyvenv.cfg removed"])
+def test_a_change_below_the_roots_searches_again(fake_root, keep, monkeypatch, change):
+    fake_root.passwd([("alice", 1000, "/home/alice")])
+    make_venv(fake_root, "/home/alice/proj/.venv")
+    fake_root.mkdir("/home/alice/elsewhere/deep/er")
+    found_venvs(fake_root)
+    searches = counted(monkeypatch, venvs, "venv_dirs")
+    if change == "venv made":
+        make_venv(fake_root, "/home/alice/elsewhere/deep/.venv")
+    elif change == "directory swapped for a link":  # the user's own directories, her choice
+        make_venv(fake_root, "/home/alice/elsewhere/deep/er/.venv")
+        os.rename(fake_root.host("/home/alice/proj"), fake_root.host("/home/alice/old"))
+        fake_root.symlink("/home/alice/proj", "elsewhere/deep/er")
+    else:
+        fake_root.remove("/home/alice/proj/.venv/pyvenv.cfg")
+    again, _, _ = found_venvs(fake_root)
+    assert searches == [1]
+    assert again == fresh_venvs(fake_root)
+
+
+def test_the_notes_of_a_kept_search_are_given_again(fake_root, keep, monkeypatch):
+    monkeypatch.setattr(venvs, "MAX_DIRS", 2)
+    for name in ("a", "b", "c"):
+        fake_root.mkdir(f"/srv/{name}")
+    _, first, _ = found_venvs(fake_root, ("/srv",))
+    searches = counted(monkeypatch, venvs, "venv_dirs")
+    _, second, _ = found_venvs(fake_root, ("/srv",))
+    assert searches == []
+    assert second == first == [Note("too-many-dirs", "/srv", "looked at 2 directories for "
+                                    "virtual environments, not further")]
+
+
+def test_other_roots_are_another_search(fake_root, keep, monkeypatch):
+    make_venv(fake_root, "/srv/app")
+    make_venv(fake_root, "/opt/tool")
+    found_venvs(fake_root, ("/srv",))
+    assert [v.path for v in found_venvs(fake_root, ("/opt",))[0]] == ["/opt/tool"]
+    assert [v.path for v in found_venvs(fake_root, ("/srv",))[0]] == ["/srv/app"]
+
+
+# -- what may not be kept ---------------------------------------------------------------------
+
+
+def test_a_reading_that_could_not_read_a_file_is_not_kept(fake_root, keep):
+    def unreadable(fs):
+        fs.note("unreadable", "/etc/shadow", "Permission denied")
+        return "value"
+
+    for _ in range(2):
+        with RootFS(str(fake_root)) as fs:
+            assert memo.kept_reading("test", fs, 1, unreadable) == "value"
+            assert fs.notes == [Note("unreadable", "/etc/shadow", "Permission denied")]
+    assert list(keep.glob("memo-*")) == []
+
+
+def test_a_value_plain_data_cannot_hold_is_not_kept(fake_root, keep):
+    for _ in range(2):
+        with RootFS(str(fake_root)) as fs:
+            assert memo.kept_reading("test", fs, 1, lambda own: [own.is_dir("/etc")]) == [True]
+    assert list(keep.glob("memo-*")) == []
+
+
+def test_a_kept_fact_is_ours_alone(fake_root, keep, monkeypatch):
+    fake_root.write(BASHRC, "export PATH=/opt/a/bin:$PATH\n")
+    root_shell(fake_root)
+    (path,) = keep.glob("memo-root-shell-*")
+    path.chmod(0o666)
+    reads = counted(monkeypatch, root_path, "read_root_shell")
+    root_shell(fake_root)
+    assert reads == [1]
