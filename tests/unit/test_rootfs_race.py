@@ -7,11 +7,13 @@ gives either the directory it already holds or nothing, never the link's target.
 
 import hashlib
 import os
+import stat
 import threading
 import time
 
 import pytest
 
+from pyguard.journal import keeping, status
 from pyguard.rootfs import Chain, RootFS
 
 OUTSIDE = "outside the root\n"
@@ -132,6 +134,29 @@ def test_lstat_in_and_open_in_work_relative_to_the_directory_and_refuse_non_file
         b"inside\n", True,
         [("fifo", errno.EINVAL), ("link", errno.ELOOP), ("sub", errno.EINVAL), ("missing", errno.ENOENT),
          ("sub/f", errno.EINVAL), ("..", errno.EINVAL), ("swapped", errno.ENOTDIR)])
+
+
+def test_lstat_names_looks_in_the_directory_as_resolved_and_writes_each_down(tree):
+    """The verification's batch: each name relative to the directory's descriptor, a link not
+    followed, a missing name or directory an error the journal writes down as absent."""
+    root, outside = tree
+    (root / "home/alice/d/link").symlink_to("secret")
+    with keeping() as seen:
+        fs = RootFS(str(root))
+        found = fs.lstat_names("/home/alice/d", ["secret", "link", "missing", "sub/f"])
+        gone = fs.lstat_names("/home/alice/nowhere", ["x"])
+    swap(root, outside)  # a directory not resolved (the link now) is refused, never followed
+    swapped = RootFS(str(root)).lstat_names("/home/alice/d/sub", ["f"])
+    import errno
+    kinds = [(type(r).__name__, r.errno) if isinstance(r, OSError) else stat.filemode(r.st_mode)
+             for r in found + gone + swapped]
+    assert kinds == ["-rw-r--r--", "lrwxrwxrwx", ("FileNotFoundError", errno.ENOENT),
+                     ("OSError", errno.EINVAL), ("FileNotFoundError", errno.ENOENT),
+                     ("NotADirectoryError", errno.ENOTDIR)]
+    assert {path: seen.seen[path] for path in seen.seen if path.startswith("/home/alice/")} == {
+        "/home/alice/d/secret": status(found[0]), "/home/alice/d/link": status(found[1]),
+        "/home/alice/d/missing": None, "/home/alice/nowhere/x": None}  # directories: by holds' walk
+    assert seen.unsure == "/home/alice/d/sub/f: not a plain name"
 
 
 def test_open_parent_holds_the_directory_and_names_the_entry(tree):

@@ -277,6 +277,7 @@ class _Verifier:
 
     def add_all(self, plan: Iterable[PlanItem]) -> None:
         diversions, excluded = self.diversions, self.excluded
+        by_directory: Dict[str, List[str]] = {}
         for package, entries in plan:
             files = []
             for path, digest, conffile in entries:
@@ -288,13 +289,38 @@ class _Verifier:
                         and diversion.divert_to.startswith("/")):
                     path = diversion.divert_to  # where dpkg put this package's file instead
                 files.append((path, digest, conffile))
-                self.add(path)
+                directory, _, name = path.rpartition("/")
+                by_directory.setdefault(directory, []).append(name)
             self.located.append((package, files))
+        for directory, names in by_directory.items():
+            self._look_in(directory, names)
 
-    def add(self, path: str) -> None:
-        if path in self.kinds:
+    def _look_in(self, directory: str, names: List[str]) -> None:
+        """Judge the files `names` of `directory`, each once: one lstat each, relative to the
+        directory resolved once (thousands of files share a few directories)."""
+        if directory not in self._dirs:
+            self._dirs[directory] = self.fs.resolve(directory or "/")
+        resolved_dir = self._dirs[directory]
+        kinds = self.kinds
+        todo = [name for name in dict.fromkeys(names)
+                if directory + "/" + name not in kinds]
+        plain = [name for name in todo if name not in ("", ".", "..")]
+        if resolved_dir is None or len(plain) < len(todo):  # a loop, a name dpkg never lists
+            for name in todo:
+                self._judge(directory + "/" + name, self.fs.lstat(directory + "/" + name))
             return
-        st = self._lstat(path)
+        for name, seen in zip(plain, self.fs.lstat_names(resolved_dir, plain)):
+            path = directory + "/" + name
+            if seen.__class__ is os.stat_result:
+                self._judge(path, seen)
+            elif isinstance(seen, (FileNotFoundError, NotADirectoryError)):
+                kinds[path] = "missing"
+            else:
+                self.fs.note("unreadable", path, seen.strerror or str(seen))
+                kinds[path] = "missing"
+
+    def _judge(self, path: str, st: Optional[os.stat_result]) -> None:
+        """What `path` is from its lstat; its md5 from the cache, or queued to be read."""
         if st is None:
             self.kinds[path] = "missing"
             return
@@ -326,22 +352,6 @@ class _Verifier:
             self._hand_over(path, st)
         else:
             self.small.append((path, st))
-
-    def _lstat(self, path: str) -> Optional[os.stat_result]:
-        """fs.lstat(path), with each parent directory resolved once (thousands share a few)."""
-        directory, _, name = path.rpartition("/")
-        if directory not in self._dirs:
-            self._dirs[directory] = self.fs.resolve(directory or "/")
-        resolved_dir = self._dirs[directory]
-        if resolved_dir is None or name in ("", ".", ".."):
-            return self.fs.lstat(path)
-        try:
-            return self.fs.lstat_in(resolved_dir, name)  # relative to the directory's descriptor
-        except (FileNotFoundError, NotADirectoryError):
-            return None
-        except OSError as exc:
-            self.fs.note("unreadable", path, exc.strerror or str(exc))
-            return None
 
     def _hand_over(self, path: str, st: os.stat_result) -> None:
         if self._queue is None:
