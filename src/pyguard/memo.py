@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # typing's import is a tenth of a kept hook run; annotations 
 from . import cache
 from .journal import Journal, holds, keeping
 
-FORMAT = 1
+FORMAT = 2
 ENVIRONMENT = ("HOME", "XDG_STATE_HOME", "LANG", "LC_ALL", "LC_CTYPE")
 """Variables the examination may depend on, besides every PYGUARD_* (the state dir, roots)."""
 WHERE_KEPT = ("PYGUARD_CACHE_DIR",)

@@ -503,20 +503,21 @@ class RootFS:
         with self._lock:
             return os.stat(name, dir_fd=self._dir_fd(resolved_dir), follow_symlinks=False)
 
-    def lstat_names(self, resolved_dir: str, names: Iterable[str]) -> List[StatOrError]:
-        """lstat_in of each of `names`, the status or the OSError it raised, in order: the
-        directory looked up once and the lock taken once for the thousands of files the
-        verification looks at (it is most of a warm examination's reading)."""
+    def lstat_names(self, resolved_dir: str, names: Iterable[str]) -> List[Tuple[str, StatOrError]]:
+        """lstat_in of each of `names`: its resolved path and the status or the OSError it
+        raised, in order. The directory is looked up once and the lock taken once for the
+        thousands of files the verification looks at (most of a warm examination's reading)."""
         prefix = resolved_dir.rstrip("/") + "/"
         saw = self.journal.saw if self.journal is not None else None
         status, lstat = _journal.status, os.stat
-        out: List[StatOrError] = []
+        out: List[Tuple[str, StatOrError]] = []
         with self._lock:
             try:
                 fd = self._dir_fd(resolved_dir)
             except OSError as exc:
                 fd, failed = -1, exc
             for name in names:
+                path = prefix + name
                 try:
                     if fd < 0:
                         raise failed
@@ -525,16 +526,16 @@ class RootFS:
                     st = lstat(name, dir_fd=fd, follow_symlinks=False)
                 except (FileNotFoundError, NotADirectoryError) as exc:
                     if saw is not None:
-                        saw(prefix + name, None)
-                    out.append(exc)
+                        saw(path, None)
+                    out.append((path, exc))
                     continue
                 except OSError as exc:
-                    self._doubt(prefix + name, exc)
-                    out.append(exc)
+                    self._doubt(path, exc)
+                    out.append((path, exc))
                     continue
                 if saw is not None:
-                    saw(prefix + name, status(st))
-                out.append(st)
+                    saw(path, status(st))
+                out.append((path, st))
         return out
 
     def open_in(self, resolved_dir: str, name: str) -> int:

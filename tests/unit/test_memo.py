@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import os
+from types import SimpleNamespace
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ import pyguard
 from conftest import finding_dict
 from fakeroot import FakeRoot
 from pyguard import engine, examine, journal, memo
-from pyguard.journal import NOT_LINK, Journal, holds, keeping, status
+from pyguard.journal import NOT_LINK, Journal, fields, holds, keeping, status
 from pyguard.rootfs import RootFS
 
 DIST = "/usr/lib/python3/dist-packages"
@@ -261,17 +262,33 @@ def test_a_component_turned_into_a_symlink_breaks_the_journal(fake_root, tmp_pat
     assert not still(fake_root, kept)
 
 
+def packed(mode: int, ino: int, size: int, time_ns: int) -> bytes:
+    """A status as the journal keeps it (uid and gid 0, device 1, one link)."""
+    return status(SimpleNamespace(st_mode=mode, st_uid=0, st_gid=0, st_ino=ino, st_dev=1,
+                                  st_size=size, st_mtime_ns=time_ns, st_ctime_ns=time_ns,
+                                  st_nlink=1))
+
+
 def test_a_path_seen_two_ways_is_doubted_only_when_they_disagree():
     kept = Journal()
     kept.saw("/a", NOT_LINK)
-    kept.saw("/a", (0o100644, 0, 0, 1, 1, 3, 5, 5, 1))
+    kept.saw("/a", packed(0o100644, 1, 3, 5))
     kept.saw("/a", NOT_LINK)
-    kept.saw("/l", ("link", "x"))
-    kept.saw("/l", (0o120777, 0, 0, 2, 1, 1, 5, 5, 1))
-    assert (kept.unsure, kept.seen) == ("", {"/a": (0o100644, 0, 0, 1, 1, 3, 5, 5, 1),
-                                             "/l": (0o120777, 0, 0, 2, 1, 1, 5, 5, 1, "x")})
-    kept.saw("/a", (0o100644, 0, 0, 1, 1, 4, 6, 6, 1))
+    kept.saw("/l", ("link", "x\udcff"))  # a target that is no UTF-8: the file system's bytes
+    kept.saw("/l", packed(0o120777, 2, 1, 5))
+    kept.saw("/l", ("link", "x\udcff"))
+    assert (kept.unsure, kept.seen) == ("", {"/a": packed(0o100644, 1, 3, 5),
+                                             "/l": packed(0o120777, 2, 1, 5) + b"x\xff"})
+    assert fields(kept.seen["/a"]) == (0o100644, 0, 0, 1, 1, 3, 5, 5, 1)
+    kept.saw("/a", packed(0o100644, 1, 4, 6))
     assert kept.unsure == "/a changed while it was read"
+    kept = Journal()
+    kept.saw("/l", packed(0o120777, 2, 1, 5) + b"x")
+    kept.saw("/l", ("link", "y"))
+    kept.saw("/a", packed(0o120777, 3, 1, 5))
+    kept.saw("/a", NOT_LINK)
+    assert (kept.unsure, kept.seen) == ("/l changed while it was read", {
+        "/l": packed(0o120777, 2, 1, 5) + b"x", "/a": packed(0o120777, 3, 1, 5)})
 
 
 def test_a_descriptor_handed_out_or_an_unreadable_file_makes_the_journal_unsure(fake_root):

@@ -148,13 +148,15 @@ def test_lstat_names_looks_in_the_directory_as_resolved_and_writes_each_down(tre
     swap(root, outside)  # a directory not resolved (the link now) is refused, never followed
     swapped = RootFS(str(root)).lstat_names("/home/alice/d/sub", ["f"])
     import errno
-    kinds = [(type(r).__name__, r.errno) if isinstance(r, OSError) else stat.filemode(r.st_mode)
-             for r in found + gone + swapped]
-    assert kinds == ["-rw-r--r--", "lrwxrwxrwx", ("FileNotFoundError", errno.ENOENT),
-                     ("OSError", errno.EINVAL), ("FileNotFoundError", errno.ENOENT),
-                     ("NotADirectoryError", errno.ENOTDIR)]
+    kinds = [(path, (type(r).__name__, r.errno) if isinstance(r, OSError)
+              else stat.filemode(r.st_mode)) for path, r in found + gone + swapped]
+    assert kinds == [("/home/alice/d/secret", "-rw-r--r--"), ("/home/alice/d/link", "lrwxrwxrwx"),
+                     ("/home/alice/d/missing", ("FileNotFoundError", errno.ENOENT)),
+                     ("/home/alice/d/sub/f", ("OSError", errno.EINVAL)),
+                     ("/home/alice/nowhere/x", ("FileNotFoundError", errno.ENOENT)),
+                     ("/home/alice/d/sub/f", ("NotADirectoryError", errno.ENOTDIR))]
     assert {path: seen.seen[path] for path in seen.seen if path.startswith("/home/alice/")} == {
-        "/home/alice/d/secret": status(found[0]), "/home/alice/d/link": status(found[1]),
+        "/home/alice/d/secret": status(found[0][1]), "/home/alice/d/link": status(found[1][1]),
         "/home/alice/d/missing": None, "/home/alice/nowhere/x": None}  # directories: by holds' walk
     assert seen.unsure == "/home/alice/d/sub/f: not a plain name"
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import struct
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional, Set, Tuple
 
@@ -28,13 +29,17 @@ from ..rootfs import RootFS
 from .dpkg import caching
 
 CACHE_NAME = "verify"
-CACHE_KEY = ("verify", 1)
+CACHE_KEY = ("verify", 2)
 PREFIXES = ("python3", "libpython3")
 READ_LIMIT = 1 << 30
 """Larger than any file a Python package ships (libpython3.X.a is ~15 MB)."""
 THREADS = max(1, min(8, os.cpu_count() or 1))
 LARGE = 64 << 10
 """Files from this size on are read and hashed by worker threads."""
+
+KNOWN = struct.Struct("=qqQq")
+"""A file's size, mtime_ns, inode and ctime_ns, packed: the cache keeps each file's md5 after
+them as 16 bytes (48 bytes a file, where a tuple of ints and a hex string takes 290)."""
 
 Entry = Tuple[str, str, bool]
 """(path as dpkg lists it, the md5 dpkg recorded, whether it is a conffile)."""
@@ -210,7 +215,7 @@ def read_conffiles(fs: RootFS, admindir: str, names: Set[str], native: str,
             if installed and conffiles}
 
 
-def _unpack(stored: object) -> Tuple[object, Optional[Tuple[PlanItem, ...]], Dict[str, tuple]]:
+def _unpack(stored: object) -> Tuple[object, Optional[Tuple[PlanItem, ...]], Dict[str, bytes]]:
     """(dpkg key, plan, md5 by path) from a cache entry; anything malformed is dropped."""
     if stored.__class__ is not tuple or len(stored) != 3:  # type: ignore[arg-type]
         return None, None, {}
@@ -246,7 +251,7 @@ class _Verifier:
     GIL while it digests a large buffer, and small files cost Python work more than digesting.
     """
 
-    def __init__(self, fs: RootFS, known: Dict[str, tuple], diversions,
+    def __init__(self, fs: RootFS, known: Dict[str, bytes], diversions,
                  excluded: Optional[Callable[[str], bool]] = None) -> None:
         import time
 
@@ -263,8 +268,8 @@ class _Verifier:
         self.filtered = 0
         self.located: List[Tuple[str, List[Entry]]] = []
         """(package, its (path, md5, conffile)), the path where dpkg put the file."""
-        self.seen: Dict[str, tuple] = {}
-        """The cache after this run: (size, mtime_ns, inode, ctime_ns, md5) of each file read."""
+        self.seen: Dict[str, bytes] = {}
+        """The cache after this run: the KNOWN status and the md5 of each file read."""
         self.digests: Dict[str, Optional[str]] = {}
         """path -> md5 of a regular file, None when it could not be read."""
         self.kinds: Dict[str, str] = {}
@@ -280,7 +285,8 @@ class _Verifier:
         by_directory: Dict[str, List[str]] = {}
         for package, entries in plan:
             files = []
-            for path, digest, conffile in entries:
+            for entry in entries:
+                path = entry[0]
                 if excluded is not None and excluded(path):  # dpkg filters the package's path
                     self.filtered += 1
                     continue
@@ -288,7 +294,8 @@ class _Verifier:
                 if (diversion is not None and diversion.by != package
                         and diversion.divert_to.startswith("/")):
                     path = diversion.divert_to  # where dpkg put this package's file instead
-                files.append((path, digest, conffile))
+                    entry = (path, entry[1], entry[2])
+                files.append(entry)
                 directory, _, name = path.rpartition("/")
                 by_directory.setdefault(directory, []).append(name)
             self.located.append((package, files))
@@ -309,8 +316,9 @@ class _Verifier:
             for name in todo:
                 self._judge(directory + "/" + name, self.fs.lstat(directory + "/" + name))
             return
-        for name, seen in zip(plain, self.fs.lstat_names(resolved_dir, plain)):
-            path = directory + "/" + name
+        same = resolved_dir == (directory or "/")
+        for name, (looked_at, seen) in zip(plain, self.fs.lstat_names(resolved_dir, plain)):
+            path = looked_at if same else directory + "/" + name  # one string for both uses
             if seen.__class__ is os.stat_result:
                 self._judge(path, seen)
             elif isinstance(seen, (FileNotFoundError, NotADirectoryError)):
@@ -341,10 +349,9 @@ class _Verifier:
             return
         self.kinds[path] = "file"
         entry = self.known.get(path)
-        if (entry.__class__ is tuple and len(entry) == 5 and entry[0] == st.st_size
-                and entry[1] == st.st_mtime_ns and entry[2] == st.st_ino
-                and entry[3] == st.st_ctime_ns and entry[4].__class__ is str):
-            self.digests[path] = entry[4]
+        if entry.__class__ is bytes and len(entry) == KNOWN.size + 16 and entry[:KNOWN.size] == \
+                KNOWN.pack(st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns):
+            self.digests[path] = entry[KNOWN.size:].hex()
             self.seen[path] = entry
             return
         self.hashed += 1
@@ -381,7 +388,8 @@ class _Verifier:
         self.digests[path] = digest
         if digest is not None and st is not None and \
                 max(st.st_mtime_ns, st.st_ctime_ns) < self.racy:
-            self.seen[path] = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, digest)
+            self.seen[path] = KNOWN.pack(st.st_size, st.st_mtime_ns, st.st_ino,
+                                         st.st_ctime_ns) + bytes.fromhex(digest)
             self.dirty = True
 
     def _small_md5(self, path: str) -> Optional[str]:
