@@ -21,6 +21,9 @@ def _parser(command: str = ""):
         def error(self, message: str):  # argparse exits 2, which means "errors found" here
             raise UsageError(f"{self.prog}: {message}")
 
+        def _get_formatter(self):  # argparse's imports shutil for the width: 2 ms of each run
+            return self.formatter_class(prog=self.prog, width=_help_width())
+
     parser = Parser(prog="pyguard", description="Find and repair breakage of Debian's system Python.")
     from . import __version__
     parser.add_argument("--version", action="version", version=f"pyguard {__version__}")
@@ -29,6 +32,23 @@ def _parser(command: str = ""):
     for add in _command_adders(command):
         add(commands)
     return parser
+
+
+def _help_width() -> int:
+    """The width shutil.get_terminal_size gives argparse: $COLUMNS, else the terminal's, else
+    80; less the 2 argparse keeps free."""
+    import os
+
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return (columns or 80) - 2
 
 
 def _command_adders(command: str = ""):

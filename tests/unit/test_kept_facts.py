@@ -13,7 +13,7 @@ import pytest
 
 from fakeroot_venvs import make_venv
 from pyguard import journal, memo, plain
-from pyguard.facts import Facts, root_path, venvs
+from pyguard.facts import Facts, environment, host, root_path, venvs
 from pyguard.facts.root_path import KEPT_TYPES, CondaSetup, RootShell, ShellLine
 from pyguard.journal import keeping
 from pyguard.rootfs import Note, RootFS
@@ -270,3 +270,41 @@ def test_a_kept_fact_is_ours_alone(fake_root, keep, monkeypatch):
     reads = counted(monkeypatch, root_path, "read_root_shell")
     root_shell(fake_root)
     assert reads == [1]
+
+
+# -- os-release and the environment files -----------------------------------------------------
+
+
+def host_of(root):
+    with keeping(), RootFS(str(root)) as fs:
+        return Facts(fs).host
+
+
+def environment_of(root):
+    with keeping(), RootFS(str(root)) as fs:
+        return environment.gather_environment(Facts(fs))
+
+
+KEPT = {
+    "os-release": (host_of, host, "parse_os_release",
+                   lambda root: root.os_release("debian", "13", "trixie")),
+    "environment": (environment_of, environment, "read_environment",
+                    lambda root: root.write("/etc/profile.d/pip.sh",
+                                            "export PIP_BREAK_SYSTEM_PACKAGES=1\n")),
+}
+
+
+@pytest.mark.parametrize("name", KEPT)
+def test_os_release_and_environment_are_read_again_exactly_when_they_changed(
+        fake_root, keep, monkeypatch, name):
+    gather, module, reader, change = KEPT[name]
+    fake_root.write("/etc/environment", 'PATH="/usr/local/bin:/usr/bin:/bin"\nPIP_USER=1\n')
+    first = gather(fake_root)
+    reads = counted(monkeypatch, module, reader)
+    assert gather(fake_root) == first
+    assert reads == []
+    change(fake_root)
+    again = gather(fake_root)
+    assert reads == [1]
+    with RootFS(str(fake_root)) as fs:
+        assert again == getattr(module, reader)(fs) != first

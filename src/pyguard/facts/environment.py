@@ -7,7 +7,6 @@ env_keep` lines, pip's INI files.
 
 from __future__ import annotations
 
-import configparser
 import re
 import shlex
 from dataclasses import dataclass
@@ -78,7 +77,13 @@ class Environment:
 
 
 def gather_environment(facts: Facts) -> Environment:
-    fs = facts.fs
+    """Kept between runs while every file it read stays as it was (pyguard.memo)."""
+    from ..memo import kept_reading
+
+    return kept_reading("environment", facts.fs, 1, read_environment, (Environment, Setting, Line))
+
+
+def read_environment(fs) -> Environment:
     out: List[Setting] = []
 
     def add(path: str, kind: str, found: Dict[str, List[Line]]) -> None:
@@ -105,17 +110,17 @@ def gather_environment(facts: Facts) -> Environment:
         text = fs.read_text(path, limit=1 << 20)
         if text is not None:
             add(path, "shell", shell_settings(text))
-    for home in root_homes(facts):
+    for home in root_homes(fs):
         for name in ROOT_SHELL:
             path = f"{home.rstrip('/')}/{name}"
             text = fs.read_text(path, limit=1 << 20)
             if text is not None:
                 add(path, "root-shell", shell_settings(text))
-    for path in sudoers_files(facts):
+    for path in sudoers_files(fs):
         text = fs.read_text(path, limit=1 << 20)
         if text is not None:
             add(path, "sudoers", sudoers_settings(text))
-    pip_files = list(SYSTEM_PIP) + [f"{home.rstrip('/')}/{name}" for home in root_homes(facts)
+    pip_files = list(SYSTEM_PIP) + [f"{home.rstrip('/')}/{name}" for home in root_homes(fs)
                                     for name in ROOT_PIP]
     for path in pip_files:
         text = fs.read_text(path, limit=1 << 20)
@@ -128,10 +133,10 @@ def _order(variable: str) -> int:
     return WATCHED.index(variable) if variable in WATCHED else len(WATCHED)
 
 
-def root_homes(facts: Facts) -> List[str]:
+def root_homes(fs) -> List[str]:
     """Home directories of UID 0 accounts in /etc/passwd (/root when passwd says nothing)."""
     homes: List[str] = []
-    for line in (facts.fs.read_text("/etc/passwd") or "").splitlines():
+    for line in (fs.read_text("/etc/passwd") or "").splitlines():
         fields = line.split(":")
         if len(fields) >= 7 and fields[2] == "0" and fields[5].startswith("/"):
             home = fields[5].rstrip("/") or "/"
@@ -323,13 +328,12 @@ def systemd_settings(text: str) -> Dict[str, List[Line]]:
 # -- sudoers --------------------------------------------------------------------------------
 
 
-def sudoers_files(facts: Facts) -> List[str]:
+def sudoers_files(fs) -> List[str]:
     """/etc/sudoers and what it includes (sudo skips names with a dot or ending in ~).
 
     Without /etc/sudoers (sudo not installed yet), /etc/sudoers.d is still read: Debian's
     sudoers includes it, so what is there applies as soon as sudo is installed.
     """
-    fs = facts.fs
     out: List[str] = []
 
     def include_dir(directory: str) -> None:
@@ -393,6 +397,8 @@ def _sudo_match(pattern: str, name: str) -> bool:
 
 def pip_settings(text: str) -> Dict[str, List[Line]]:
     """break-system-packages set to a true value in [global] or [install] of a pip.conf."""
+    import configparser  # only where a pip.conf is there to read
+
     parser = configparser.RawConfigParser(strict=False, interpolation=None)
     try:
         parser.read_string(text)

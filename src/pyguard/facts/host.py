@@ -16,6 +16,14 @@ class HostInfo:
 
 
 def read_host(fs: RootFS) -> HostInfo:
+    """The root's os-release, kept between runs while it stays as it is (pyguard.memo): a run
+    that finds it unchanged imports no `distro`, nor the logging and subprocess it imports."""
+    from ..memo import kept_reading
+
+    return kept_reading("host", fs, 1, parse_os_release, (HostInfo,))
+
+
+def parse_os_release(fs: RootFS) -> HostInfo:
     """Parse the root's os-release with `distro`, handing it a path with no symlink left.
 
     `distro` opens files itself; resolving inside the root first keeps a hostile absolute
