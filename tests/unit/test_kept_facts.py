@@ -13,7 +13,7 @@ import pytest
 
 from fakeroot_venvs import make_venv
 from pyguard import journal, memo, plain
-from pyguard.facts import Facts, environment, host, root_path, venvs
+from pyguard.facts import Facts, environment, host, root_path, sites, venvs
 from pyguard.facts.root_path import KEPT_TYPES, CondaSetup, RootShell, ShellLine
 from pyguard.journal import keeping
 from pyguard.rootfs import Note, RootFS
@@ -308,3 +308,53 @@ def test_os_release_and_environment_are_read_again_exactly_when_they_changed(
     assert reads == [1]
     with RootFS(str(fake_root)) as fs:
         assert again == getattr(module, reader)(fs) != first
+
+
+# -- site directories -------------------------------------------------------------------------
+
+LOCAL = "/usr/local/lib/python3.11/dist-packages"
+
+
+def site_of(root, path=LOCAL):
+    with keeping(), RootFS(str(root)) as fs:
+        return Facts(fs).site(path)
+
+
+def fresh_site(root, path=LOCAL):
+    with RootFS(str(root)) as fs:
+        facts = Facts(fs)
+        found = next(s for s in facts.site_dirs if s.path == path)
+        return sites.read_site(fs, facts.dpkg, found)
+
+
+def test_a_site_is_listed_once_while_it_holds_and_its_owners_asked_each_run(
+        fake_root, keep, monkeypatch):
+    """A dpkg run that takes over a package pip put there, writing the same file in place,
+    changes no file the listing read: the listing is kept, the owner is dpkg's new answer."""
+    fake_root.pip_install(LOCAL, "requests", "2.31.0", top_level=["requests"])
+    first = site_of(fake_root)
+    listings = counted(monkeypatch, sites, "site_listing")
+    init = f"{LOCAL}/requests/__init__.py"
+    fake_root.install("python3-requests-local", {init: fake_root.read(init)})
+    second = site_of(fake_root)
+    assert listings == []
+    assert second == fresh_site(fake_root)
+    assert [(m.name, m.owners) for m in first.modules + second.modules] == [
+        ("requests", ()), ("requests", ("python3-requests-local",))]
+
+
+@pytest.mark.parametrize("change", ["pip install", "RECORD edited", "metadata removed"])
+def test_a_change_to_a_site_lists_it_again(fake_root, keep, monkeypatch, change):
+    dist = fake_root.pip_install(LOCAL, "requests", "2.31.0", top_level=["requests"])
+    site_of(fake_root)
+    listings = counted(monkeypatch, sites, "site_listing")
+    if change == "pip install":
+        fake_root.pip_install(LOCAL, "idna", "3.6", top_level=["idna"])
+    elif change == "RECORD edited":  # her RECORD now names /etc/shadow: never acted on
+        record = fake_root.host(f"{dist}/RECORD")
+        record.write_text(record.read_text() + "../../../../../etc/shadow,,\n")
+    else:
+        fake_root.remove(f"{dist}/METADATA")
+    again = site_of(fake_root)
+    assert listings == [1]
+    assert again == fresh_site(fake_root)

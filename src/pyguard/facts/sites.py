@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from ..rootfs import RootFS
@@ -71,6 +71,9 @@ class SiteContents:
     """Every entry that is not metadata or a bytecode cache, owned or not."""
 
 
+KEPT_TYPES = (SiteContents, SiteDir, Distribution, Module)
+
+
 def normalize(name: str) -> str:
     """PEP 503 normalised project name."""
     return re.sub(r"[-_.]+", "-", name).lower()
@@ -102,12 +105,32 @@ def login_homes(fs: RootFS) -> List[Tuple[str, str]]:
 
 
 def read_site(fs: RootFS, dpkg: DpkgDatabase, site: SiteDir) -> SiteContents:
+    """What is installed in `site`, with dpkg's owner of each entry.
+
+    The listing and the metadata are kept between runs while every file and directory they
+    were read from stays as it was (pyguard.memo): a run after a dpkg run or a venv change
+    reads again only the sites that changed. The owners are looked up afresh each run.
+    """
+    from ..cache import digest
+    from ..memo import kept_reading
+
+    key = (site.path, site.kind, site.version, site.user)
+    found = kept_reading(f"site-{digest(site.path)[:8]}", fs, key,
+                         lambda own: site_listing(own, site), KEPT_TYPES)
+    return SiteContents(
+        site,
+        tuple(replace(d, owners=dpkg.owners(d.metadata)) for d in found.distributions),
+        tuple(replace(m, owners=dpkg.owners(m.path)) for m in found.modules))
+
+
+def site_listing(fs: RootFS, site: SiteDir) -> SiteContents:
+    """What is installed in `site`, as its metadata says; no owners yet."""
     distributions: List[Distribution] = []
     modules: List[Module] = []
     for entry in fs.listdir(site.path):
         path = f"{site.path}/{entry}"
         if entry.endswith(METADATA_SUFFIXES):
-            dist = read_distribution(fs, dpkg, site.path, path)
+            dist = read_distribution(fs, None, site.path, path)
             if dist is not None:
                 distributions.append(dist)
             continue
@@ -115,7 +138,7 @@ def read_site(fs: RootFS, dpkg: DpkgDatabase, site: SiteDir) -> SiteContents:
             continue
         name = module_name(entry, fs.is_dir(path))
         if name:
-            modules.append(Module(site.path, name, path, dpkg.owners(path)))
+            modules.append(Module(site.path, name, path, ()))
     return SiteContents(site, tuple(distributions), tuple(modules))
 
 
@@ -129,7 +152,9 @@ def module_name(entry: str, is_dir: bool) -> Optional[str]:
     return m.group("name") if m else None
 
 
-def read_distribution(fs: RootFS, dpkg: DpkgDatabase, site: str, path: str) -> Optional[Distribution]:
+def read_distribution(fs: RootFS, dpkg: Optional[DpkgDatabase], site: str,
+                      path: str) -> Optional[Distribution]:
+    """The distribution whose metadata is at `path`; its owners from `dpkg` (none without)."""
     if fs.is_dir(path):
         meta_file = "METADATA" if path.endswith(".dist-info") else "PKG-INFO"
         headers = _headers(fs.read_text(f"{path}/{meta_file}", limit=1 << 20) or "")
@@ -156,7 +181,7 @@ def read_distribution(fs: RootFS, dpkg: DpkgDatabase, site: str, path: str) -> O
         installer=installer,
         record=record,
         top_level=top_level,
-        owners=dpkg.owners(path),
+        owners=dpkg.owners(path) if dpkg is not None else (),
         outside=outside,
     )
 
