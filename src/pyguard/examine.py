@@ -16,7 +16,8 @@ from .options import root_problem
 
 
 KEPT_COMMANDS = ("doctor", "report")
-"""Whose examinations are kept between runs (pyguard.memo); fix examines afresh, always."""
+"""Whose examinations are kept between runs (pyguard.memo); fix examines afresh, always, reading
+every fact anew (memo.afresh)."""
 MEMO = "examine"
 
 
@@ -81,7 +82,7 @@ def _run(root: str, only: Optional[Sequence[str]], keep: bool):
             return report, host, rules
         except (TypeError, ValueError, KeyError, IndexError, AttributeError):  # examine again
             pass
-    with memo.Recording(MEMO, where, key) as recording:
+    with memo.Recording(MEMO, where, key) as recording, memo.afresh(not keep):
         report, host = _examine(root, rules, only)
     if keep and not report.errors:
         recording.keep(_report_data(report, host), report.notes)

@@ -358,3 +358,24 @@ def test_a_change_to_a_site_lists_it_again(fake_root, keep, monkeypatch, change)
     again = site_of(fake_root)
     assert listings == [1]
     assert again == fresh_site(fake_root)
+
+
+def test_fix_reads_every_fact_anew(fake_root, keep, monkeypatch):
+    """fix changes the system: what it acts on is read now, never taken from the cache."""
+    from pyguard import examine
+
+    fake_root.write(BASHRC, "export PATH=/opt/a/bin:$PATH\n")
+    examine.examine(str(fake_root), command="doctor")
+    readers = [counted(monkeypatch, root_path, "read_root_shell"),
+               counted(monkeypatch, venvs, "venv_dirs"),
+               counted(monkeypatch, host, "parse_os_release"),
+               counted(monkeypatch, environment, "read_environment"),
+               counted(monkeypatch, sites, "site_listing")]
+    examine.examine(str(fake_root), command="fix")
+    assert [len(calls) for calls in readers] == [1, 1, 1, 1, 3]
+    for calls in readers:
+        calls.clear()
+    for path in keep.glob("memo-examine-*"):
+        path.unlink()
+    examine.examine(str(fake_root), command="doctor")
+    assert [len(calls) for calls in readers] == [0, 0, 0, 0, 0]
