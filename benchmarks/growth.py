@@ -9,7 +9,8 @@ rest files under /usr/share) and venvs (tests/fakeroot_venvs.py: pip and setupto
 
 Each root is examined in a fresh process with an empty cache, as the first run after a dpkg
 change does (a root given with --root is never cached, so the examination runs as for /), then
-once more with the first run kept (pyguard.memo: one lstat per path the first run read). Times
+once more with the first run kept (pyguard.memo: one lstat per path the first run read), and a
+third time without the kept run, as after a change to a venv (the kept facts used). Times
 are medians of --runs, inside the process (Python's start and imports are the same for every
 size and are left out). Nothing outside a temporary directory is written.
 """
@@ -37,17 +38,21 @@ PACKAGES = (100, 1000, 5000)
 VENVS = (10, 100, 1000)
 
 PROBE = """
-import json, sys, time
-from pyguard import examine, journal, memo
+import glob, json, os, sys, time
+from pyguard import cache, examine, journal, memo
 memo.kept_for = lambda root: True  # a generated root, kept as the running system's runs are
 journal.RACY_NS = 0  # its files are seconds old
 times = []
-for _ in range(2):
+for again in (False, False, True):
+    if again:  # as after a change to a venv: the kept run gone, the kept facts there
+        for path in glob.glob(os.path.join(cache.cache_dir(), "memo-examine-*")):
+            os.unlink(path)
     start = time.perf_counter()
     run = examine.examine(sys.argv[1])
     times.append(time.perf_counter() - start)
     assert run.problem is None, run.problem
-print(json.dumps({"first": times[0], "kept": times[1], "findings": len(run.report.findings)}))
+print(json.dumps({"first": times[0], "kept": times[1], "again": times[2],
+                  "findings": len(run.report.findings)}))
 """
 
 
@@ -77,7 +82,7 @@ def build(path: Path, packages: int, venvs: int) -> Tuple[FakeRoot, int]:
 
 
 def examine(root: FakeRoot, runs: int) -> Dict[str, float]:
-    out: Dict[str, List[float]] = {"first": [], "kept": []}
+    out: Dict[str, List[float]] = {"first": [], "kept": [], "again": []}
     env = {**os.environ, "PYTHONPATH": str(ROOT_DIR / "src")}
     findings = 0
     for _ in range(runs):
@@ -111,8 +116,8 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="pyguard-growth-"))
     try:
         print("| installed packages | venvs under /srv | files of generated packages | "
-              "first run (empty cache) | kept run |")
-        print("|---|---|---|---|---|")
+              "first run (empty cache) | kept run | examined again (facts kept) |")
+        print("|---|---|---|---|---|---|")
         series: Dict[str, List[Tuple[int, Dict[str, float]]]] = {"packages": [], "venvs": []}
         for name, sizes in (("packages", PACKAGES), ("venvs", VENVS)):
             for size in sizes:
@@ -121,11 +126,11 @@ def main() -> int:
                 result = examine(root, args.runs)
                 series[name].append((size, result))
                 print(f"| {packages} | {venvs} | {files} | {result['first']:.0f} ms | "
-                      f"{result['kept']:.0f} ms |", flush=True)
+                      f"{result['kept']:.0f} ms | {result['again']:.0f} ms |", flush=True)
                 shutil.rmtree(work / f"{name}-{size}", ignore_errors=True)
         print()
         for name, rows in series.items():
-            print(f"{name}: " + "; ".join(growth(rows, key) for key in ("first", "kept")))
+            print(f"{name}: " + "; ".join(growth(rows, key) for key in ("first", "kept", "again")))
         print(f"medians of {args.runs} fresh processes each, times inside the process; "
               f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
         return 0
