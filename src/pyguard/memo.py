@@ -72,8 +72,15 @@ def _tree(top: str, out: list) -> None:
 
 def code_stamp() -> Tuple:
     """pyguard's modules (the rule files and the release table beside them are in the keys of
-    what depends on them: pyguard.catalogue.rules_stamp)."""
-    return tree_stamp([os.path.dirname(os.path.abspath(__file__))])
+    what depends on them: pyguard.catalogue.rules_stamp). Looked at once per process: the code
+    running is the code imported, and every kept fact's key holds it."""
+    global _code_stamp
+    if _code_stamp is None:
+        _code_stamp = tree_stamp([os.path.dirname(os.path.abspath(__file__))])
+    return _code_stamp
+
+
+_code_stamp: Optional[Tuple] = None
 
 
 def tree_stamp(tops) -> Tuple:
@@ -101,8 +108,11 @@ def full_key(kind: str, root: str, key: Any) -> Tuple:
 def _name(kind: str) -> str:
     """The cache file's name: one per pyguard installation and interpreter, so that two (the
     package's and a venv's) do not take turns replacing each other's."""
-    where = f"{os.path.dirname(os.path.abspath(__file__))}\0{sys.executable}"
-    return f"memo-{kind}-{cache.digest(where)[:8]}"
+    return f"memo-{kind}-{_installation()}"
+
+
+def _installation() -> str:
+    return cache.digest(f"{os.path.dirname(os.path.abspath(__file__))}\0{sys.executable}")[:8]
 
 
 def recall(kind: str, root: str, key: Any) -> Optional[Any]:
