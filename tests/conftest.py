@@ -59,6 +59,19 @@ def fake_root(tmp_path: _Path) -> FakeRoot:
     return FakeRoot.bookworm(tmp_path / "root")
 
 
+@pytest.fixture
+def keep(tmp_path: _Path, monkeypatch: pytest.MonkeyPatch) -> _Path:
+    """Fake roots kept as if they were the running system (pyguard.memo), in a fresh cache
+    directory; the racy-timestamp margin off (the fake root's files are seconds old)."""
+    from pyguard import journal, memo
+
+    path = tmp_path / "cache"
+    monkeypatch.setenv("PYGUARD_CACHE_DIR", str(path))
+    monkeypatch.setattr(memo, "kept_for", lambda root: True)
+    monkeypatch.setattr(journal, "RACY_NS", 0)
+    return path
+
+
 @pytest.fixture(scope="session")
 def fired_rules() -> Set[str]:
     return FIRED_RULES

@@ -77,3 +77,24 @@ DEBIAN_BASHRC = """\
 # PS1='${debian_chroot:+($debian_chroot)}\\h:\\w\\$ '
 # umask 022
 """
+
+
+CONDA_BLOCK = """\
+# >>> conda initialize >>>
+# !! Contents within this block are managed by 'conda init' !!
+__conda_setup="$('/opt/conda/bin/conda' 'shell.bash' 'hook' 2> /dev/null)"
+if [ $? -eq 0 ]; then
+    eval "$__conda_setup"
+else
+    export PATH="/opt/conda/bin:$PATH"
+fi
+unset __conda_setup
+# <<< conda initialize <<<
+"""
+
+
+def conda(root: FakeRoot) -> None:
+    """conda installed in /opt/conda, as its installer leaves it."""
+    root.write("/opt/conda/bin/conda", "#!/opt/conda/bin/python\n")
+    root.write("/opt/conda/bin/python3.12", b"\x7fELF")
+    root.symlink("/opt/conda/bin/python3", "python3.12")

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import marshal
 import os
-from pathlib import Path
 from typing import List
 
 import pytest
 
+from fakeroot_dpkg_pip_path import CONDA_BLOCK, conda
 from fakeroot_venvs import make_venv
 from pyguard import journal, memo, plain
 from pyguard.facts import Facts, environment, host, root_path, sites, venvs
@@ -19,28 +19,6 @@ from pyguard.journal import keeping
 from pyguard.rootfs import Note, RootFS
 
 BASHRC = "/root/.bashrc"
-CONDA_BLOCK = """\
-# >>> conda initialize >>>
-__conda_setup="$('/opt/conda/bin/conda' 'shell.bash' 'hook' 2> /dev/null)"
-if [ $? -eq 0 ]; then
-    eval "$__conda_setup"
-else
-    export PATH="/opt/conda/bin:$PATH"
-fi
-unset __conda_setup
-# <<< conda initialize <<<
-"""
-
-
-@pytest.fixture
-def keep(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Fake roots kept as if they were the running system, in a fresh cache directory; the
-    racy-timestamp margin off (the fake root's files are seconds old)."""
-    path = tmp_path / "cache"
-    monkeypatch.setenv("PYGUARD_CACHE_DIR", str(path))
-    monkeypatch.setattr(memo, "kept_for", lambda root: True)
-    monkeypatch.setattr(journal, "RACY_NS", 0)
-    return path
 
 
 def counted(monkeypatch: pytest.MonkeyPatch, module, name: str) -> List[int]:
@@ -87,7 +65,7 @@ def fresh_venvs(root, roots=("/srv", "/home")):
 def test_a_fact_comes_back_from_plain_data_as_it_was(fake_root):
     fake_root.write(BASHRC, "export PATH=/opt/a/bin:$PATH\nif true; then\n"
                             "  export PATH=/opt/b/bin:$PATH\nfi\n" + CONDA_BLOCK)
-    fake_root.write("/opt/conda/bin/conda", "#!/opt/conda/bin/python\n")
+    conda(fake_root)
     shell = fresh_shell(fake_root)
     assert shell.conda and any(line.bodies for c in shell.contexts for e in c.entries
                                for line in e.lines)

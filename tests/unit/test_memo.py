@@ -21,17 +21,6 @@ DIST = "/usr/lib/python3/dist-packages"
 SIX = f"{DIST}/six.py"
 
 
-@pytest.fixture
-def keep(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Fake roots kept as if they were the running system, in a fresh cache directory; the
-    racy-timestamp margin off (the fake root's files are seconds old)."""
-    path = tmp_path / "cache"
-    monkeypatch.setenv("PYGUARD_CACHE_DIR", str(path))
-    monkeypatch.setattr(memo, "kept_for", lambda root: True)
-    monkeypatch.setattr(journal, "RACY_NS", 0)
-    return path
-
-
 class Runs:
     """Examinations of one root; `examined` says whether the last one ran the rules."""
 

@@ -1,6 +1,6 @@
 """other-python3-first: a python3 ahead of Debian's in the PATH of root's shells, sudo or cron."""
 
-from fakeroot_dpkg_pip_path import DEBIAN_BASHRC, login_defs, root_sudoers
+from fakeroot_dpkg_pip_path import CONDA_BLOCK, DEBIAN_BASHRC, conda, login_defs, root_sudoers
 
 TAIL = (" Scripts that start with \"#!/usr/bin/env python3\", and every \"python3\" typed as root "
         "or run through sudo, then get that interpreter instead of Debian's, without the modules "
@@ -475,28 +475,10 @@ def test_roots_crontab(fake_root, doctor):
 # -- conda ----------------------------------------------------------------------------------
 
 
-CONDA_BLOCK = """\
-# >>> conda initialize >>>
-# !! Contents within this block are managed by 'conda init' !!
-__conda_setup="$('/opt/conda/bin/conda' 'shell.bash' 'hook' 2> /dev/null)"
-if [ $? -eq 0 ]; then
-    eval "$__conda_setup"
-else
-    export PATH="/opt/conda/bin:$PATH"
-fi
-unset __conda_setup
-# <<< conda initialize <<<
-"""
 CONDA_NOTE = ("conda: keep a copy of .condarc (in /var/lib/pyguard/aside), then comment out the "
               "setting that activates base")
 APPEND = ("printf '%s\\n' 'auto_activate_base: false' | tee -a /root/.condarc > /dev/null",
           "conda: do not activate the base environment")
-
-
-def conda(root):
-    root.write("/opt/conda/bin/conda", "#!/opt/conda/bin/python\n")
-    root.write("/opt/conda/bin/python3.12", b"\x7fELF")
-    root.symlink("/opt/conda/bin/python3", "python3.12")
 
 
 def test_conda_block_with_auto_activate_base_true(fake_root, doctor):
