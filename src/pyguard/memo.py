@@ -6,10 +6,11 @@ what it read (pyguard.journal): the status of every file it read, directory it l
 it followed. The next run looks at each of those again (one lstat each, no file is read) and
 gives the kept report when all still match, else examines afresh, as if nothing was kept.
 
-Single facts are kept the same way (kept_reading): root's shell files and the venv search,
-read by a RootFS of their own so that their journal is whole. A run that finds them unchanged
-takes them from the cache, and their journal joins the run's: a run kept with a kept fact
-still depends on everything that fact read.
+Single facts that a dpkg run or a venv change leaves alone are kept the same way
+(kept_reading): root's shell files, os-release, the environment files, where the venvs are and
+each site directory's metadata, each read by a RootFS of its own so that its journal is whole.
+A run that finds one unchanged takes it from the cache, and its journal joins the run's: a run
+kept with a kept fact still depends on everything that fact read. `fix` uses none (afresh).
 
 What a run depends on besides the root is its key: pyguard's own code (every module, by
 status; the rule files are in the keys of the runs that use them), this Python, the user it
@@ -108,11 +109,8 @@ def full_key(kind: str, root: str, key: Any) -> Tuple:
 def _name(kind: str) -> str:
     """The cache file's name: one per pyguard installation and interpreter, so that two (the
     package's and a venv's) do not take turns replacing each other's."""
-    return f"memo-{kind}-{_installation()}"
-
-
-def _installation() -> str:
-    return cache.digest(f"{os.path.dirname(os.path.abspath(__file__))}\0{sys.executable}")[:8]
+    where = f"{os.path.dirname(os.path.abspath(__file__))}\0{sys.executable}"
+    return f"memo-{kind}-{cache.digest(where)[:8]}"
 
 
 def recall(kind: str, root: str, key: Any) -> Optional[Any]:
