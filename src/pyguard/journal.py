@@ -28,7 +28,7 @@ import struct
 import threading
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing's import is a tenth of a kept hook run; annotations are strings
-    from typing import Dict, Iterable, Mapping, Optional, Tuple
+    from typing import Dict, Mapping, Optional, Tuple
 
 NOT_LINK = 0
 """Fingerprint of a path walked through (or asked to readlink) that is there but no symlink."""
@@ -285,9 +285,3 @@ def _directory_holds(fd: int, names: Mapping[str, Fingerprint], parent: str,
                 os.readlink(os.fsencode(name), dir_fd=fd) != fingerprint[WIDTH:]:
             return False
     return True
-
-
-def paths(grouped: Mapping[str, Mapping[str, Fingerprint]]) -> Iterable[str]:
-    for parent, names in grouped.items():
-        for name in names:
-            yield (parent.rstrip("/") + "/" + name) if name else parent
