@@ -132,13 +132,19 @@ def test_a_rescue_root_writes_no_cache(fake_root, tmp_path, monkeypatch):
 
 
 def test_large_files_are_hashed_by_the_workers_alike(fake_root, cache_dir, monkeypatch):
+    """The workers take the large files, then share the small ones with the main thread."""
     monkeypatch.setattr(verify, "THREADS", 3)
     big = {f"{DIST}/big/m{i}.so": bytes([i]) * (verify.LARGE + i) for i in range(6)}
-    fake_root.install("python3-big", files=big)
+    small = {f"{DIST}/big/s{i}.py": b"#%d\n" % i for i in range(300)}
+    fake_root.install("python3-big", files={**big, **small})
     fake_root.write(f"{DIST}/big/m2.so", b"\x00" * (verify.LARGE + 2))
+    fake_root.write(f"{DIST}/big/s7.py", b"#edited\n")
+    fake_root.remove(f"{DIST}/big/s250.py")
     result = run(fake_root)
-    assert result.broken == (PackageFiles("python3-big", (), (f"{DIST}/big/m2.so",), (), ()),)
-    assert run(fake_root).hashed == 0
+    assert result.broken == (PackageFiles("python3-big", (f"{DIST}/big/s250.py",),
+                                          (f"{DIST}/big/m2.so", f"{DIST}/big/s7.py"), (), ()),)
+    again = run(fake_root)
+    assert (again.broken, again.hashed) == (result.broken, 0)
 
 
 def test_conffiles_are_read_as_python_debian_reads_them(tmp_path):

@@ -22,8 +22,9 @@ import os
 import re
 import stat
 import struct
+from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, List, Optional, Set, Tuple
+from typing import Callable, Deque, Dict, Iterable, List, Optional, Set, Tuple
 
 from ..rootfs import RootFS
 from .dpkg import caching
@@ -247,8 +248,9 @@ class _Verifier:
     """Looks at each path once: lstat, then the md5 from the cache or by reading the file.
 
     Large files are read and hashed by worker threads, started at the first one, while this
-    thread goes on with the lstat calls and then hashes the small files: hashlib releases the
-    GIL while it digests a large buffer, and small files cost Python work more than digesting.
+    thread goes on with the lstat calls: hashlib releases the GIL while it digests a large
+    buffer. Small files cost Python work more than digesting; they wait for finish(), where
+    every thread takes them from one pool, so no core idles while the other has files left.
     """
 
     def __init__(self, fs: RootFS, known: Dict[str, bytes], diversions,
@@ -273,7 +275,7 @@ class _Verifier:
         self.digests: Dict[str, Optional[str]] = {}
         """path -> md5 of a regular file, None when it could not be read."""
         self.kinds: Dict[str, str] = {}
-        self.small: List[Tuple[str, Optional[os.stat_result]]] = []
+        self.small: Deque[Tuple[str, Optional[os.stat_result]]] = deque()
         self.hashed = 0
         self.dirty = False
         self._dirs: Dict[str, Optional[str]] = {}
@@ -373,11 +375,23 @@ class _Verifier:
         self._queue.put((path, st))
 
     def _work(self) -> None:
+        """A worker: the large files as they are queued; after finish() queued the end, the
+        small files beside the other threads."""
         while True:
             item = self._queue.get()
             if item is None:
-                return
+                break
             self._hash(*item)
+        self._hash_small()
+
+    def _hash_small(self) -> None:
+        small = self.small
+        while True:
+            try:
+                path, st = small.popleft()  # atomic: threads share the pool
+            except IndexError:
+                return
+            self._hash(path, st)
 
     def _hash(self, path: str, st: Optional[os.stat_result]) -> None:
         """md5 of a file, remembered with the status it had before it was read."""
@@ -420,20 +434,24 @@ class _Verifier:
             os.close(fd)
 
     def finish(self) -> None:
-        """Hash the small files and wait for the workers to finish the large ones."""
-        work, self.small = self.small, []
-        for path, st in work:
-            self._hash(path, st)
-        if self._queue is not None:
-            import queue
+        """Hash the small files, with the workers once they are done with the large ones, then
+        help with the large ones not taken yet."""
+        queue = self._queue
+        for _ in self._workers:
+            queue.put(None)  # behind every large file: a worker that takes it turns to the pool
+        self._hash_small()
+        if queue is not None:
+            import queue as queues
 
             try:
-                while True:  # then help the workers with what they have not taken yet
-                    self._hash(*self._queue.get_nowait())
-            except queue.Empty:
+                while True:
+                    item = queue.get_nowait()
+                    if item is None:
+                        queue.put(None)  # a worker's: every large file is taken
+                        break
+                    self._hash(*item)
+            except queues.Empty:
                 pass
-        for _ in self._workers:
-            self._queue.put(None)
         for worker in self._workers:
             worker.join()
         self._workers = []
