@@ -8,6 +8,7 @@ the project's venv, timed interleaved with its anchor in one run, shuffled each 
   doctor --format json: warm, examined again, after a dpkg change, with an empty cache
                                                        vs  python3 -m pip check
   packaged-file verification, first run                vs  debsums -s of the same packages
+    and its floor (floor.py: bare Python hashing the same files on every core)
   the pip guard's refusal (first run: no apt index)    vs  plain pip --version
   the apt pre-invoke hook as apt runs it               vs  apt-config dump, dpkg --audit
   pyguard rules, pyguard explain RULE                  vs  apt-config dump
@@ -91,16 +92,23 @@ class Scratch:
         return {"PYGUARD_CACHE_DIR": str(path)}
 
 
-def python_packages(python: str, paths: List[str]) -> List[str]:
-    """The packages modified-debian-file verifies on this host (debsums gets the same)."""
+def python_packages(python: str, paths: List[str]) -> Tuple[List[str], List[Tuple[str, str]]]:
+    """The packages modified-debian-file verifies on this host (debsums gets the same), and
+    (md5, path) of each of their files and conffiles, as dpkg recorded them."""
     code = ("import sys, json; sys.path[:0] = sys.argv[1:]\n"
             "from pyguard.facts import Facts\n"
-            "from pyguard.facts.verify import python_packages\n"
+            "from pyguard.facts.verify import python_packages, read_conffiles\n"
             "from pyguard.rootfs import RootFS\n"
-            "print(json.dumps(python_packages(Facts(RootFS('/')))))")
+            "facts = Facts(RootFS('/')); dpkg = facts.dpkg\n"
+            "packages = python_packages(facts)\n"
+            "conffiles = read_conffiles(facts.fs, dpkg.admindir, set(packages), dpkg.native_arch)\n"
+            "files = [(md5, path) for p in packages for sums in (dpkg.md5sums(p),\n"
+            "         conffiles.get(p, {})) for path, md5 in sums.items()]\n"
+            "print(json.dumps([packages, files]))")
     done = subprocess.run([python, "-I", "-c", code, *paths], capture_output=True, text=True,
                           check=True)
-    return json.loads(done.stdout)
+    packages, files = json.loads(done.stdout)
+    return packages, [tuple(entry) for entry in files]
 
 
 def venv_paths() -> List[str]:
@@ -139,10 +147,15 @@ def main() -> int:
         env = dict(base, PYGUARD_CACHE_DIR=warm_cache, PYGUARD_CONFIG=str(config),
                    PYGUARD_LOG_FILE=str(scratch.top / "guard.log"),
                    PIP_DISABLE_PIP_VERSION_CHECK="1")
-        packages = python_packages(DEBIAN_PYTHON, installed.paths())
+        packages, files = python_packages(DEBIAN_PYTHON, installed.paths())
+        listing = scratch.top / "md5sums"
+        listing.write_text("".join(f"{md5}  {path}\n" for md5, path in files),
+                           encoding="utf-8", errors="surrogateescape")
         commands: Dict[str, Command] = {
             "pip check": Command([pip_python, "-m", "pip", "check"], env),
             "debsums -s": Command(["debsums", "-s", *packages], env, expect=(0, 1, 2)),
+            "md5 floor": Command([DEBIAN_PYTHON, "-I", "-S", str(Path(__file__).with_name(
+                "floor.py")), str(listing)], env, expect=(0,)),
             "pip --version": Command(["/usr/bin/pip", "--version"], env, expect=(0,)),
             "apt-config dump": Command(["apt-config", "dump"], env, expect=(0,)),
             "dpkg --audit": Command(["dpkg", "--audit"], env, expect=(0, 1)),
@@ -228,6 +241,10 @@ def report(commands: Dict[str, Command], chosen, packages: int, runs: int, root:
               "doctor examined again", "pip check", 0.25)
     ratio_row(f"packaged-file verification, first run ({packages} packages)",
               "verification first run", "debsums -s", 0.4)
+    floor = m["md5 floor"] / m["debsums -s"]
+    rows.append(("its floor: bare `python3 -I -S` hashing the same files on both cores, "
+                 "nothing else", [f"{m['md5 floor']:.0f} ms, {floor:.2f} ×"] * len(names),
+                 "(what no Python verifier on this machine can beat)", None))
     if root:
         ms_row("pip guard refusal, first run (no apt index)", "refusal first run", 300)
         ms_row("pip guard refusal, warm", "refusal warm", 60, "keep (~51 ms)")
@@ -248,7 +265,8 @@ def report(commands: Dict[str, Command], chosen, packages: int, runs: int, root:
     head = ["what", *names, "goal", ""]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for what, cells, goal, ok in rows:
-        lines.append("| " + " | ".join([what, *cells, goal, "ok" if ok else "MISSED"]) + " |")
+        verdict = "" if ok is None else "ok" if ok else "MISSED"
+        lines.append("| " + " | ".join([what, *cells, goal, verdict]) + " |")
     anchors = ("pip check", "debsums -s", "pip --version", "apt-config dump", "dpkg --audit")
     lines.append("")
     lines.append("Anchors: " + ", ".join(f"{a} {m[a]:.0f} ms" for a in anchors) + ".")
