@@ -72,3 +72,24 @@ def test_the_journal_is_part_of_the_database_key(fake_root):
     before = dpkg(fake_root).database_key()
     fake_root.write("/var/lib/dpkg/updates/0000", record(fake_root, SIX, "install ok half-configured"))
     assert dpkg(fake_root).database_key() != before
+
+
+def test_the_pip_guard_reads_installed_versions_with_the_journal(fake_root):
+    """A refusal says "already installed" of what dpkg's database calls installed, journal
+    included: not of a package a killed dpkg left half-installed, and of one only the
+    journal knows."""
+    from pyguard.guard.suggest import installed_versions
+
+    names = [SIX, "python3-idna", "python3-requests"]
+    fake_root.install("python3-idna", {"/usr/lib/python3/dist-packages/idna/__init__.py": ""})
+    idna = record(fake_root, "python3-idna", "install ok installed")
+    fake_root.purge("python3-idna")
+    before = installed_versions(names, str(fake_root))
+    fake_root.write("/var/lib/dpkg/updates/0000", record(fake_root, SIX, "install reinstreq half-installed"))
+    fake_root.write("/var/lib/dpkg/updates/0001", idna)
+    fake_root.write("/var/lib/dpkg/updates/tmp.i", record(fake_root, "python3-requests",
+                                                          "deinstall ok config-files"))
+    versions = {name: dpkg(fake_root).package(name).version for name in names}
+    assert before == {SIX: versions[SIX], "python3-requests": versions["python3-requests"]}
+    assert installed_versions(names, str(fake_root)) == {
+        "python3-idna": versions["python3-idna"], "python3-requests": versions["python3-requests"]}

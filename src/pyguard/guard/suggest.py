@@ -43,7 +43,8 @@ def requested(pip) -> Tuple[List[str], List[str], List[str]]:
 
 
 def installed_versions(packages: Sequence[str], root: Optional[str] = None) -> Dict[str, str]:
-    """Version of each of `packages` that dpkg has installed (from /var/lib/dpkg/status)."""
+    """Version of each of `packages` that dpkg has installed (from /var/lib/dpkg/status, and
+    its journal where a killed dpkg left one, as dpkg reads them)."""
     root = ROOT if root is None else root
     found: Dict[str, str] = {}
     if not packages:
@@ -53,6 +54,8 @@ def installed_versions(packages: Sequence[str], root: Optional[str] = None) -> D
             data = b"\n" + f.read()
     except OSError:
         return found
+    if _journal_left(root):
+        data = b"\n" + _with_journal(root, data[1:])
     for package in packages:
         needle = b"\nPackage: " + package.encode() + b"\n"
         start = data.find(needle)
@@ -66,6 +69,26 @@ def installed_versions(packages: Sequence[str], root: Optional[str] = None) -> D
                 break
             start = data.find(needle, start + 1)
     return found
+
+
+def _journal_left(root: str) -> bool:
+    """Whether a killed dpkg left records in updates/: one listing, where most runs stop."""
+    try:
+        return any(name.isascii() and name.isdigit()
+                   for name in os.listdir(os.path.join(root, "var/lib/dpkg/updates")))
+    except OSError:
+        return False
+
+
+def _with_journal(root: str, status: bytes) -> bytes:
+    """The status file with the journal's records in place, read as doctor reads them."""
+    from ..facts.dpkg_journal import journal_names, journal_records, with_journal
+    from ..rootfs import RootFS
+
+    with RootFS(root) as fs:
+        records = journal_records(fs, "/var/lib/dpkg", journal_names(fs, "/var/lib/dpkg"))
+    text = with_journal(status.decode("utf-8", "surrogateescape"), records)
+    return text.encode("utf-8", "surrogateescape")
 
 
 def default_python(root: Optional[str] = None) -> str:
