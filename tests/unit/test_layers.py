@@ -16,10 +16,11 @@ import pyguard
 SRC = Path(pyguard.__file__).parent
 
 LAYERS: Dict[str, Tuple[str, ...]] = {
-    # Leaves every layer may use: the root's file system, caches, small helpers, escaping.
+    # Leaves every layer may use: the root's file system, caches, small helpers, escaping, and
+    # dpkg's journal, which the guard reads beside the status file as doctor does.
     "base": ("pyguard.__init__", "pyguard.rootfs", "pyguard.journal", "pyguard.cache", "pyguard.aside",
              "pyguard.options", "pyguard.config", "pyguard.statedir", "pyguard.placing",
-             "pyguard.memo", "pyguard.plain", "pyguard.render.escape"),
+             "pyguard.memo", "pyguard.plain", "pyguard.render.escape", "pyguard.dpkg_journal"),
     "actions": ("pyguard.actions",),
     "model": ("pyguard.findings", "pyguard.venv_rows", "pyguard.rules", "pyguard.catalogue"),
     "facts": ("pyguard.facts",),

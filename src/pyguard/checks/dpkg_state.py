@@ -7,7 +7,7 @@ from typing import Iterator, List
 from ..aside import aside_label
 from ..facts import Facts
 from ..facts.dpkg import DPKG_DIR
-from ..facts.dpkg_journal import JOURNAL
+from ..dpkg_journal import JOURNAL
 from ..facts.unfinished import STATUS_FILE, DpkgProgress, Unfinished, gather_dpkg_progress
 from ..findings import Hit
 from .interpreter import python3_alternatives, python3_link

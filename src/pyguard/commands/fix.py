@@ -129,7 +129,7 @@ def apt_blocked(root: str, plan) -> Optional[str]:
     you must manually run 'dpkg --configure -a'")."""
     from ..actions.model import ConfigurePending, Install, Reinstall
     from ..facts.dpkg import DPKG_DIR
-    from ..facts.dpkg_journal import JOURNAL, journal_names
+    from ..dpkg_journal import JOURNAL, journal_names
     from ..rootfs import RootFS
 
     for step in plan.steps:

@@ -10,7 +10,7 @@ from typing import (TYPE_CHECKING, AbstractSet, Dict, Iterator, List, Mapping, O
                     Sequence, Tuple)
 
 from ..rootfs import RootFS
-from .dpkg_journal import JOURNAL
+from ..dpkg_journal import JOURNAL
 
 if TYPE_CHECKING:
     from .dpkg_filter import PathFilter
@@ -103,7 +103,7 @@ class DpkgDatabase:
     @cached_property
     def journal(self) -> Tuple[str, ...]:
         """The records a killed dpkg left in its journal, oldest first (see dpkg_journal)."""
-        from .dpkg_journal import journal_names
+        from ..dpkg_journal import journal_names
 
         return tuple(journal_names(self.fs, self.admindir))
 
@@ -111,7 +111,7 @@ class DpkgDatabase:
     def status_text(self) -> str:
         """The status file with dpkg's journal applied, as dpkg reads its database (see
         dpkg_journal); read once per run: several facts read its paragraphs."""
-        from .dpkg_journal import journal_records, with_journal
+        from ..dpkg_journal import journal_records, with_journal
 
         status = self.fs.read_text(f"{self.admindir}/status") or ""
         if not self.journal:

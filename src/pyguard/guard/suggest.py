@@ -82,7 +82,7 @@ def _journal_left(root: str) -> bool:
 
 def _with_journal(root: str, status: bytes) -> bytes:
     """The status file with the journal's records in place, read as doctor reads them."""
-    from ..facts.dpkg_journal import journal_names, journal_records, with_journal
+    from ..dpkg_journal import journal_names, journal_records, with_journal
     from ..rootfs import RootFS
 
     with RootFS(root) as fs:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Sequence, Tuple
 
-from ..rootfs import RootFS
+from .rootfs import RootFS
 
 JOURNAL = "updates"
 RECORD_NAME = re.compile(r"[0-9]{1,10}")
