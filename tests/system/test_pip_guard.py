@@ -193,3 +193,35 @@ def test_venv_pip_passes_through_the_guard(real_root, pinned_wheels):
     done = root.run("pip --python /root/venv/bin/python uninstall -y six")
     assert "Successfully uninstalled six-1.17.0" in done.stdout
     assert not root.host("/var/log/pyguard.log").exists()
+
+
+def test_a_refusal_reads_what_a_killed_dpkg_left(real_root):
+    """dpkg killed while it reinstalled python3-requests left its record in its journal: the
+    refusal no longer calls the package installed and offers it again, until dpkg has finished."""
+    from .test_dpkg_state import KILL_ONCE
+
+    root = real_root("bookworm")
+    put_pyguard(root)
+    root.run(INSTALL_GUARD.format(action="install"))
+    requests = apt_version(root, "python3-requests")
+    offered = f"  requests: Debian's library package python3-requests {requests} "
+    prerm = "/var/lib/dpkg/info/python3-requests.prerm"
+    shipped = root.host(prerm).read_text() if root.host(prerm).exists() else "#!/bin/sh\n"
+    root.write(prerm, KILL_ONCE + shipped.split("\n", 1)[1], mode=0o755)
+    killed = root.run("apt-get install --reinstall -y python3-requests", check=False)
+    assert killed.returncode == 100, killed.stdout + killed.stderr
+    assert root.run("ls /var/lib/dpkg/updates").stdout.split()
+    status = root.run("grep -A3 '^Package: python3-requests$' /var/lib/dpkg/status").stdout
+    assert "Status: install ok installed" in status
+
+    refused = root.run("SUDO_USER=alice pip install requests", check=False)
+    assert refused.returncode == 1
+    assert offered + "(not installed)\n" in refused.stderr
+    assert ("  Debian's packages (updated with the rest of the system):\n"
+            "    $ sudo apt install python3-requests\n") in refused.stderr
+
+    root.run("dpkg --triggers-only -a && apt-get install --reinstall -y python3-requests")
+    assert root.run("ls /var/lib/dpkg/updates").stdout.split() == []
+    refused = root.run("SUDO_USER=alice pip install requests", check=False)
+    assert offered + f"(already installed: {requests})\n" in refused.stderr
+    assert "apt install python3-requests" not in refused.stderr
