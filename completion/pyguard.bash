@@ -87,7 +87,7 @@ _pyguard()
             esac ;;
         hooks)
             case $action in
-                "") opts="install uninstall status pre-invoke post-invoke --help" ;;
+                "") opts="install uninstall status pre-invoke post-invoke post-update --help" ;;
                 install) opts="--root --interpreter --pythonpath --help" ;;
                 uninstall) opts="--root --help" ;;
                 *) opts="--root --config --help" ;;

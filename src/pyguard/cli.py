@@ -88,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     # same young objects again and again (about a tenth of doctor's time). Cycles die with us.
     gc.disable()
     try:
-        if argv[:1] == ["hooks"] and argv[1:2] in (["pre-invoke"], ["post-invoke"]):
+        if argv[:1] == ["hooks"] and argv[1:2] in (["pre-invoke"], ["post-invoke"],
+                                                   ["post-update"]):
             from .apthooks.run import fast  # apt waits for it: no parser of every command
             code = fast(argv[1:], _record_for_hook)
             if code is not None:

@@ -17,7 +17,7 @@ file and line it is on (configparser would lower-case keys and split subjects at
     roots = /opt /srv /home
 
     [hooks]
-    # yes | no: the apt hooks (`pyguard hooks pre-invoke|post-invoke`) check and speak
+    # yes | no: the apt hooks (`pyguard hooks pre-invoke|post-invoke|post-update`)
     apt = no
 
     [ack]

@@ -180,7 +180,7 @@ def test_hooks_install_of_a_pip_install_is_run_by_apt_even_with_python3_broken(r
     site = f"/opt/pyguard/lib/python{v}/site-packages"
     assert root.run("/opt/pyguard/bin/pyguard hooks install").stdout == (
         f"placed   {HOOKS_FILE}\n"
-        f"  apt runs: /usr/bin/python{v} -I -S -B (pyguard from {site}) hooks pre-invoke|post-invoke\n"
+        f"  apt runs: /usr/bin/python{v} -I -S -B (pyguard from {site}) hooks pre-invoke|post-invoke|post-update\n"
         "recorded in /var/lib/pyguard/hooks.json\n")
     assert_silent(apt(root))
     result = broken_run(root)  # the venv's python leads through /usr/bin/python3: broken now
@@ -190,3 +190,56 @@ def test_hooks_install_of_a_pip_install_is_run_by_apt_even_with_python3_broken(r
     assert root.run("/opt/pyguard/bin/pyguard hooks uninstall").stdout == (
         f"removed  {HOOKS_FILE}\nremoved  /var/lib/pyguard/ (pyguard had created it)\n")
     assert not root.host(HOOKS_FILE).exists()
+
+
+PROBE = "python3-pyguard-probe"
+LOCAL_UPDATE = ("apt-get update -o Dir::Etc::SourceList=/etc/apt/sources.list.d/probe.list "
+                "-o Dir::Etc::SourceParts=- -o APT::Get::List-Cleanup=0")
+"""`apt update` of a local repository only, offline; the other lists stay as they are."""
+
+
+def publish(root: RealRoot, version: str) -> None:
+    """A local repository offering PROBE at `version`, as apt update will fetch it."""
+    root.write("/etc/apt/sources.list.d/probe.list", "deb [trusted=yes] file:/srv/probe ./\n")
+    root.write("/srv/probe/Packages",
+               f"Package: {PROBE}\nVersion: {version}\nArchitecture: all\nSource: pyguard-probe\n"
+               f"Section: python\nDepends: python3:any\nFilename: ./{PROBE}_{version}_all.deb\n"
+               "Size: 1000\nDescription: a package apt update finds\n\n")
+
+
+def index_status(root: RealRoot) -> Tuple[int, int]:
+    """(inode, mtime) of the pip guard's apt index in the root's cache."""
+    [index] = root.host("/var/cache/pyguard").glob("apt-python-index-*.marshal")
+    st = index.stat()
+    return st.st_ino, st.st_mtime_ns
+
+
+def refusal(root: RealRoot) -> str:
+    refused = root.run("SUDO_USER=alice pip install pyguard-probe", check=False)
+    assert refused.returncode == 1, describe_run("pip install", refused)
+    return refused.stderr
+
+
+def test_apt_update_brings_the_guards_index_up_to_date(installed):
+    """After `apt update` apt runs the post-update hook: the pip guard's index is rebuilt then,
+    and the next refusal only reads it. With the hooks off, the refusal rebuilds it."""
+    root = installed("bookworm")
+    root.run("pyguard guard install")
+    publish(root, "1.0-1")
+    before = index_status(root)
+    update = apt(root, LOCAL_UPDATE)
+    assert update.returncode == 0, describe_run(LOCAL_UPDATE, update)
+    assert "pyguard" not in update.stdout + update.stderr
+    after_update = index_status(root)
+    assert after_update != before
+    offer = f"  pyguard-probe: Debian's library package {PROBE} {{}} (not installed)\n"
+    assert offer.format("1.0-1") in refusal(root)
+    assert index_status(root) == after_update
+
+    hooks_off(root)
+    publish(root, "1.1-1")
+    update = apt(root, LOCAL_UPDATE)
+    assert update.returncode == 0, describe_run(LOCAL_UPDATE, update)
+    assert index_status(root) == after_update
+    assert offer.format("1.1-1") in refusal(root)
+    assert index_status(root) != after_update

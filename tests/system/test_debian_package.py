@@ -103,7 +103,8 @@ def test_the_man_page_names_every_command_and_option() -> None:
     helps = [[]] + [[c] for c in ("doctor", "explain", "rules", "report", "venvs", "fix", "undo",
                                   "guard", "hooks")] + [
         ["guard", a] for a in ("install", "uninstall", "status")] + [
-        ["hooks", a] for a in ("install", "uninstall", "status", "pre-invoke", "post-invoke")]
+        ["hooks", a] for a in ("install", "uninstall", "status", "pre-invoke", "post-invoke",
+                               "post-update")]
     missing = []
     for args in helps:
         result = subprocess.run(["python3", "-m", "pyguard", *args, "--help"],

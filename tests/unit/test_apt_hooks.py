@@ -234,6 +234,26 @@ def test_the_fast_path_takes_only_the_plain_hook_command_line(tmp_path):
     assert fast(["pre-invoke", "--bogus", "x"]) is None
     assert fast(["install"]) is None
     assert fast(["post-invoke", f"--root={tmp_path}", "--config", os.devnull]) == 0
+    assert fast(["post-update", f"--root={tmp_path}", "--config", os.devnull]) == 0
+
+
+def test_post_update_keeps_no_index_for_a_rescued_root(tmp_path, monkeypatch, capsys):
+    """The guard's index lives in the cache of the system pyguard runs on: after `apt update`
+    in a root mounted elsewhere (--root), the hook leaves it alone, guard placed or not."""
+    monkeypatch.setenv("PYGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    root = FakeRoot.bookworm(tmp_path / "root")
+    root.write("/var/lib/pyguard/guard.json", json.dumps({"format": 1, "shims": {
+        "/usr/local/sbin/pip": {"sha256": "0" * 64}}, "created_dirs": []}))
+    root.write("/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages",
+               "Package: python3-six\nVersion: 1.16.0-4\nArchitecture: all\n\n")
+    assert main(["hooks", "post-update", "--root", str(root), "--config", os.devnull]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert not (tmp_path / "cache").exists()
+    config = tmp_path / "bad.conf"
+    config.write_text("[hooks]\napt = perhaps\n")
+    assert main(["hooks", "post-update", "--config", str(config)]) == 0
+    assert capsys.readouterr() == (
+        "", f"pyguard: apt hook not run: {config} line 2: apt must be yes or no, not 'perhaps'\n")
 
 
 def test_a_mistyped_hook_command_line_gets_the_parser(capsys):
@@ -250,9 +270,10 @@ PACKAGE_LINE = ("if [ -x /usr/bin/pyguard ]; then timeout --foreground --kill-af
 def test_the_package_ships_exactly_the_file_pyguard_writes():
     shipped = (PROJECT / "contrib/apt/80pyguard").read_text()
     assert shipped == conf.conf_text(conf.package_launch())
-    assert shipped.splitlines()[-2:] == [
+    assert shipped.splitlines()[-3:] == [
         f'DPkg::Pre-Invoke {{ "{PACKAGE_LINE.format("pre-invoke")}"; }};',
         f'DPkg::Post-Invoke {{ "{PACKAGE_LINE.format("post-invoke")}"; }};',
+        f'APT::Update::Post-Invoke-Success {{ "{PACKAGE_LINE.format("post-update")}"; }};',
     ]
 
 
@@ -264,11 +285,13 @@ def test_apt_reads_the_commands_back_as_written(tmp_path):
     for text, launch_ in ((path.read_text(), launch), (conf.conf_text(conf.package_launch()), conf.package_launch())):
         path.write_text(text)
         dump = subprocess.run(["apt-config", "-c", str(path), "dump", "DPkg::Pre-Invoke",
-                               "DPkg::Post-Invoke"], capture_output=True, text=True, check=True,
+                               "DPkg::Post-Invoke", "APT::Update::Post-Invoke-Success"],
+                              capture_output=True, text=True, check=True,
                               env={"PATH": "/usr/bin:/bin", "APT_CONFIG": os.devnull}).stdout
         assert [line for line in dump.splitlines() if " hooks " in line] == [
             f'DPkg::Pre-Invoke:: "{conf.command_line(launch_, "pre-invoke")}";',
             f'DPkg::Post-Invoke:: "{conf.command_line(launch_, "post-invoke")}";',
+            f'APT::Update::Post-Invoke-Success:: "{conf.command_line(launch_, "post-update")}";',
         ]
 
 
@@ -316,7 +339,7 @@ def test_paths_apt_conf_cannot_hold_are_refused():
 
 INSTALL = ["--interpreter", "/usr/bin/python3.11", "--pythonpath", "/opt/pyguard/lib"]
 RUNS = ("  apt runs: /usr/bin/python3.11 -I -S -B (pyguard from /opt/pyguard/lib) "
-        "hooks pre-invoke|post-invoke\n")
+        "hooks pre-invoke|post-invoke|post-update\n")
 
 
 def hooks(capsys, *args: str):

@@ -37,7 +37,9 @@ TIMEOUT = "timeout --foreground --kill-after=2 10"
 process group, so Ctrl-C reaches it and it may write to apt's terminal."""
 BOOT = "import sys; sys.path += sys.argv.pop(1).split(chr(58)); from pyguard.cli import main; sys.exit(main())"
 """How a pip install's hook starts: pyguard's directories come as the first argument."""
-ACTIONS = ("pre-invoke", "post-invoke")
+ACTIONS = ("pre-invoke", "post-invoke", "post-update")
+OPTIONS = ("DPkg::Pre-Invoke", "DPkg::Post-Invoke", "APT::Update::Post-Invoke-Success")
+"""The apt.conf option that runs each action."""
 
 
 class HookError(Exception):
@@ -80,7 +82,7 @@ def _guard(launch: Sequence[str]) -> str:
 
 
 def command_line(launch: Sequence[str], action: str) -> str:
-    """The shell command apt runs for `action` (pre-invoke or post-invoke)."""
+    """The shell command apt runs for `action` (one of ACTIONS)."""
     words = " ".join(shlex.quote(w) for w in launch)
     return (f"if {_guard(launch)}; then {TIMEOUT} {words} hooks {action} </dev/null || true; fi")
 
@@ -91,9 +93,10 @@ def conf_text(launch: Sequence[str], placed_by: str = "the pyguard package") -> 
         "// Before dpkg runs: say why the maintainer scripts of Python packages will fail, and the",
         "// exact repair. After it: what the run left broken. Silent on a healthy system. They never",
         "// fail or stall apt (time-limited, exit code ignored) and do nothing once pyguard is gone.",
-        "// Turn them off with [hooks] apt = no in /etc/pyguard/pyguard.conf.",
+        "// After apt update: bring the pip guard's index of the apt lists up to date, where the",
+        "// guard is placed. Turn them off with [hooks] apt = no in /etc/pyguard/pyguard.conf.",
     ]
-    for action, option in zip(ACTIONS, ("DPkg::Pre-Invoke", "DPkg::Post-Invoke")):
+    for action, option in zip(ACTIONS, OPTIONS):
         line = command_line(launch, action)
         if '"' in line:
             raise HookError(f"cannot write {line!r} into an apt.conf string")
@@ -175,9 +178,9 @@ def install(root: str, launch: Sequence[str]) -> Tuple[int, List[str]]:
 def describe(launch: Sequence[str]) -> str:
     """What a launch runs, in words."""
     if len(launch) == 1:
-        return f"{launch[0]} hooks pre-invoke|post-invoke"
+        return f"{launch[0]} hooks pre-invoke|post-invoke|post-update"
     return (f"{launch[0]} -I -S -B (pyguard from {launch[-1].split(':')[0]}) "
-            "hooks pre-invoke|post-invoke")
+            "hooks pre-invoke|post-invoke|post-update")
 
 
 def uninstall(root: str) -> Tuple[int, List[str]]:

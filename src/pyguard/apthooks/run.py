@@ -1,7 +1,10 @@
-"""Run one hook for apt: `pyguard hooks pre-invoke|post-invoke [--root DIR] [--config FILE]`.
+"""Run one hook for apt: `pyguard hooks pre-invoke|post-invoke|post-update [--root DIR]
+[--config FILE]`.
 
 apt waits for the hook before and after every dpkg run, so cli.main sends this command line
 here directly, without building the parser of every command (a quarter of the hook's time).
+post-update runs after each successful `apt update`: it brings the pip guard's index of the
+apt lists up to date then, so that no refusal waits for it.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing's import is a tenth of a kept hook run; annotations are strings
     from typing import List, Optional
 
-HOOKS = ("pre-invoke", "post-invoke")
+HOOKS = ("pre-invoke", "post-invoke", "post-update")
 
 
 def fast(argv: List[str], record=None) -> Optional[int]:
@@ -45,6 +48,9 @@ def hook(action: str, root: str, config_path: Optional[str], record=None) -> int
     the hooks around every dpkg run, mostly over an unchanged system, and the next one that
     finds all of it unchanged is silent at once. [ack] lines expire by the day: so does what
     is kept."""
+    if action == "post-update":
+        _say(_refresh_index(root, config_path))
+        return 0
     import time
 
     from .. import memo
@@ -78,6 +84,32 @@ def _hook(action: str, root: str, config_path: Optional[str], record) -> str:
     if action == "pre-invoke":
         said += _upgrade_warning(root, config, record)
     return said
+
+
+def _refresh_index(root: str, config_path: Optional[str]) -> str:
+    """After `apt update`: the pip guard's index of the apt lists brought up to date, reading
+    again only the lists that changed, as command-not-found's own hook does for its index. Only
+    where `pyguard guard install` placed the guard and on the system apt runs on (the index is
+    kept in its cache), with the hooks on; silent unless the index could not be built."""
+    from .. import config as config_module
+
+    try:
+        config = config_module.load(config_path)
+    except config_module.ConfigError as exc:
+        return f"pyguard: apt hook not run: {exc}\n"
+    if not config.apt_hooks or os.path.realpath(root) != "/":
+        return ""
+    try:
+        from ..guard import aptindex, shims
+
+        if shims.load_state(root)["shims"]:
+            aptindex.load(root)
+    except Exception as exc:  # the hook must never break apt's run; a refusal builds it then
+        if os.environ.get("PYGUARD_DEBUG"):
+            raise
+        return (f"pyguard: the pip guard's index of the apt lists could not be brought up to "
+                f"date: {type(exc).__name__}: {exc}\n")
+    return ""
 
 
 def _check(action: str, root: str, config) -> str:

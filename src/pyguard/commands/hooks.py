@@ -1,10 +1,10 @@
-"""pyguard hooks install|uninstall|status|pre-invoke|post-invoke: the apt hooks."""
+"""pyguard hooks install|uninstall|status|pre-invoke|post-invoke|post-update: the apt hooks."""
 
 from __future__ import annotations
 
 import argparse
 
-HOOKS = ("pre-invoke", "post-invoke")
+HOOKS = ("pre-invoke", "post-invoke", "post-update")
 
 
 def add_hooks(commands) -> None:
@@ -14,8 +14,10 @@ def add_hooks(commands) -> None:
                     "post-invoke` after it (DPkg::Pre-Invoke and DPkg::Post-Invoke in "
                     "/etc/apt/apt.conf.d/80pyguard). Before: if the maintainer scripts of Python "
                     "packages will fail, say why and the exact repair. After: if the run left "
-                    "Python broken, a short summary. Silent on a healthy system; they always "
-                    "exit 0. The Debian package ships the file; `pyguard hooks install` places "
+                    "Python broken, a short summary. After `apt update` (APT::Update::"
+                    "Post-Invoke-Success): `pyguard hooks post-update` brings the pip guard's "
+                    "index of the apt lists up to date, where the guard is placed. Silent on a "
+                    "healthy system; they always exit 0. The Debian package ships the file; `pyguard hooks install` places "
                     "it for a pip or pipx install.")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
     actions.required = True
@@ -27,7 +29,10 @@ def add_hooks(commands) -> None:
             ("pre-invoke", "apt's DPkg::Pre-Invoke hook: will maintainer scripts fail? "
                            "(stderr; silent when healthy; exit 0)"),
             ("post-invoke", "apt's DPkg::Post-Invoke hook: did the run leave Python broken? "
-                            "(stderr; silent when healthy; exit 0)")):
+                            "(stderr; silent when healthy; exit 0)"),
+            ("post-update", "apt's APT::Update::Post-Invoke-Success hook: bring the pip "
+                            "guard's index of the apt lists up to date, if the guard is placed "
+                            "(silent; exit 0)")):
         sub = actions.add_parser(action, help=text, description=text)
         sub.add_argument("--root", default="/", metavar="DIR",
                          help="the system to act on, mounted at DIR (default: /)")
