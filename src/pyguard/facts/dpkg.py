@@ -275,10 +275,9 @@ class DpkgDatabase:
         replaces a list by renaming a new one onto it) gives the lines known for it unread.
         """
         index: Dict[str, object] = {}
-        # the lines with a needle, found by one regular expression in C: a test per line in
-        # Python was a tenth of a first run
-        matching = re.compile("^.*(?:" + "|".join(map(re.escape, needles)) + ").*$", re.M) \
-            if needles else None
+        # the lines with a needle: split and searched in C (filter calls the pattern's search,
+        # no Python frame per line), half the time of one findall of "^.*(?:python|pip).*$"
+        naming = re.compile("|".join(map(re.escape, needles))).search if needles else None
         packages = list(self._indexed_info_names())
         statuses = self._list_statuses(packages) if known is not None else {}
         lines_of = {info: known[info][1] for info, status in statuses.items()
@@ -287,10 +286,10 @@ class DpkgDatabase:
         for name, data in self._read_lists((name, info) for name, info in packages
                                            if info not in lines_of):
             text = data.decode("utf-8", "surrogateescape")
-            if matching is None:
+            if naming is None:
                 fresh[name] = tuple(text.split("\n"))
             elif any(n in text for n in needles):
-                fresh[name] = tuple(matching.findall(text))
+                fresh[name] = tuple(filter(naming, text.split("\n")))
         for name, info in packages:
             lines = lines_of[info] if info in lines_of else fresh.get(name, ())
             if not lines:
