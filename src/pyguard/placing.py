@@ -19,7 +19,6 @@ import os
 import stat
 from typing import Dict, Iterator, List, Optional, Tuple
 
-from .rootfs import RootFS
 
 READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 STATE_LIMIT = 16 << 20
@@ -29,6 +28,8 @@ def host_path(root: str, inside: str, follow_last: bool = False) -> str:
     """Host path of `inside`, its parents (and with follow_last the path itself) resolved
     inside the root: for messages and for tools that take a path, never for pyguard's own
     reads and writes (see `parent`)."""
+    from .rootfs import RootFS  # a cache write (write_at) needs none of it: kept off its path
+
     fs = RootFS(root)
     resolved = fs.resolve(inside, follow_last=follow_last)
     if resolved is None:
@@ -40,6 +41,8 @@ def host_path(root: str, inside: str, follow_last: bool = False) -> str:
 def parent(root: str, inside: str) -> Iterator[Tuple[int, str]]:
     """(descriptor of the directory holding `inside`, its final name), resolved inside the
     root afresh (what pyguard wrote a moment ago counts), closed on leaving."""
+    from .rootfs import RootFS
+
     with RootFS(root) as fs:
         fd, name = fs.open_parent(inside)
     try:
@@ -247,6 +250,8 @@ def make_dirs(root: str, inside: str, created: List[str], mode: int = 0o755) -> 
     Each is made with mkdirat relative to its parent's descriptor, so it is made where the
     root says, and never through a link that appeared meanwhile (mkdirat does not follow one).
     """
+    from .rootfs import RootFS
+
     missing = []
     current = inside
     with RootFS(root) as fs:
