@@ -38,7 +38,8 @@ process group, so Ctrl-C reaches it and it may write to apt's terminal."""
 BOOT = "import sys; sys.path += sys.argv.pop(1).split(chr(58)); from pyguard.cli import main; sys.exit(main())"
 """How a pip install's hook starts: pyguard's directories come as the first argument."""
 ACTIONS = ("pre-invoke", "post-invoke", "post-update")
-OPTIONS = ("DPkg::Pre-Invoke", "DPkg::Post-Invoke", "APT::Update::Post-Invoke-Success")
+OPTIONS = ("DPkg::Pre-Invoke", "DPkg::Post-Invoke",
+           "APT::Update::Post-Invoke-Success")
 """The apt.conf option that runs each action."""
 
 

@@ -17,8 +17,8 @@ def add_hooks(commands) -> None:
                     "Python broken, a short summary. After `apt update` (APT::Update::"
                     "Post-Invoke-Success): `pyguard hooks post-update` brings the pip guard's "
                     "index of the apt lists up to date, where the guard is placed. Silent on a "
-                    "healthy system; they always exit 0. The Debian package ships the file; `pyguard hooks install` places "
-                    "it for a pip or pipx install.")
+                    "healthy system; they always exit 0. The Debian package ships the file; "
+                    "`pyguard hooks install` places it for a pip or pipx install.")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
     actions.required = True
     for action, text in (
