@@ -14,7 +14,7 @@ import os
 import stat
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing's import is a tenth of a kept hook run; annotations are strings
-    from typing import Any, Iterator, Optional
+    from typing import Any, Callable, Iterable, Iterator, Optional
 
 FORMAT = 1
 
@@ -102,3 +102,28 @@ def store(name: str, root: str, key: Any, value: Any) -> None:
             os.close(dir_fd)
     except (OSError, ValueError):
         pass
+
+
+def forget(root: str, names: Callable[[str], bool], keep: Iterable[str]) -> None:
+    """Remove the entries for `root` whose name `names` picks, but those in `keep`: entries
+    named after what a run found (one per site directory) would otherwise stay when that is
+    gone. Only in a cache dir that is ours alone, by names inside its descriptor."""
+    suffix = f"-{digest(root)}.marshal"
+    kept = set(keep)
+    try:
+        dir_fd = os.open(cache_dir(), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return
+    try:
+        st = os.fstat(dir_fd)
+        if st.st_uid != os.geteuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return
+        for entry in os.listdir(dir_fd):
+            name = entry[:-len(suffix)]
+            if entry.endswith(suffix) and names(name) and name not in kept:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry, dir_fd=dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)

@@ -33,7 +33,7 @@ import sys
 import time
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing's import is a tenth of a kept hook run; annotations are strings
-    from typing import Any, Callable, Optional, Sequence, Tuple
+    from typing import Any, Callable, Iterable, Optional, Sequence, Tuple
 
 from . import cache
 from .journal import Journal, holds, keeping
@@ -111,6 +111,17 @@ def _name(kind: str) -> str:
     package's and a venv's) do not take turns replacing each other's."""
     where = f"{os.path.dirname(os.path.abspath(__file__))}\0{sys.executable}"
     return f"memo-{kind}-{cache.digest(where)[:8]}"
+
+
+def forget_all_but(family: str, root: str, kinds: Iterable[str]) -> None:
+    """Drop this installation's kept facts named `family`* but `kinds` (each site directory's
+    listing is kept by the site's name: a user removed, an interpreter upgraded away would
+    leave hers in the cache for good). Only where facts are kept, and never while afresh."""
+    if afresh.depth or not kept_for(root):
+        return
+    ours = _name("")[len("memo-"):]  # "-" and this installation's part of each name
+    cache.forget(root, lambda name: name.startswith(f"memo-{family}") and name.endswith(ours),
+                 [_name(kind) for kind in kinds])
 
 
 def recall(kind: str, root: str, key: Any) -> Optional[Any]:

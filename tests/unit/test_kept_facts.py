@@ -357,3 +357,33 @@ def test_fix_reads_every_fact_anew(fake_root, keep, monkeypatch):
         path.unlink()
     examine.examine(str(fake_root), command="doctor")
     assert [len(calls) for calls in readers] == [0, 0, 0, 0, 0]
+
+
+def every_site(root) -> None:
+    with keeping(), RootFS(str(root)) as fs:
+        facts = Facts(fs)
+        for site in facts.site_dirs:
+            facts.site(site.path)
+
+
+def test_the_listing_of_a_site_that_is_gone_leaves_the_cache(fake_root, keep):
+    """A user removed leaves no kept listing of her site behind; what other sites, facts and
+    pyguard installations kept stays."""
+    user_site = "/home/alice/.local/lib/python3.11/site-packages"
+    fake_root.passwd([("alice", 1000, "/home/alice")])
+    fake_root.pip_install(user_site, "requests", "2.31.0", top_level=["requests"])
+    fake_root.pip_install(LOCAL, "idna", "3.6", top_level=["idna"])
+    suffix = f"-{memo.cache.digest(str(fake_root))}.marshal"
+    others = [f"memo-site-0123abcd-89abcdef{suffix}", f"memo-host-89abcdef{suffix}",
+              f"{memo._name('host')}{suffix}", f"verify{suffix}"]
+    keep.mkdir(mode=0o700)
+    for name in others:
+        (keep / name).write_bytes(b"")
+    every_site(fake_root)
+    kept_site = {path: f"{memo._name(sites._kept_as(path))}{suffix}" for path in (
+        "/usr/lib/python3/dist-packages", "/usr/lib/python3.11", LOCAL, user_site)}
+    assert sorted(os.listdir(keep)) == sorted(others + list(kept_site.values()))
+    fake_root.passwd()
+    every_site(fake_root)
+    del kept_site[user_site]
+    assert sorted(os.listdir(keep)) == sorted(others + list(kept_site.values()))

@@ -11,7 +11,7 @@ from .dpkg import DpkgDatabase
 from .host import HostInfo, read_host
 from .python import (Interpreter, Python3Link, PythonDefaults, find_interpreters,
                      follow_python3, read_defaults)
-from .sites import SiteContents, SiteDir, read_site, site_dirs
+from .sites import SiteContents, SiteDir, forget_vanished_sites, read_site, site_dirs
 
 
 T = TypeVar("T")
@@ -71,7 +71,9 @@ class Facts:
         versions = {i.version for i in self.interpreters}
         if self.python3.version:
             versions.add(self.python3.version)
-        return site_dirs(self.fs, versions)
+        found = site_dirs(self.fs, versions)
+        forget_vanished_sites(self.fs, found)
+        return found
 
     def site(self, path: str) -> Optional[SiteContents]:
         """What is installed in one site directory (read on first use); None if there is none."""

@@ -111,16 +111,29 @@ def read_site(fs: RootFS, dpkg: DpkgDatabase, site: SiteDir) -> SiteContents:
     were read from stays as it was (pyguard.memo): a run after a dpkg run or a venv change
     reads again only the sites that changed. The owners are looked up afresh each run.
     """
-    from ..cache import digest
     from ..memo import kept_reading
 
     key = (site.path, site.kind, site.version, site.user)
-    found = kept_reading(f"site-{digest(site.path)[:8]}", fs, key,
+    found = kept_reading(_kept_as(site.path), fs, key,
                          lambda own: site_listing(own, site), KEPT_TYPES)
     return SiteContents(
         site,
         tuple(replace(d, owners=dpkg.owners(d.metadata)) for d in found.distributions),
         tuple(replace(m, owners=dpkg.owners(m.path)) for m in found.modules))
+
+
+def forget_vanished_sites(fs: RootFS, sites: Iterable[SiteDir]) -> None:
+    """Drop the kept listings of site directories that are no longer there (a user removed,
+    an interpreter upgraded away), which no run would read again."""
+    from ..memo import forget_all_but
+
+    forget_all_but("site-", fs.root, [_kept_as(site.path) for site in sites])
+
+
+def _kept_as(path: str) -> str:
+    from ..cache import digest
+
+    return f"site-{digest(path)[:8]}"
 
 
 def site_listing(fs: RootFS, site: SiteDir) -> SiteContents:
