@@ -117,11 +117,17 @@ def venv_paths() -> List[str]:
     return [str(SRC)] + site[:1]
 
 
-def flavours(installed: Installed, venv: List[str]) -> Dict[str, Tuple[List[str], str, List[str]]]:
-    """name -> (pyguard command, interpreter of shims and hooks, sys.path entries they add)."""
-    venv_python = os.path.realpath(str(ROOT_DIR / ".venv/bin/python"))
-    return {"launcher": (installed.command(), DEBIAN_PYTHON, installed.paths()),
-            "venv": (venv, venv_python, venv_paths())}
+def flavours(installed: Installed,
+             only: Optional[str]) -> Dict[str, Tuple[List[str], str, List[str]]]:
+    """name -> (pyguard command, interpreter of shims and hooks, sys.path entries they add);
+    `only` one of them (the launcher alone needs no venv: a root built to measure in has none)."""
+    chosen = {}
+    if only in (None, "launcher"):
+        chosen["launcher"] = (installed.command(), DEBIAN_PYTHON, installed.paths())
+    if only in (None, "venv"):
+        venv_python = os.path.realpath(str(ROOT_DIR / ".venv/bin/python"))
+        chosen["venv"] = (venv_command(), venv_python, venv_paths())
+    return chosen
 
 
 def main() -> int:
@@ -139,7 +145,6 @@ def main() -> int:
     scratch = Scratch()
     installed = Installed()
     try:
-        venv = venv_command()
         base = {k: v for k, v in os.environ.items() if not k.startswith(("PYGUARD_", "PIP_"))}
         config = scratch.top / "pyguard.conf"
         config.write_text("")  # the hooks on, whatever this host's config says
@@ -160,9 +165,7 @@ def main() -> int:
             "apt-config dump": Command(["apt-config", "dump"], env, expect=(0,)),
             "dpkg --audit": Command(["dpkg", "--audit"], env, expect=(0, 1)),
         }
-        chosen = flavours(installed, venv)
-        if args.only:
-            chosen = {args.only: chosen[args.only]}
+        chosen = flavours(installed, args.only)
         for name, (command, python, paths) in chosen.items():
             commands[f"{name} doctor warm"] = Command([*command, "doctor", "--format", "json"], env)
             commands[f"{name} doctor empty cache"] = Command(
