@@ -49,10 +49,12 @@ test: test-venv debian-test-packages
 	$(VENV)/bin/python -m pytest
 
 # The table of issue 13 (pyguard as installed, and the venv's, against pip check, debsums, pip,
-# apt-config and dpkg), how doctor's cost grows, then each figure in detail.
+# apt-config and dpkg), how doctor's cost grows, each figure in detail, then the launcher's table
+# on equal bookworm and trixie roots (as root; Python 3.11 against 3.13).
 benchmark: venv
 	$(VENV)/bin/python benchmarks/table.py
 	$(VENV)/bin/python benchmarks/growth.py
 	$(VENV)/bin/python benchmarks/verify_vs_debsums.py
 	$(VENV)/bin/python benchmarks/pip_guard.py
 	$(VENV)/bin/python benchmarks/apt_hook.py
+	$(VENV)/bin/python benchmarks/releases.py
