@@ -9,7 +9,6 @@ import random
 import statistics
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -28,22 +27,33 @@ class Command:
     """Peak resident set of each run in KiB (the largest of the process and its children)."""
 
 
+SPAWN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "spawn.py")
+
+
 def run_once(command: Command) -> None:
+    """One run, started by spawn.py so that its peak RSS is its own and not this process's."""
     env = dict(command.env if command.env is not None else os.environ)
     if command.prepare is not None:
         env.update(command.prepare())
-    start = time.perf_counter()
-    process = subprocess.Popen(list(command.argv), env=env, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    stderr = process.stderr.read()  # type: ignore[union-attr]
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = (time.perf_counter() - start) * 1000
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode not in command.expect:
-        sys.exit(f"{' '.join(command.argv)} exited {process.returncode}:\n"
+    report, report_w = os.pipe()
+    try:
+        process = subprocess.Popen([sys.executable, "-I", "-S", SPAWN, str(report_w),
+                                    *command.argv], env=env, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                   pass_fds=(report_w,))
+    finally:
+        os.close(report_w)
+    try:
+        stderr = process.stderr.read()  # type: ignore[union-attr]
+        returncode = process.wait()
+        measured = os.read(report, 128).split()
+    finally:
+        os.close(report)
+    if returncode not in command.expect or len(measured) != 2:
+        sys.exit(f"{' '.join(command.argv)} exited {returncode}:\n"
                  f"{stderr.decode(errors='replace')[-2000:]}")
-    command.wall.append(elapsed)
-    command.rss.append(usage.ru_maxrss)
+    command.wall.append(float(measured[0]))
+    command.rss.append(int(measured[1]))
 
 
 def interleaved(commands: Dict[str, Command], runs: int, seed: int = 13,
