@@ -225,3 +225,44 @@ def test_a_refusal_reads_what_a_killed_dpkg_left(real_root):
     refused = root.run("SUDO_USER=alice pip install requests", check=False)
     assert offered + f"(already installed: {requests})\n" in refused.stderr
     assert "apt install python3-requests" not in refused.stderr
+
+
+PYPI_NAMES = ("requests", "PyYAML", "Pillow", "numpy", "Django", "Flask", "attrs", "cryptography",
+              "black", "httpie", "yt-dlp", "ansible", "Jinja2", "MarkupSafe", "setuptools", "pip",
+              "wheel", "six", "urllib3", "idna", "certifi", "chardet", "python-dateutil", "pytz",
+              "lxml", "beautifulsoup4", "psycopg2-binary", "SQLAlchemy", "ruamel.yaml",
+              "zope.interface", "Twisted", "PyGObject", "dbus-python", "python-apt",
+              "scikit-learn", "pandas", "matplotlib", "tox", "left-pad", "python-debian")
+
+
+def test_a_first_refusal_offers_what_the_whole_index_offers(real_root, monkeypatch, tmp_path):
+    """With no index yet, a refusal reads only the paragraphs of the real lists that can name
+    its projects, finds for each what the whole index finds, and keeps nothing; in the root,
+    the refusal of `pip install requests` after its index was wiped says the same as before."""
+    from pyguard.guard import aptindex
+
+    root = real_root("bookworm")
+    top = str(root.path)
+    monkeypatch.setenv("PYGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    whole = aptindex.build(aptindex.list_files(top), aptindex.native_arch(top))
+    assert {name: aptindex.lookup(whole, name).package for name in
+            ("requests", "PyYAML", "Pillow", "attrs", "beautifulsoup4", "python-apt")} == {
+        "requests": "python3-requests", "PyYAML": "python3-yaml", "Pillow": "python3-pil",
+        "attrs": "python3-attr", "beautifulsoup4": "python3-bs4", "python-apt": "python3-apt"}
+    assert [repr(aptindex.lookup(aptindex.load_for(top, [name]), name)) for name in PYPI_NAMES] \
+        == [repr(aptindex.lookup(whole, name)) for name in PYPI_NAMES]
+    assert list((tmp_path / "cache").glob("apt-python-*")) == []
+
+    put_pyguard(root)
+    root.run(INSTALL_GUARD.format(action="install"))
+    requests = apt_version(root, "python3-requests")
+    offered = (f"  requests: Debian's library package python3-requests {requests} "
+               f"(already installed: {requests})\n")
+    warm = root.run("SUDO_USER=alice pip install requests", check=False)
+    root.run("rm /var/cache/pyguard/apt-python-index-* /var/cache/pyguard/apt-python-lists-*")
+    first = root.run("SUDO_USER=alice pip install requests", check=False)
+    assert first.returncode == warm.returncode == 1
+    assert first.stderr == warm.stderr
+    assert offered in first.stderr
+    assert [n for n in root.run("ls /var/cache/pyguard").stdout.split()
+            if n.startswith("apt-python-")] == []

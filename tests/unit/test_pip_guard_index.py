@@ -261,3 +261,88 @@ def test_refusal_points_at_the_activated_venv(root, monkeypatch):
     assert ("  VIRTUAL_ENV is /home/alice/proj/.venv, but this pip is the system's (sudo resets PATH): "
             "use that\n  environment's own pip, as your own user: /home/alice/proj/.venv/bin/pip ...\n"
             ) in text
+
+
+MAIN_LIST = "deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.gz"
+SECURITY_LIST = "deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages.xz"
+
+
+def whole_index(root: Path) -> dict:
+    index = aptindex.build(aptindex.list_files(str(root)), "amd64")
+    index.pop("parts")
+    return index
+
+
+def lists_read(monkeypatch) -> list:
+    read: list = []
+    real = aptindex.stream_list
+    monkeypatch.setattr(aptindex, "stream_list",
+                        lambda path: read.append(os.path.basename(path)) or real(path))
+    return read
+
+
+def kept(tmp_path: Path) -> list:
+    return sorted(p.name.split("-")[2] for p in (tmp_path / "cache").glob("apt-python-*"))
+
+
+def test_a_first_refusal_reads_only_the_paragraphs_that_can_name_its_projects(
+        root, monkeypatch, tmp_path):
+    monkeypatch.setenv("PYGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(aptindex, "INCREMENTAL_LIMIT", 0)  # the fixture's lists are tiny
+    assert aptindex.load_for(str(root), ["requests"]) == {
+        "packages": {"python3-requests": ("2.28.1+dfsg-1+deb12u1", "requests", "", False)},
+        "names": {"requests": "python3-requests"},
+        "apps": {},
+        "lists": [SECURITY_LIST, MAIN_LIST],
+    }
+    assert kept(tmp_path) == []  # a partial index is nobody's next index
+
+
+PROJECTS = ["requests", "PyYAML", "pyyaml", "Pillow", "pillow", "scikit_learn", "Scikit-Learn",
+            "attrs", "python-attrs", "black", "left-pad", "python3-yaml", "pil", "sklearn-lib"]
+
+
+@pytest.mark.parametrize("project", PROJECTS)
+def test_what_a_first_refusal_reads_offers_what_the_whole_index_offers(
+        root, monkeypatch, tmp_path, project):
+    monkeypatch.setenv("PYGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(aptindex, "INCREMENTAL_LIMIT", 0)
+    whole = aptindex.lookup(whole_index(root), project)
+    assert repr(aptindex.lookup(aptindex.load_for(str(root), [project]), project)) == repr(whole)
+    together = aptindex.load_for(str(root), PROJECTS)
+    assert repr(aptindex.lookup(together, project)) == repr(whole)
+
+
+def test_a_refusal_after_a_small_change_brings_the_whole_index_up_to_date(
+        root, monkeypatch, tmp_path):
+    monkeypatch.setenv("PYGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    aptindex.load(str(root))
+    security = root / "var/lib/apt/lists" / SECURITY_LIST
+    security.write_bytes(lzma.compress(SECURITY.replace("deb12u1", "deb12u2").encode()))
+    read = lists_read(monkeypatch)
+    index = aptindex.load_for(str(root), ["requests"])
+    assert read == [SECURITY_LIST]
+    assert index == whole_index(root)
+    read.clear()
+    assert aptindex.load_for(str(root), ["PyYAML"]) == index and read == []
+
+
+def test_a_name_too_short_to_narrow_the_scan_reads_the_whole_index(root, monkeypatch, tmp_path):
+    monkeypatch.setenv("PYGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(aptindex, "INCREMENTAL_LIMIT", 0)
+    assert aptindex.needles(["sh"]) is None
+    assert aptindex.load_for(str(root), ["requests", "sh"]) == whole_index(root)
+    assert kept(tmp_path) == ["index", "lists"]
+
+
+def test_a_refusal_of_paths_alone_reads_no_list(root, monkeypatch, tmp_path):
+    monkeypatch.setenv("PYGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    read = lists_read(monkeypatch)
+    assert aptindex.load_for(str(root), []) == {
+        "packages": {}, "names": {}, "apps": {}, "lists": [SECURITY_LIST, MAIN_LIST]}
+    assert read == []
+
+
+def test_needles():
+    assert aptindex.needles(["zope.interface", "python-dateutil", "beautifulsoup4"]) == [
+        b"beautifulsoup4", b"dateutil", b"interface", b"python3-bs4", b"python3-dateutil"]

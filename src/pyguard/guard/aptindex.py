@@ -3,12 +3,15 @@
 The lists (/var/lib/apt/lists/*_Packages, plain or compressed as this host's apt keeps them:
 .gz, .lz4, .xz, .zst, .bz2) are read when the index is (re)built: after `apt update` changed
 them, or when no index exists. A refusal waits for that, so it is built for speed: each list is
-decompressed as a stream (lz4 and zstd by apt-helper or the tool, on the other core) while only
+decompressed as a stream (aptlists.py: lz4 and zstd by apt-helper, on the other core) while only
 the paragraphs that name python3 are picked out of it and read by hand, and what each list
 offers is kept on its own (pyguard.cache, "apt-python-lists", keyed by the list's name, size,
 mtime and inode): after `apt update` only the lists that changed are read again, mostly the
 small security and updates ones. The index itself is a small marshal file ("apt-python-index")
 keyed by all the lists' names, sizes and mtimes, so a refusal with a warm index reads one file.
+Where bringing the index up to date would mean reading a large list (no index yet, or the main
+list changed and no post-update hook read it), a refusal reads instead only the paragraphs that
+can name what it was asked for (`load_for`), and keeps nothing.
 
 PyPI name -> Debian package, the way Debian names them (Debian Python Policy: the binary
 package of the module NAME is python3-NAME, lower case, and the source package is named after
@@ -26,35 +29,26 @@ an application: pipx is the advice for it, and the Debian package is its command
 
 from __future__ import annotations
 
-import glob
 import os
 import re
-import subprocess
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
+from .aptlists import CHUNK, list_files, list_stamp, stream_list
 from .names import KNOWN_EXCEPTIONS, normalize
 
-LISTS = "var/lib/apt/lists"
-SUFFIXES = ("", ".gz", ".lz4", ".xz", ".zst", ".bz2")
 CACHE_NAME = "apt-python-index"
 PARTS_NAME = "apt-python-lists"
 FORMAT = 2
-APT_HELPER = "/usr/lib/apt/apt-helper"
-CHUNK = 1 << 20
+INCREMENTAL_LIMIT = 1 << 20
+"""Bytes of lists (on disk) a refusal reads to bring the whole index up to date; beyond, it reads
+only the paragraphs that can name its projects."""
+PYTHON3 = (b"python3",)
 FIELD = re.compile(rb"^(Package|Version|Architecture|Source|Provides|Depends|Pre-Depends|Section)"
                    rb":[ \t]*([^\n]*)", re.M)
 
 Offered = Tuple[str, str, str, List[str], bool]
 """What a list has for one package: (version, source, section, python3-* it provides, whether it
 is an application: no python3-* package, but depends on python3)."""
-
-
-def list_files(root: str = "/") -> List[str]:
-    directory = os.path.join(root, LISTS)
-    found = []
-    for suffix in SUFFIXES:
-        found += glob.glob(os.path.join(glob.escape(directory), "*_Packages" + suffix))
-    return sorted(found)
 
 
 def native_arch(root: str = "/") -> str:
@@ -78,71 +72,6 @@ def stamp(root: str = "/") -> Tuple:
             tuple(filter(None, (list_stamp(path) for path in list_files(root)))))
 
 
-def read_list(path: str) -> bytes:
-    """A Packages file's text, decompressed as its suffix says."""
-    return b"".join(stream_list(path))
-
-
-def stream_list(path: str) -> Iterator[bytes]:
-    """A Packages file's text in chunks, decompressed as its suffix says, as it comes."""
-    if path.endswith(".gz"):
-        import zlib
-        return _inflated(path, zlib.decompressobj(16 + zlib.MAX_WBITS))
-    if path.endswith(".xz"):
-        import lzma
-        return _inflated(path, lzma.LZMADecompressor())
-    if path.endswith(".bz2"):
-        import bz2
-        return _inflated(path, bz2.BZ2Decompressor())
-    if path.endswith((".lz4", ".zst")):
-        try:
-            if path.endswith(".lz4"):
-                import lz4.frame  # type: ignore
-                return _inflated(path, lz4.frame.LZ4FrameDecompressor())
-            import zstandard  # type: ignore
-            return _inflated(path, zstandard.ZstdDecompressor().decompressobj())
-        except ImportError:
-            return _piped(path)
-    return _inflated(path, None)
-
-
-def _inflated(path: str, decompressor) -> Iterator[bytes]:
-    with open(path, "rb") as f:
-        while True:
-            raw = f.read(CHUNK)
-            if not raw:
-                return
-            yield decompressor.decompress(raw) if decompressor is not None else raw
-
-
-def _piped(path: str) -> Iterator[bytes]:
-    """lz4 and zstd without a Python module: apt's own apt-helper, else the tool, decompressing
-    on its own core while the chunks are read here."""
-    tool = ["lz4", "-dc"] if path.endswith(".lz4") else ["zstd", "-dc"]
-    for command in ([APT_HELPER, "cat-file", path], [*tool, path]):
-        try:
-            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                       stderr=subprocess.DEVNULL)
-        except OSError:
-            continue
-        got = False
-        try:
-            while True:
-                chunk = process.stdout.read1(CHUNK)  # type: ignore[union-attr]
-                if not chunk:
-                    break
-                got = True
-                yield chunk
-        finally:
-            process.stdout.close()  # type: ignore[union-attr]
-            code = process.wait()
-        if code == 0:
-            return
-        if got:
-            raise OSError(f"{command[0]} failed on {path} (exit {code})")
-    raise OSError(f"cannot decompress {path}: no lz4/zstd module, apt-helper or tool")
-
-
 def _relations(value: str) -> List[str]:
     """Package names in a Depends/Provides value, without versions or architectures."""
     names = []
@@ -153,18 +82,23 @@ def _relations(value: str) -> List[str]:
     return names
 
 
-def _stanzas(text: bytes) -> Iterator[bytes]:
-    """The paragraphs of `text` (whole ones) that name python3 anywhere."""
+def _stanzas(text: bytes, needles: Sequence[bytes] = PYTHON3) -> Iterator[bytes]:
+    """The paragraphs of `text` (whole ones) that contain one of `needles` anywhere."""
+    upcoming = {needle: text.find(needle) for needle in needles}
     end = 0
-    at = text.find(b"python3")
-    while at >= 0:
+    while True:
+        at = min((found for found in upcoming.values() if found >= 0), default=-1)
+        if at < 0:
+            return
         start = text.rfind(b"\n\n", end, at)
         start = end if start < 0 else start + 2
         end = text.find(b"\n\n", at)
         if end < 0:
             end = len(text)
         yield text[start:end]
-        at = text.find(b"python3", end)
+        for needle, found in upcoming.items():
+            if 0 <= found < end:
+                upcoming[needle] = text.find(needle, end)
 
 
 def _newer(version: str, than: str) -> bool:
@@ -173,9 +107,11 @@ def _newer(version: str, than: str) -> bool:
     return version_compare(version, than) > 0
 
 
-def offers(chunks: Iterator[bytes], arch: str) -> Dict[str, Offered]:
+def offers(chunks: Iterator[bytes], arch: str,
+           needles: Sequence[bytes] = PYTHON3) -> Dict[str, Offered]:
     """What one list offers that matters here: python3-* packages and applications, for `arch`
-    or all, the highest version of each."""
+    or all, the highest version of each. With `needles` other than PYTHON3, only of paragraphs
+    whose name, source or Provides contains one of them: what can offer a package for a name."""
     best: Dict[str, Offered] = {}
     pending: List[bytes] = []
     size = 0
@@ -190,14 +126,19 @@ def offers(chunks: Iterator[bytes], arch: str) -> Dict[str, Offered]:
             pending, size = [text], len(text)
             continue
         pending, size = [text[cut:]], len(text) - cut
-        _offers_in(text[:cut], arch, best)
-    _offers_in(b"".join(pending), arch, best)
+        _offers_in(text[:cut], arch, best, needles)
+    _offers_in(b"".join(pending), arch, best, needles)
     return best
 
 
-def _offers_in(text: bytes, arch: str, best: Dict[str, Offered]) -> None:
-    for stanza in _stanzas(text):
+def _offers_in(text: bytes, arch: str, best: Dict[str, Offered],
+               needles: Sequence[bytes]) -> None:
+    for stanza in _stanzas(text, needles):
         fields = dict(FIELD.findall(stanza))
+        if needles is not PYTHON3:
+            names = b" ".join(fields.get(f, b"") for f in (b"Package", b"Source", b"Provides"))
+            if not any(needle in names for needle in needles):
+                continue
         package = fields.get(b"Package", b"").strip().decode("utf-8", "replace")
         version = fields.get(b"Version", b"").strip().decode("utf-8", "replace")
         if not package or not version or \
@@ -224,29 +165,28 @@ def _offers_in(text: bytes, arch: str, best: Dict[str, Offered]) -> None:
                          provides, is_app)
 
 
-def list_stamp(path: str) -> Optional[Tuple]:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (os.path.basename(path), st.st_size, st.st_mtime_ns, st.st_ino)
+def _kept_part(path: str, parts: Dict) -> Tuple[Optional[Tuple], Optional[Tuple]]:
+    """The list's stamp, and what it offered when last read if it has not changed since."""
+    stamp_of = list_stamp(path)
+    kept = parts.get(os.path.basename(path))
+    return stamp_of, kept if stamp_of is not None and kept is not None and kept[0] == stamp_of \
+        else None
 
 
-def build(files: List[str], arch: str, parts: Optional[Dict] = None) -> Dict:
+def build(files: List[str], arch: str, parts: Optional[Dict] = None,
+          needles: Sequence[bytes] = PYTHON3) -> Dict:
     """The index: {"packages": {pkg: (version, source, section, is_app)},
     "names": {pypi: pkg}, "apps": {pypi: pkg}, "lists": [basenames]}.
 
     `parts` (basename -> (list stamp, offers)) holds what lists read before offered: a list
-    whose stamp is the same is not read again. The index's "parts" are those of `files`."""
+    whose stamp is the same is not read again. The index's "parts" are those of `files`. A list
+    read again gives only its paragraphs that contain one of `needles` (`load_for`)."""
     parts = parts or {}
     found: Dict[str, Tuple] = {}
     for path in files:
-        stamp_of = list_stamp(path)
-        kept = parts.get(os.path.basename(path))
-        if stamp_of is not None and kept is not None and kept[0] == stamp_of:
-            found[os.path.basename(path)] = kept
-        else:
-            found[os.path.basename(path)] = (stamp_of, offers(stream_list(path), arch))
+        stamp_of, kept = _kept_part(path, parts)
+        found[os.path.basename(path)] = kept or (stamp_of,
+                                                  offers(stream_list(path), arch, needles))
     best: Dict[str, Offered] = {}
     for _, offered in found.values():
         for package, offer in offered.items():
@@ -296,18 +236,78 @@ def load(root: str = "/", rebuild: bool = False) -> Dict:
 
     where = os.path.realpath(root)
     key = stamp(root)
-    if not rebuild:
-        with cache.no_gc():
-            index = cache.load(CACHE_NAME, where, key)
+    if rebuild:
+        return _built(root, where, key, None)
+    with cache.no_gc():
+        index = cache.load(CACHE_NAME, where, key)
         if index is not None:
             return index
+        parts = cache.load(PARTS_NAME, where, (FORMAT, key[1]))
+    return _built(root, where, key, parts if isinstance(parts, dict) else None)
+
+
+def _built(root: str, where: str, key: Tuple, parts: Optional[Dict]) -> Dict:
+    from .. import cache
+
     with cache.no_gc():
-        parts = cache.load(PARTS_NAME, where, (FORMAT, key[1])) if not rebuild else None
-        index = build(list_files(root), key[1], parts if isinstance(parts, dict) else None)
+        index = build(list_files(root), key[1], parts)
         made = index.pop("parts", {})
         cache.store(CACHE_NAME, where, key, index)
         cache.store(PARTS_NAME, where, (FORMAT, key[1]), made)
     return index
+
+
+def load_for(root: str, projects: Sequence[str]) -> Dict:
+    """What a refusal of `projects` reads: the index as `load` gives it, unless that means
+    reading more than INCREMENTAL_LIMIT of lists (the first refusal ever, or the main list
+    changed and no post-update hook read it); then the index of the paragraphs that can name
+    one of `projects` (the unchanged lists' parts whole), which `lookup` reads as the whole
+    index for these projects, and which is kept nowhere."""
+    from .. import cache
+
+    where = os.path.realpath(root)
+    key = stamp(root)
+    with cache.no_gc():
+        index = cache.load(CACHE_NAME, where, key)
+        if index is not None:
+            return index
+        parts = cache.load(PARTS_NAME, where, (FORMAT, key[1]))
+    parts = parts if isinstance(parts, dict) else {}
+    files = list_files(root)
+    if not projects:  # only paths and URLs: which lists there are is all a refusal says
+        return {"packages": {}, "names": {}, "apps": {},
+                "lists": [os.path.basename(path) for path in files]}
+    unread = 0
+    for path in files:
+        stamp_of, kept = _kept_part(path, parts)
+        unread += stamp_of[1] if stamp_of is not None and kept is None else 0
+    wanted = needles(projects)
+    if unread <= INCREMENTAL_LIMIT or wanted is None:
+        return _built(root, where, key, parts)
+    index = build(files, key[1], parts, wanted)
+    index.pop("parts", None)
+    return index
+
+
+def needles(projects: Iterable[str]) -> Optional[List[bytes]]:
+    """Strings that every paragraph which can offer a package for one of `projects` contains
+    (Debian's names are lower case; only . and - vary where PyPI's separators were): the
+    longest part of each normalised name, and of it without python- (which `lookup` tries too),
+    and the package of a known exception. None where a part that short would pick out most of
+    a list anyway."""
+    found = set()
+    for project in projects:
+        key = normalize(project)
+        for name in (key, key[len("python-"):] if key.startswith("python-") else ""):
+            if not name:
+                continue
+            longest = max(name.split("-"), key=len)
+            if len(longest) < 3:
+                return None
+            found.add(longest.encode("utf-8", "surrogateescape"))
+            if name in KNOWN_EXCEPTIONS:
+                found.add(KNOWN_EXCEPTIONS[name].encode())
+    return sorted(found) or None
 
 
 class Offer:

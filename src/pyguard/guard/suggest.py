@@ -110,10 +110,10 @@ def venv_missing(version: str, root: Optional[str] = None) -> Optional[str]:
     return "python3-venv" if version == default_python(root) else f"python{version}-venv"
 
 
-def _index():
+def _index(projects: Sequence[str]):
     from . import aptindex
     try:
-        index = aptindex.load(ROOT)
+        index = aptindex.load_for(ROOT, projects)
     except Exception as exc:  # no python-debian, unreadable lists: say so, advise anyway
         return None, f"the apt lists could not be read ({type(exc).__name__}: {exc})"
     if not index.get("lists"):
@@ -160,7 +160,7 @@ def refusal(decision, prog: str, argv: Sequence[str], env) -> str:
     if pip is not None and pip.command == "uninstall":
         out += _uninstall_advice(projects, sudo)
     elif projects or others:
-        index, problem = _index()
+        index, problem = _index(projects)
         offers = [lookup(index, p) for p in projects] if index is not None else []
         out += ["", "Instead:"]
         if problem:
@@ -225,7 +225,7 @@ def _uninstall_advice(projects: List[str], sudo: str) -> List[str]:
     out = ["", "Instead:"]
     if projects:
         from .aptindex import lookup
-        index, problem = _index()
+        index, problem = _index(projects)
         offers = [lookup(index, p) for p in projects] if index is not None else []
         debs = [o.package or o.app for o in offers if o.package or o.app]
         installed = installed_versions(sorted(set(debs)))
