@@ -9,11 +9,13 @@ reads what the guard logs; without it the guard appends to /var/log/pyguard.log.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import socket
+import time
 from pathlib import Path
-from typing import Dict, Tuple
+from typing import Dict, List, Tuple
 
 import pytest
 
@@ -237,13 +239,15 @@ PYPI_NAMES = ("requests", "PyYAML", "Pillow", "numpy", "Django", "Flask", "attrs
 
 def test_a_first_refusal_offers_what_the_whole_index_offers(real_root, monkeypatch, tmp_path):
     """With no index yet, a refusal reads only the paragraphs of the real lists that can name
-    its projects, finds for each what the whole index finds, and keeps nothing; in the root,
-    the refusal of `pip install requests` after its index was wiped says the same as before."""
+    its projects and finds for each what the whole index finds. In the root, a refusal after
+    its index was wiped says what it said before, builds nothing itself, and leaves a process
+    of its own to build the index, which the next refusal reads."""
     from pyguard.guard import aptindex
 
     root = real_root("bookworm")
     top = str(root.path)
     monkeypatch.setenv("PYGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(aptindex, "read_in_part", set())
     whole = aptindex.build(aptindex.list_files(top), aptindex.native_arch(top))
     assert {name: aptindex.lookup(whole, name).package for name in
             ("requests", "PyYAML", "Pillow", "attrs", "beautifulsoup4", "python-apt")} == {
@@ -255,14 +259,26 @@ def test_a_first_refusal_offers_what_the_whole_index_offers(real_root, monkeypat
 
     put_pyguard(root)
     root.run(INSTALL_GUARD.format(action="install"))
+    cache = root.host("/var/cache/pyguard")
+
+    def kept() -> List[str]:
+        return sorted(p.name.split("-")[2] for p in cache.glob("apt-python-*.marshal"))
+
+    refuse = "SUDO_USER=alice pip install requests"
+    warm = root.run(refuse, check=False)
     requests = apt_version(root, "python3-requests")
-    offered = (f"  requests: Debian's library package python3-requests {requests} "
-               f"(already installed: {requests})\n")
-    warm = root.run("SUDO_USER=alice pip install requests", check=False)
+    assert (warm.returncode, kept()) == (1, ["index", "lists"])
+    assert (f"  requests: Debian's library package python3-requests {requests} "
+            f"(already installed: {requests})\n") in warm.stderr
     root.run("rm /var/cache/pyguard/apt-python-index-* /var/cache/pyguard/apt-python-lists-*")
-    first = root.run("SUDO_USER=alice pip install requests", check=False)
-    assert first.returncode == warm.returncode == 1
-    assert first.stderr == warm.stderr
-    assert offered in first.stderr
-    assert [n for n in root.run("ls /var/cache/pyguard").stdout.split()
-            if n.startswith("apt-python-")] == []
+    with open(cache / "apt-python-index.lock", "a") as lock:  # another builder at work
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        first = root.run(refuse, check=False)
+        assert (first.returncode, first.stderr, kept()) == (1, warm.stderr, [])
+    second = root.run(refuse, check=False)
+    for _ in range(600):
+        if kept() == ["index", "lists"]:
+            break
+        time.sleep(0.2)
+    third = root.run(refuse, check=False)
+    assert (second.stderr, third.stderr, kept()) == (warm.stderr, warm.stderr, ["index", "lists"])

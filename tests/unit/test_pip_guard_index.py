@@ -267,6 +267,12 @@ MAIN_LIST = "deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.gz"
 SECURITY_LIST = "deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages.xz"
 
 
+@pytest.fixture(autouse=True)
+def _nothing_read_in_part(monkeypatch):
+    """What one test read in part must not send another's refusal to build in the background."""
+    monkeypatch.setattr(aptindex, "read_in_part", set())
+
+
 def whole_index(root: Path) -> dict:
     index = aptindex.build(aptindex.list_files(str(root)), "amd64")
     index.pop("parts")
@@ -282,7 +288,7 @@ def lists_read(monkeypatch) -> list:
 
 
 def kept(tmp_path: Path) -> list:
-    return sorted(p.name.split("-")[2] for p in (tmp_path / "cache").glob("apt-python-*"))
+    return sorted(p.name.split("-")[2] for p in (tmp_path / "cache").glob("apt-python-*.marshal"))
 
 
 def test_a_first_refusal_reads_only_the_paragraphs_that_can_name_its_projects(
@@ -346,3 +352,31 @@ def test_a_refusal_of_paths_alone_reads_no_list(root, monkeypatch, tmp_path):
 def test_needles():
     assert aptindex.needles(["zope.interface", "python-dateutil", "beautifulsoup4"]) == [
         b"beautifulsoup4", b"dateutil", b"interface", b"python3-bs4", b"python3-dateutil"]
+
+
+def test_after_a_refusal_that_read_in_part_a_detached_process_builds_the_whole_index(
+        root, monkeypatch, tmp_path):
+    monkeypatch.setenv("PYGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(aptindex, "INCREMENTAL_LIMIT", 0)
+    assert aptindex.complete_later() is None  # nothing read in part: no process
+    aptindex.load_for(str(root), ["requests"])
+    assert aptindex.read_in_part == {str(root)}
+    builder = aptindex.complete_later()
+    assert builder is not None and aptindex.read_in_part == set()
+    assert os.waitstatus_to_exitcode(os.waitpid(builder, 0)[1]) == 0
+    read = lists_read(monkeypatch)
+    index = aptindex.load_for(str(root), ["PyYAML"])
+    assert read == [] and aptindex.read_in_part == set()
+    assert index == whole_index(root)
+
+
+def test_one_builder_at_a_time(root, monkeypatch, tmp_path):
+    monkeypatch.setenv("PYGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(aptindex, "INCREMENTAL_LIMIT", 0)
+    held = aptindex._builder_lock()  # another builder at work
+    assert held is not None and aptindex._builder_lock() is None
+    aptindex.load_for(str(root), ["requests"])
+    builder = aptindex.complete_later()
+    assert os.waitstatus_to_exitcode(os.waitpid(builder, 0)[1]) == 0
+    os.close(held)
+    assert kept(tmp_path) == []

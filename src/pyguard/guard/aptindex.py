@@ -11,7 +11,8 @@ small security and updates ones. The index itself is a small marshal file ("apt-
 keyed by all the lists' names, sizes and mtimes, so a refusal with a warm index reads one file.
 Where bringing the index up to date would mean reading a large list (no index yet, or the main
 list changed and no post-update hook read it), a refusal reads instead only the paragraphs that
-can name what it was asked for (`load_for`), and keeps nothing.
+can name what it was asked for (`load_for`), and once it has said so leaves the whole index to
+a detached process (`complete_later`).
 
 PyPI name -> Debian package, the way Debian names them (Debian Python Policy: the binary
 package of the module NAME is python3-NAME, lower case, and the source package is named after
@@ -286,7 +287,69 @@ def load_for(root: str, projects: Sequence[str]) -> Dict:
         return _built(root, where, key, parts)
     index = build(files, key[1], parts, wanted)
     index.pop("parts", None)
+    read_in_part.add(root)
     return index
+
+
+read_in_part: set[str] = set()
+"""Roots whose lists this process read in part (`load_for`): `complete_later` builds their index."""
+
+
+def complete_later() -> Optional[int]:
+    """After a refusal that read the lists in part: build their whole index in a process of its
+    own, detached from the refusal's terminal, pipes and session, so that the refusal returns
+    now and the next one reads the index ready. One builder at a time (a lock in the cache
+    dir). Returns the builder's pid."""
+    if not read_in_part:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        return None
+    if pid:
+        read_in_part.clear()
+        return pid
+    try:
+        os.setsid()
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # a caller's pipe must not wait for us
+        if _builder_lock() is not None:
+            for root in sorted(read_in_part):
+                load(root)
+    finally:
+        os._exit(0)
+
+
+def _builder_lock() -> Optional[int]:
+    """The builders' lock, held until the process ends; None when another builder holds it or
+    the cache dir is not ours alone."""
+    import fcntl
+    import stat
+
+    from .. import cache
+
+    directory = cache.cache_dir()
+    try:
+        os.makedirs(directory, mode=0o755, exist_ok=True)
+        dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            st = os.fstat(dir_fd)
+            if st.st_uid != os.geteuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+                return None
+            fd = os.open(f"{CACHE_NAME}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600,
+                         dir_fd=dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
 
 
 def needles(projects: Iterable[str]) -> Optional[List[bytes]]:

@@ -69,6 +69,9 @@ def run(argv, name: str = "pip", shim_path: str = "", prog: str = "") -> int:
         sys.stderr.flush()
     except OSError:
         pass
+    aptindex = sys.modules.get(f"{__package__}.aptindex")
+    if aptindex is not None:  # it read the apt lists in part: the whole index, in the background
+        aptindex.complete_later()
     return EXIT_REFUSED
 
 
