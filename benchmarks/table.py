@@ -28,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -58,6 +59,17 @@ class Scratch:
 
     def empty_cache(self) -> Dict[str, str]:
         return {"PYGUARD_CACHE_DIR": self.fresh()}
+
+    @staticmethod
+    def index_built(env: Dict[str, str], timeout: float = 30) -> None:
+        """Wait for the apt index a first refusal leaves to a detached process (both its files
+        in the run's cache dir), so that the build weighs on no measured run."""
+        cache = Path(env["PYGUARD_CACHE_DIR"])
+        deadline = time.monotonic() + timeout
+        while not (any(cache.glob("apt-python-index-*")) and any(cache.glob("apt-python-lists-*"))):
+            if time.monotonic() > deadline:
+                sys.exit(f"no apt index in {cache} {timeout:.0f} s after a first refusal")
+            time.sleep(0.01)
 
     def examined_again(self, warm: str, dpkg_changed: bool = False) -> Dict[str, str]:
         """A copy of the warm cache without the kept run, as after a change to anything doctor
@@ -200,9 +212,10 @@ def main() -> int:
                                                                    expect=(0,))
             if root:  # refusals happen as root only
                 commands[f"{name} refusal warm"] = Command([shim, "install", PROJECT], shim_env,
-                                                           expect=(1,))
+                                                           expect=(1,), settle=scratch.index_built)
                 commands[f"{name} refusal first run"] = Command(
-                    [shim, "install", PROJECT], shim_env, expect=(1,), prepare=scratch.empty_cache)
+                    [shim, "install", PROJECT], shim_env, expect=(1,), prepare=scratch.empty_cache,
+                    settle=scratch.index_built)
         commands["stub pip"] = Command([str(scratch.top / f"stub-{next(iter(chosen))}" / "pip"),
                                         "--version"], env, expect=(0,))
         interleaved(commands, args.runs)

@@ -21,6 +21,9 @@ class Command:
     """Exit codes that mean the command did its job (doctor exits 1 or 2 on findings)."""
     prepare: Optional[Callable[[], Dict[str, str]]] = None
     """Called before each run: extra environment for it (a fresh cache directory)."""
+    settle: Optional[Callable[[Dict[str, str]], None]] = None
+    """Called after each run with its environment, untimed: waits for what the run left working
+    in the background, so that it does not weigh on the next command."""
     wall: List[float] = field(default_factory=list)
     """Milliseconds of each run."""
     rss: List[int] = field(default_factory=list)
@@ -54,6 +57,8 @@ def run_once(command: Command) -> None:
                  f"{stderr.decode(errors='replace')[-2000:]}")
     command.wall.append(float(measured[0]))
     command.rss.append(int(measured[1]))
+    if command.settle is not None:
+        command.settle(env)
 
 
 def interleaved(commands: Dict[str, Command], runs: int, seed: int = 13,

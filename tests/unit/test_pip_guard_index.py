@@ -264,7 +264,8 @@ def test_refusal_points_at_the_activated_venv(root, monkeypatch):
 
 
 MAIN_LIST = "deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.gz"
-SECURITY_LIST = "deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages.xz"
+SECURITY_LIST = ("deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_"
+                 "Packages.xz")
 
 
 @pytest.fixture(autouse=True)
