@@ -263,7 +263,7 @@ def load_for(root: str, projects: Sequence[str]) -> Dict:
     reading more than INCREMENTAL_LIMIT of lists (the first refusal ever, or the main list
     changed and no post-update hook read it); then the index of the paragraphs that can name
     one of `projects` (the unchanged lists' parts whole), which `lookup` reads as the whole
-    index for these projects, and which is kept nowhere."""
+    index for these projects and keeps nowhere (`complete_later` builds the whole one)."""
     from .. import cache
 
     where = os.path.realpath(root)

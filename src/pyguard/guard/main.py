@@ -70,7 +70,7 @@ def run(argv, name: str = "pip", shim_path: str = "", prog: str = "") -> int:
     except OSError:
         pass
     aptindex = sys.modules.get(f"{__package__}.aptindex")
-    if aptindex is not None:  # it read the apt lists in part: the whole index, in the background
+    if aptindex is not None:  # if it read the apt lists in part, the whole index in the background
         aptindex.complete_later()
     return EXIT_REFUSED
 
