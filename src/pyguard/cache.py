@@ -110,14 +110,10 @@ def forget(root: str, names: Callable[[str], bool], keep: Iterable[str]) -> None
     gone. Only in a cache dir that is ours alone, by names inside its descriptor."""
     suffix = f"-{digest(root)}.marshal"
     kept = set(keep)
-    try:
-        dir_fd = os.open(cache_dir(), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except OSError:
+    dir_fd = _ours_alone()
+    if dir_fd is None:
         return
     try:
-        st = os.fstat(dir_fd)
-        if st.st_uid != os.geteuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-            return
         for entry in os.listdir(dir_fd):
             name = entry[:-len(suffix)]
             if entry.endswith(suffix) and names(name) and name not in kept:
@@ -127,3 +123,45 @@ def forget(root: str, names: Callable[[str], bool], keep: Iterable[str]) -> None
         pass
     finally:
         os.close(dir_fd)
+
+
+def lock(name: str) -> Optional[int]:
+    """Hold the lock `name` in the cache dir until the descriptor is closed or the process
+    ends; None when another holds it, or the cache dir is not ours alone."""
+    import fcntl
+
+    with contextlib.suppress(OSError):
+        os.makedirs(cache_dir(), mode=0o755, exist_ok=True)
+    dir_fd = _ours_alone()
+    if dir_fd is None:
+        return None
+    try:
+        fd = os.open(f"{name}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+                     0o600, dir_fd=dir_fd)
+    except OSError:
+        return None
+    finally:
+        os.close(dir_fd)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _ours_alone() -> Optional[int]:
+    """A descriptor of the cache dir when it is ours and writable by no one else (anyone else
+    could swap what we write or remove), else None."""
+    try:
+        dir_fd = os.open(cache_dir(), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(dir_fd)
+    except OSError:
+        st = None
+    if st is None or st.st_uid != os.geteuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        os.close(dir_fd)
+        return None
+    return dir_fd

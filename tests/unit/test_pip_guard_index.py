@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from pyguard import cache
 from pyguard.guard import aptindex, suggest
 from pyguard.guard.decide import decide
 from pyguard.guard.target import Target
@@ -374,8 +375,8 @@ def test_after_a_refusal_that_read_in_part_a_detached_process_builds_the_whole_i
 def test_one_builder_at_a_time(root, monkeypatch, tmp_path):
     monkeypatch.setenv("PYGUARD_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(aptindex, "INCREMENTAL_LIMIT", 0)
-    held = aptindex._builder_lock()  # another builder at work
-    assert held is not None and aptindex._builder_lock() is None
+    held = cache.lock(aptindex.CACHE_NAME)  # another builder at work
+    assert held is not None and cache.lock(aptindex.CACHE_NAME) is None
     aptindex.load_for(str(root), ["requests"])
     builder = aptindex.complete_later()
     assert os.waitstatus_to_exitcode(os.waitpid(builder, 0)[1]) == 0

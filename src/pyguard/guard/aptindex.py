@@ -170,8 +170,9 @@ def _kept_part(path: str, parts: Dict) -> Tuple[Optional[Tuple], Optional[Tuple]
     """The list's stamp, and what it offered when last read if it has not changed since."""
     stamp_of = list_stamp(path)
     kept = parts.get(os.path.basename(path))
-    return stamp_of, kept if stamp_of is not None and kept is not None and kept[0] == stamp_of \
-        else None
+    if stamp_of is None or kept is None or kept[0] != stamp_of:
+        kept = None
+    return stamp_of, kept
 
 
 def build(files: List[str], arch: str, parts: Optional[Dict] = None,
@@ -233,18 +234,23 @@ def build(files: List[str], arch: str, parts: Optional[Dict] = None,
 def load(root: str = "/", rebuild: bool = False) -> Dict:
     """The index for `root`'s lists, from the cache when its key still matches; else built,
     reading again only the lists that changed since the last build."""
+    where, key, index, parts = _cached(root, rebuild)
+    return index if index is not None else _built(root, where, key, parts)
+
+
+def _cached(root: str, rebuild: bool = False) -> Tuple[str, Tuple, Optional[Dict], Dict]:
+    """Where, the index's key, the index if the cache holds it for that key, and the parts
+    each list offered when last read (none to rebuild)."""
     from .. import cache
 
     where = os.path.realpath(root)
     key = stamp(root)
     if rebuild:
-        return _built(root, where, key, None)
+        return where, key, None, {}
     with cache.no_gc():
         index = cache.load(CACHE_NAME, where, key)
-        if index is not None:
-            return index
-        parts = cache.load(PARTS_NAME, where, (FORMAT, key[1]))
-    return _built(root, where, key, parts if isinstance(parts, dict) else None)
+        parts = cache.load(PARTS_NAME, where, (FORMAT, key[1])) if index is None else None
+    return where, key, index, parts if isinstance(parts, dict) else {}
 
 
 def _built(root: str, where: str, key: Tuple, parts: Optional[Dict]) -> Dict:
@@ -264,16 +270,9 @@ def load_for(root: str, projects: Sequence[str]) -> Dict:
     changed and no post-update hook read it); then the index of the paragraphs that can name
     one of `projects` (the unchanged lists' parts whole), which `lookup` reads as the whole
     index for these projects and keeps nowhere (`complete_later` builds the whole one)."""
-    from .. import cache
-
-    where = os.path.realpath(root)
-    key = stamp(root)
-    with cache.no_gc():
-        index = cache.load(CACHE_NAME, where, key)
-        if index is not None:
-            return index
-        parts = cache.load(PARTS_NAME, where, (FORMAT, key[1]))
-    parts = parts if isinstance(parts, dict) else {}
+    where, key, index, parts = _cached(root)
+    if index is not None:
+        return index
     files = list_files(root)
     if not projects:  # only paths and URLs: which lists there are is all a refusal says
         return {"packages": {}, "names": {}, "apps": {},
@@ -315,41 +314,13 @@ def complete_later() -> Optional[int]:
         for fd in (0, 1, 2):
             os.dup2(null, fd)
         os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # a caller's pipe must not wait for us
-        if _builder_lock() is not None:
+        from .. import cache
+
+        if cache.lock(CACHE_NAME) is not None:  # one builder at a time
             for root in sorted(read_in_part):
                 load(root)
     finally:
         os._exit(0)
-
-
-def _builder_lock() -> Optional[int]:
-    """The builders' lock, held until the process ends; None when another builder holds it or
-    the cache dir is not ours alone."""
-    import fcntl
-    import stat
-
-    from .. import cache
-
-    directory = cache.cache_dir()
-    try:
-        os.makedirs(directory, mode=0o755, exist_ok=True)
-        dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-        try:
-            st = os.fstat(dir_fd)
-            if st.st_uid != os.geteuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-                return None
-            fd = os.open(f"{CACHE_NAME}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600,
-                         dir_fd=dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        os.close(fd)
-        return None
-    return fd
 
 
 def needles(projects: Iterable[str]) -> Optional[List[bytes]]:
