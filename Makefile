@@ -45,8 +45,17 @@ debian-test-packages:
 	  fi; \
 	fi
 
+# The unit tests in one process (the rule-coverage test reads what that process's doctor runs
+# fired), then the system tests, each minutes of apt and dpkg inside a root, on every core (at
+# most four: each worker holds a root's overlay and apt's memory). Both run, whatever the first
+# says, and `make test` fails if either did.
+TEST_WORKERS ?= $(shell n=$$(nproc); [ $$n -gt 4 ] && n=4; echo $$n)
+
 test: test-venv debian-test-packages
-	$(VENV)/bin/python -m pytest
+	@status=0; \
+	$(VENV)/bin/python -m pytest tests/unit || status=1; \
+	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) tests/system || status=1; \
+	exit $$status
 
 # The table of issue 13 (pyguard as installed, and the venv's, against pip check, debsums, pip,
 # apt-config and dpkg), how doctor's cost grows, each figure in detail, then the launcher's table

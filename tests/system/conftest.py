@@ -98,13 +98,26 @@ def pinned_wheels() -> Callable[[RealRoot], str]:
 
 @pytest.fixture(scope="session")
 def deb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """pyguard_*.deb, built once per session from a clean copy of the checkout (debpkg)."""
+    """pyguard_*.deb, built once per run from a clean copy of the checkout (debpkg); xdist's
+    workers share the first one's build (their base temp dirs sit in the run's own)."""
+    import os
+    import tempfile
+
     from . import debpkg
 
     reason = debpkg.missing_build_tools()
     if reason:
         pytest.skip(reason)
-    return debpkg.build_deb(tmp_path_factory.mktemp("deb"))
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    with realroot.locked(shared / "deb.lock"):
+        built = shared / "deb-built"
+        if built.is_symlink():
+            return built.resolve()
+        deb = debpkg.build_deb(Path(tempfile.mkdtemp(prefix="deb-", dir=shared)))
+        built.symlink_to(deb)
+        return deb
 
 
 @pytest.fixture

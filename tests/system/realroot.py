@@ -169,8 +169,9 @@ def _is_fresh(path: Path, max_age: float) -> bool:
 
 
 @contextlib.contextmanager
-def _locked(lock_path: Path) -> Iterator[None]:
-    """Exclusive fcntl lock: two pytest processes never build the same root at once."""
+def locked(lock_path: Path) -> Iterator[None]:
+    """Exclusive fcntl lock: two pytest processes (or xdist workers) never build the same root,
+    wheel set or package at once."""
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -228,7 +229,7 @@ def cached_root(
     cache = roots_dir()
     key = root_key(release, packages, options, mirror)
     link = cache / key
-    with _locked(cache / f"{key}.lock"):
+    with locked(cache / f"{key}.lock"):
         current = link.resolve() if link.is_symlink() else None
         if current is not None and current.is_dir() and _is_fresh(current, max_age):
             return current
@@ -284,6 +285,23 @@ def _umount(target: str) -> Optional[str]:
     if lazy.returncode == 0:
         return None
     return f"umount {target}: {first.stderr.strip()}; umount -l: {lazy.stderr.strip()}"
+
+
+def processes_in(root: "RealRoot") -> List[str]:
+    """Command lines of the processes running chrooted in `root` now: what a test may assert
+    is gone, while other tests' processes (xdist workers) run beside it."""
+    inside = os.stat(root.path)
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            there = os.stat(f"/proc/{pid}/root")
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                argv = cmdline.read()
+        except OSError:  # gone meanwhile, or a kernel thread
+            continue
+        if (there.st_dev, there.st_ino) == (inside.st_dev, inside.st_ino):
+            found.append(argv.replace(b"\0", b" ").decode("utf-8", "replace").strip())
+    return found
 
 
 # --------------------------------------------------------------------------- one overlay
@@ -622,7 +640,7 @@ def download_wheels(
     """Download each pinned wheel for `python_version` once; returns the dir holding them."""
     dest = (cache or Path(DEFAULT_WHEELS_DIR)) / f"py{python_version}"
     dest.mkdir(parents=True, exist_ok=True)
-    with _locked(dest.parent / f"py{python_version}.lock"):
+    with locked(dest.parent / f"py{python_version}.lock"):
         for pin in pins:
             if _have_wheel(dest, pin):
                 continue

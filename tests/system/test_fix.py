@@ -16,7 +16,7 @@ import time
 from typing import Callable
 
 from .realroot import (SRC_DIR, RealRoot, changed_files, files_differing_from, fix, mounts_under,
-                       pyguard, version_of)
+                       processes_in, pyguard, version_of)
 
 SIX = "/usr/lib/python3/dist-packages/six.py"
 UNDO = "/var/lib/pyguard/undo"
@@ -115,15 +115,16 @@ WAITING = ("pyguard: interrupted; waiting up to 60 s for the running command (ap
 
 def interrupt_fix_when(root: RealRoot, running: str) -> subprocess.CompletedProcess:
     """Run `pyguard fix --root ROOT --yes` and send it Ctrl-C (SIGINT) once the file `running`
-    exists in the root: the state the test needs (a hook or a maintainer script running), not
-    a guess of how long apt takes to get there."""
+    exists in the root and its `sleep 120` runs there: the state the test needs (a hook or a
+    maintainer script running), not a guess of how long apt takes to get there."""
     mounted_before = mounts_under(str(root.path))
     env = {**os.environ, "PYTHONPATH": str(SRC_DIR)}
     proc = subprocess.Popen([sys.executable, "-m", "pyguard", "fix", "--root", str(root.path),
                              "--yes"], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
-        while not root.host(running).exists():
+        while not (root.host(running).exists()
+                   and any("sleep 120" in argv for argv in processes_in(root))):
             if proc.poll() is not None:
                 out, err = proc.communicate()
                 raise AssertionError(f"fix ended before {running} existed:\n{out}\n{err}")
@@ -152,7 +153,7 @@ def test_an_interrupted_fix_leaves_no_mount_behind(real_root: Callable[[str], Re
     (record,) = records(root)
     manifest = json.loads(root.host(f"{UNDO}/{record}/manifest.json").read_text())
     assert manifest["state"] == "interrupted"
-    assert subprocess.run(["pgrep", "-f", "sleep 120"], capture_output=True).stdout == b""
+    assert processes_in(root) == []
 
 
 def test_an_interrupted_fix_says_what_dpkg_left_half_done_and_fix_finishes_it(
@@ -176,7 +177,7 @@ def test_an_interrupted_fix_says_what_dpkg_left_half_done_and_fix_finishes_it(
         f"  chroot {root.path} /bin/sh -c 'dpkg --configure -a'\n"
         f"then run `pyguard fix --root {root.path}` again; `pyguard undo --root {root.path}` puts "
         "back what was changed.\n"))
-    assert subprocess.run(["pgrep", "-f", "sleep 120"], capture_output=True).stdout == b""
+    assert processes_in(root) == []
 
     root.run(f"rm {slow}")
     code, again = fix(root)
