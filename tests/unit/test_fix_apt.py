@@ -39,8 +39,8 @@ def test_apts_plan_is_read_from_its_simulation(monkeypatch):
 def test_a_reinstall_apt_cannot_download_is_unavailable_although_apt_exits_0(monkeypatch):
     said = "Reinstallation of python3-six is not possible, it cannot be downloaded.\n"
     monkeypatch.setattr(apt, "run", lambda root, command: Ran(command, 0, 0.1, said))
-    assert apt.check_available("/", ("apt-get", "install", "--reinstall", "-y", "python3-six")) \
-        == said.strip()
+    said_of = apt.downloads("/", ("apt-get", "install", "--reinstall", "-y", "python3-six"))
+    assert (said_of.unavailable, said_of.in_place) == (said.strip(), {})
 
 
 @pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="needs dpkg-deb to build a .deb")
@@ -401,6 +401,40 @@ def test_a_file_source_s_debs_are_read_where_they_are(monkeypatch):
         "python3-six_1.16.0-4_all.deb 17000 MD5Sum:0",
         "'http://deb.debian.org/debian/pool/main/p/python3-yaml_6.0-3_amd64.deb' "
         "python3-yaml_6.0-3_amd64.deb 100 MD5Sum:0"]))])
-    assert apt.located("/", STDLIB) == {
+    said = apt.downloads("/", STDLIB)
+    assert (said.unavailable, said.in_place) == (None, {
         "python3.11_3.11.2-6+deb12u9_amd64.deb": "/srv/repo/python3.11_3.11.2-6+deb12u9_amd64.deb",
-        "python3-six_1.16.0-4_all.deb": "/media/cdrom/pool/main/p/python3-six_1.16.0-4_all.deb"}
+        "python3-six_1.16.0-4_all.deb": "/media/cdrom/pool/main/p/python3-six_1.16.0-4_all.deb"})
+
+
+def test_a_step_asks_apt_again_only_where_what_apt_answers_from_has_changed(monkeypatch,
+                                                                            fake_root):
+    """apt was asked when fix planned and fetched: a step asks again only after an earlier
+    step changed dpkg's status, apt's lists or its configuration (fix.aptstate)."""
+    from pyguard.actions.model import Reinstall
+    from pyguard.fix import execute
+    from pyguard.fix.store import Record
+
+    root = str(fake_root.path)
+    six = Reinstall(("python3-six",))
+    asked = fake_apt(monkeypatch, [("apt-cache policy -- ", ""), ("apt-cache policy", RELEASES),
+                                   ("apt-get -s", "0 upgraded, 0 newly installed.\n"),
+                                   ("apt-get --print-uris", ""), ("apt-get --download-only", "")])
+    planned = apt.forecast(root, six.words(), six.packages, "debian", "bookworm")
+    fetched: execute.Fetched = {}
+    assert execute._fetch(root, six, fetched).unavailable is None
+    asked.clear()
+    record = Record("20261202-120000", "2026-12-02T12:00:00", "pyguard fix")
+
+    assert execute._at_risk(root, six, planned, record, fetched, None) == (six, [])
+    assert asked == []
+
+    fake_root.write("/etc/apt/sources.list.d/ppa.list", "deb http://ppa.example/ jammy main\n")
+    assert execute._at_risk(root, six, planned, record, fetched, None) == (six, [])
+    assert asked == [
+        "apt-cache policy -- python3-six",
+        "apt-get -s -o APT::Get::Show-User-Simulation-Note=false install --reinstall -y "
+        "python3-six",
+        "apt-cache policy",
+        "apt-get --print-uris -q install --reinstall -y python3-six",
+        "apt-get --download-only -qq install --reinstall -y python3-six"]

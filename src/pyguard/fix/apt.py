@@ -26,11 +26,12 @@ import shlex
 import stat
 import subprocess
 import tarfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 from urllib.parse import unquote
 
 from ..rootfs import RootFS
+from .aptstate import fingerprint
 from .chroot import run
 
 ARCHIVES = "/var/cache/apt/archives"
@@ -210,6 +211,9 @@ class Forecast:
     distro: str
     codename: str
     """The examined system's release (os-release ID and VERSION_CODENAME)."""
+    asked_at: str = field(default="", compare=False)
+    """aptstate.fingerprint of apt's inputs when apt was asked: while they stay so, so does
+    its answer."""
 
     def of(self, *kinds: str, named: Optional[bool] = None) -> Tuple[PackageChange, ...]:
         return tuple(c for c in self.changes if c.change in kinds and
@@ -294,6 +298,7 @@ def forecast(root: str, argv: Sequence[str], packages: Sequence[str], distro: st
     """Ask apt, inside the root, what `argv` will do once pinned; AptError with apt's words
     when it cannot say (a package it cannot get, dpkg's interrupted work)."""
     reinstall = "--reinstall" in argv
+    asked_at = fingerprint(RootFS(root))
     named = policies(root, packages)
     versions = pin(packages, named, reinstall)
     pinned = pinned_argv(argv, packages, versions)
@@ -313,7 +318,7 @@ def forecast(root: str, argv: Sequence[str], packages: Sequence[str], distro: st
     avoided = {n.split(":")[0]: c for n, v, c in zip(packages, versions, candidates) if v}
     changes = [replace(c, instead_of=avoided[c.name]) if c.named and c.name in avoided else c
                for c in changes]
-    return Forecast(pinned, versions, candidates, tuple(changes), distro, codename)
+    return Forecast(pinned, versions, candidates, tuple(changes), distro, codename, asked_at)
 
 
 def _cannot(ran) -> Optional[str]:
@@ -394,14 +399,33 @@ def _with(argv: Sequence[str], *extra: str) -> str:
     return shlex.join([argv[0], *extra, *argv[1:]])
 
 
-def check_available(root: str, argv: Sequence[str]) -> Optional[str]:
-    """None when apt can get every package of this apt-get command; else apt's reason.
+@dataclass(frozen=True)
+class Downloads:
+    """What `apt-get --print-uris` says of an apt-get command."""
 
-    A package apt cannot download is an error (E:) for a new install but only a message for a
-    reinstall ("Reinstallation of X is not possible, it cannot be downloaded."), after which
-    apt happily does nothing and exits 0: both count.
-    """
-    return _cannot(run(root, _with(argv, "--print-uris", "-q")))
+    unavailable: Optional[str]
+    """None when apt can get every package; else apt's reason. A package apt cannot download
+    is an error (E:) for a new install but only a message for a reinstall ("Reinstallation of
+    X is not possible, it cannot be downloaded."), after which apt happily does nothing and
+    exits 0: both count."""
+    in_place: Mapping[str, str]
+    """Where apt takes the .debs it does not fetch into its cache: a file: source's own path
+    (inside the root), by the name apt gives the .deb in the cache."""
+    asked_at: str = ""
+    """aptstate.fingerprint when asked (the .debs apt has fetched since are not part of it:
+    file: sources are never fetched)."""
+
+
+def downloads(root: str, argv: Sequence[str]) -> Downloads:
+    asked_at = fingerprint(RootFS(root))
+    ran = run(root, _with(argv, "--print-uris", "-q"))
+    in_place: Dict[str, str] = {}
+    for uri, name in _URI.findall(ran.output):
+        if uri.startswith("file:"):
+            path = unquote(uri[len("file:"):])
+            path = path[2:] if path.startswith("//") else path  # file:///srv/x as file:/srv/x
+            in_place[name] = posixpath.normpath(path)
+    return Downloads(_cannot(ran), in_place, asked_at)
 
 
 def download(root: str, argv: Sequence[str]) -> None:
@@ -478,22 +502,9 @@ def before_fix(root: str, changes: Changes) -> Dict[str, Dict[str, object]]:
 # -- what the unpacking loses ------------------------------------------------------------------
 
 
-def located(root: str, argv: Sequence[str]) -> Dict[str, str]:
-    """Where apt takes the .debs it does not fetch into its cache: a file: source's own path
-    (inside the root), by the name apt gives the .deb in the cache."""
-    ran = run(root, _with(argv, "--print-uris", "-q"))
-    out: Dict[str, str] = {}
-    for uri, name in _URI.findall(ran.output):
-        if uri.startswith("file:"):
-            path = unquote(uri[len("file:"):])
-            path = path[2:] if path.startswith("//") else path  # file:///srv/x as file:/srv/x
-            out[name] = posixpath.normpath(path)
-    return out
-
-
-def at_risk(root: str, changes: Changes, argv: Sequence[str] = ()) -> List[str]:
+def at_risk(root: str, changes: Changes, in_place: Mapping[str, str] = {}) -> List[str]:
     """Paths inside the root whose present, local state the unpacking and removals lose.
-    `argv`: the apt-get command, to find .debs that a file: source holds in place.
+    `in_place`: the .debs that a file: source holds in place (Downloads.in_place).
 
     For a package apt unpacks: each path the new version overwrites or no longer ships whose
     state on disk is a local one, judged against dpkg's record of the installed version (a
@@ -502,12 +513,11 @@ def at_risk(root: str, changes: Changes, argv: Sequence[str] = ()) -> List[str]:
     """
     fs = RootFS(root)
     paths: List[str] = []
-    debs = located(root, argv) if argv else {}
     for unpack in changes.unpack:
         record = recorded(fs, unpack.name, unpack.arch) if unpack.installed else None
         shipped: Set[str] = set()
         lost: List[str] = []
-        inside = debs.get(posixpath.basename(unpack.deb), unpack.deb)
+        inside = in_place.get(posixpath.basename(unpack.deb), unpack.deb)
         deb = fs.host_path(fs.resolve(inside) or inside)
         for member, differs in _compare(fs, deb):
             shipped.add(member)

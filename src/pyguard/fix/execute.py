@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, field, replace
-from typing import Callable, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..actions.model import Action, Install, MoveAside, Reinstall
 from ..facts.host import read_host
 from ..rootfs import RootFS
 from . import apt
+from .aptstate import fingerprint
 from .chroot import Ran, mounted, planned_mounts, run
 from .native import run_natively
 from .plan import Plan, Step
@@ -18,6 +19,9 @@ from .store import Record, Store, StoreError
 from .touched import touched_paths
 
 OUTPUT_TAIL = 40  # lines of a step's output kept in the JSON and the undo record
+
+Fetched = Dict[Tuple[str, ...], apt.Downloads]
+"""What apt said of each apt-get command whose packages it has downloaded."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ def execute(root: str, plan: Plan, command_line: str, listen: Listener,
     with mounted(root, planned_mounts(root)) as mounts:
         outcome.mounts = tuple(mounts)
         listen("check", None, None)
-        fetched: Set[Tuple[str, ...]] = set()
+        fetched: Fetched = {}
         outcome.unavailable = _unavailable(root, plan.steps, fetched)
         if outcome.unavailable:
             return outcome  # nothing changed: apt's cache and lists only
@@ -92,8 +96,7 @@ def execute(root: str, plan: Plan, command_line: str, listen: Listener,
     return outcome
 
 
-def _unavailable(root: str, steps: Sequence[Step], fetched: Set[Tuple[str, ...]]
-                 ) -> List[Unavailable]:
+def _unavailable(root: str, steps: Sequence[Step], fetched: Fetched) -> List[Unavailable]:
     """Every apt step whose packages apt cannot get now, with apt's reason.
 
     Packages are downloaded here too, so a missing network stops the fix before it changes
@@ -105,7 +108,7 @@ def _unavailable(root: str, steps: Sequence[Step], fetched: Set[Tuple[str, ...]]
         action = step.runs
         if not _is_apt(action) or getattr(action, "refresh", False):
             continue
-        reason = _fetch(root, action, fetched)
+        reason = _fetch(root, action, fetched).unavailable
         if reason and "dpkg was interrupted" not in reason:
             missing.append(Unavailable(step, action.packages, reason))
     return missing
@@ -115,8 +118,8 @@ def _is_apt(action: Action) -> bool:
     return isinstance(action, (Reinstall, Install))
 
 
-def _run_step(root: str, store: Store, record: Record, step: Step,
-              fetched: Set[Tuple[str, ...]], allow_upgrade: Optional[bool]) -> StepResult:
+def _run_step(root: str, store: Store, record: Record, step: Step, fetched: Fetched,
+              allow_upgrade: Optional[bool]) -> StepResult:
     outputs: List[str] = []
     seconds = 0.0
     action = step.runs
@@ -126,7 +129,7 @@ def _run_step(root: str, store: Store, record: Record, step: Step,
         if ran.exit_code != 0:
             return StepResult(step, ran.exit_code, seconds, "".join(outputs), 0)
     try:
-        action, paths = _at_risk(root, action, record, fetched, allow_upgrade)
+        action, paths = _at_risk(root, action, step.forecast, record, fetched, allow_upgrade)
         kept = len(store.keep(record, paths, step.number, whole=isinstance(action, MoveAside)))
     except apt.AptError as exc:
         outputs.append(str(exc) + "\n")
@@ -142,44 +145,52 @@ def _run_step(root: str, store: Store, record: Record, step: Step,
     return StepResult(step, ran.exit_code, seconds, "".join(outputs), kept)
 
 
-def _fetch(root: str, action: Action, fetched: Set[Tuple[str, ...]]) -> Optional[str]:
-    """Have apt check and download the action's packages, once; apt's reason if it cannot."""
+def _fetch(root: str, action: Action, fetched: Fetched) -> apt.Downloads:
+    """Have apt check and download the action's packages, again only where apt's inputs have
+    changed since; what apt said (its reason in `unavailable` if it cannot)."""
     argv = action.words()
-    if argv in fetched:
-        return None
-    reason = apt.check_available(root, argv)
-    if reason is None:
+    known = fetched.get(argv)
+    if known is not None and known.asked_at == fingerprint(RootFS(root)):
+        return known
+    said = apt.downloads(root, argv)
+    if said.unavailable is None:
         try:
             apt.download(root, argv)
         except apt.AptError as exc:
-            return str(exc)
-        fetched.add(argv)
-    return reason
+            return replace(said, unavailable=str(exc))
+        fetched[argv] = said
+    return said
 
 
-def _at_risk(root: str, action: Action, record: Record, fetched: Set[Tuple[str, ...]],
-             allow_upgrade: Optional[bool]) -> Tuple[Action, List[str]]:
-    """The action as it runs and the paths it loses. An apt step is asked again now (earlier
-    steps may have changed what apt will do): pinned where apt would upgrade an installed
-    version it still has, refused where it changes packages beyond what is allowed; dpkg's
-    record of what it unpacks over is saved in the undo record first."""
+def _at_risk(root: str, action: Action, planned: Optional[apt.Forecast], record: Record,
+             fetched: Fetched, allow_upgrade: Optional[bool]) -> Tuple[Action, List[str]]:
+    """The action as it runs and the paths it loses. An apt step is asked again now where an
+    earlier step changed what apt answers from (`planned`: what apt said at plan time):
+    pinned where apt would upgrade an installed version it still has, refused where it
+    changes packages beyond what is allowed; dpkg's record of what it unpacks over is saved
+    in the undo record first."""
     if not _is_apt(action):
         return action, touched_paths(root, action)
-    host = read_host(RootFS(root))
-    forecast = apt.forecast(root, action.words(), action.packages, host.distro, host.codename)
+    fs = RootFS(root)
+    if planned is not None and planned.asked_at == fingerprint(fs):
+        forecast = planned
+    else:
+        host = read_host(fs)
+        forecast = apt.forecast(root, action.words(), action.packages, host.distro,
+                                host.codename)
     refusal = forecast.why_not(allow_upgrade)
     if refusal:
         raise apt.AptError(f"pyguard: {refusal}")
     if isinstance(action, Reinstall) and any(forecast.versions):
         action = replace(action, versions=forecast.versions)
-    reason = _fetch(root, action, fetched)
-    if reason:
-        raise apt.AptError(reason)
+    said = _fetch(root, action, fetched)
+    if said.unavailable:
+        raise apt.AptError(said.unavailable)
     changes = forecast.as_changes()
     record.packages = sorted(set(record.packages) | apt.packages_of(changes))
     for key, before in apt.before_fix(root, changes).items():
         record.dpkg_before.setdefault(key, before)["to"] = before["to"]
-    return action, apt.at_risk(root, changes, action.words())
+    return action, apt.at_risk(root, changes, said.in_place)
 
 
 def _summary(result: StepResult) -> dict:
