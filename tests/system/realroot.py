@@ -51,10 +51,14 @@ PACKAGES: Tuple[str, ...] = (
 
 # --skip=cleanup/apt/*: keep the package lists and the .debs, so repairs such as
 # `apt-get install --reinstall python3-minimal` work offline inside the root.
+# apt-cache gencaches: mmdebstrap's apt ran outside the root with a configuration of its own,
+# and the root's apt rejects the cache it left (Debug::pkgCacheGen: the Release file is not in
+# it); each test's first apt call then rebuilt it, 0.7 s and 72 MB written into the overlay.
 MMDEBSTRAP_OPTIONS: Tuple[str, ...] = (
     "--variant=minbase",
     "--skip=cleanup/apt/lists",
     "--skip=cleanup/apt/cache",
+    "--chrooted-customize-hook=apt-cache gencaches",
 )
 
 # Debian's "slim" container images (debuerreotype's .slimify-excludes and -includes): dpkg never

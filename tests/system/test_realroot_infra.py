@@ -28,7 +28,8 @@ def test_root_key_changes_with_the_recipe() -> None:
 def test_mmdebstrap_command() -> None:
     assert realroot.mmdebstrap_command("trixie", Path("/x")) == [
         "mmdebstrap", "--variant=minbase", "--skip=cleanup/apt/lists",
-        "--skip=cleanup/apt/cache", "--include=" + ",".join(realroot.PACKAGES),
+        "--skip=cleanup/apt/cache", "--chrooted-customize-hook=apt-cache gencaches",
+        "--include=" + ",".join(realroot.PACKAGES),
         "trixie", "/x", "http://deb.debian.org/debian",
     ]
 
@@ -45,6 +46,8 @@ def test_fresh_overlay_is_pristine(real_root: Callable[[str], RealRoot], release
     assert exe == "/usr/bin/python3"
     assert apt_pkg_file.startswith("/usr/lib/python3/dist-packages/apt_pkg.cpython-")
     assert root.run("dpkg --audit").stdout == ""
+    root.run("apt-cache policy python3")  # the root's apt takes the cache the build left
+    assert sorted(p.name for p in (root.upper / "var/cache/apt").glob("*.bin")) == []
 
 
 def test_run_has_a_clean_environment(real_root: Callable[[str], RealRoot]) -> None:
