@@ -402,9 +402,29 @@ def test_a_file_source_s_debs_are_read_where_they_are(monkeypatch):
         "'http://deb.debian.org/debian/pool/main/p/python3-yaml_6.0-3_amd64.deb' "
         "python3-yaml_6.0-3_amd64.deb 100 MD5Sum:0"]))])
     said = apt.downloads("/", STDLIB)
-    assert (said.unavailable, said.in_place) == (None, {
+    assert (said.unavailable, said.in_place, said.to_fetch) == (None, {
         "python3.11_3.11.2-6+deb12u9_amd64.deb": "/srv/repo/python3.11_3.11.2-6+deb12u9_amd64.deb",
-        "python3-six_1.16.0-4_all.deb": "/media/cdrom/pool/main/p/python3-six_1.16.0-4_all.deb"})
+        "python3-six_1.16.0-4_all.deb": "/media/cdrom/pool/main/p/python3-six_1.16.0-4_all.deb"},
+        ("python3-yaml_6.0-3_amd64.deb",))
+
+
+SIX_URI = ("'http://deb.debian.org/debian/pool/main/s/six/python3-six_1.16.0-4_all.deb' "
+           "python3-six_1.16.0-4_all.deb 17000 MD5Sum:0\n")
+
+
+def test_what_apt_has_in_its_cache_already_is_not_downloaded_again(monkeypatch, fake_root):
+    from pyguard.actions.model import Reinstall
+    from pyguard.fix import execute
+
+    six = Reinstall(("python3-six",))
+    for listed, fetches in (("", []), (SIX_URI, [
+            "apt-get --download-only -qq install --reinstall -y python3-six"])):
+        asked = fake_apt(monkeypatch, [
+            ("apt-get --print-uris", "Need to get 0 B/17 kB.\n" + listed),
+            ("apt-get --download-only", "")])
+        assert execute._fetch(str(fake_root.path), six, {}) == apt.Downloads(
+            None, {}, ("python3-six_1.16.0-4_all.deb",) if listed else ())
+        assert asked == ["apt-get --print-uris -q install --reinstall -y python3-six"] + fetches
 
 
 def test_a_step_asks_apt_again_only_where_what_apt_answers_from_has_changed(monkeypatch,
@@ -419,7 +439,8 @@ def test_a_step_asks_apt_again_only_where_what_apt_answers_from_has_changed(monk
     six = Reinstall(("python3-six",))
     asked = fake_apt(monkeypatch, [("apt-cache policy -- ", ""), ("apt-cache policy", RELEASES),
                                    ("apt-get -s", "0 upgraded, 0 newly installed.\n"),
-                                   ("apt-get --print-uris", ""), ("apt-get --download-only", "")])
+                                   ("apt-get --print-uris", SIX_URI),
+                                   ("apt-get --download-only", "")])
     planned = apt.forecast(root, six.words(), six.packages, "debian", "bookworm")
     fetched: execute.Fetched = {}
     assert execute._fetch(root, six, fetched).unavailable is None

@@ -411,7 +411,9 @@ class Downloads:
     in_place: Mapping[str, str]
     """Where apt takes the .debs it does not fetch into its cache: a file: source's own path
     (inside the root), by the name apt gives the .deb in the cache."""
-    asked_at: str = ""
+    to_fetch: Tuple[str, ...] = ()
+    """The .debs apt has yet to download (those already in its cache it does not list)."""
+    asked_at: str = field(default="", compare=False)
     """aptstate.fingerprint when asked (the .debs apt has fetched since are not part of it:
     file: sources are never fetched)."""
 
@@ -420,12 +422,15 @@ def downloads(root: str, argv: Sequence[str]) -> Downloads:
     asked_at = fingerprint(RootFS(root))
     ran = run(root, _with(argv, "--print-uris", "-q"))
     in_place: Dict[str, str] = {}
+    to_fetch: List[str] = []
     for uri, name in _URI.findall(ran.output):
         if uri.startswith("file:"):
             path = unquote(uri[len("file:"):])
             path = path[2:] if path.startswith("//") else path  # file:///srv/x as file:/srv/x
             in_place[name] = posixpath.normpath(path)
-    return Downloads(_cannot(ran), in_place, asked_at)
+        else:
+            to_fetch.append(name)
+    return Downloads(_cannot(ran), in_place, tuple(to_fetch), asked_at)
 
 
 def download(root: str, argv: Sequence[str]) -> None:

@@ -155,7 +155,8 @@ def _fetch(root: str, action: Action, fetched: Fetched) -> apt.Downloads:
     said = apt.downloads(root, argv)
     if said.unavailable is None:
         try:
-            apt.download(root, argv)
+            if said.to_fetch:
+                apt.download(root, argv)
         except apt.AptError as exc:
             return replace(said, unavailable=str(exc))
         fetched[argv] = said
