@@ -427,6 +427,45 @@ def test_what_apt_has_in_its_cache_already_is_not_downloaded_again(monkeypatch, 
         assert asked == ["apt-get --print-uris -q install --reinstall -y python3-six"] + fetches
 
 
+def test_apt_is_asked_of_every_step_at_once_and_downloads_one_step_after_another(monkeypatch,
+                                                                               fake_root):
+    """Before anything runs: print-uris side by side (no lock), downloads in step order (apt's
+    archives lock); a step that refreshes its lists first is left to its turn."""
+    import threading
+
+    from pyguard.actions.model import Install, MoveAside, Reinstall
+    from pyguard.findings import Finding, RepairStep
+    from pyguard.fix import execute
+    from pyguard.fix.plan import Step
+
+    both_asking = threading.Barrier(2, timeout=10)  # breaks unless the two are asked at once
+    asked = []
+
+    def run(root, command):
+        asked.append(command)
+        if "--print-uris" in command:
+            both_asking.wait()
+            if command.endswith("gone"):
+                return Ran(command, 100, 0.1, "E: Unable to locate package gone\n")
+            return Ran(command, 0, 0.1, SIX_URI)
+        return Ran(command, 0, 0.1, "")
+
+    monkeypatch.setattr(apt, "run", run)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    actions = (Reinstall(("python3-six",)), MoveAside(("/usr/local/bin/pip",), "pip"),
+               Install(("python3-venv",), refresh=True), Install(("gone",)))
+    finding = Finding("r", "error", "t", "", "s", (), tuple(map(RepairStep, actions)), {})
+    steps = [Step(number, finding, action, "") for number, action in enumerate(actions, 1)]
+    fetched: execute.Fetched = {}
+
+    assert execute._unavailable(str(fake_root.path), steps, fetched) == [
+        execute.Unavailable(steps[3], ("gone",), "E: Unable to locate package gone")]
+    assert sorted(asked[:2]) == ["apt-get --print-uris -q install --reinstall -y python3-six",
+                                 "apt-get --print-uris -q install -y gone"]
+    assert asked[2:] == ["apt-get --download-only -qq install --reinstall -y python3-six"]
+    assert list(fetched) == [actions[0].words()]
+
+
 def test_a_step_asks_apt_again_only_where_what_apt_answers_from_has_changed(monkeypatch,
                                                                             fake_root):
     """apt was asked when fix planned and fetched: a step asks again only after an earlier

@@ -12,6 +12,7 @@ from ..facts.host import read_host
 from ..rootfs import RootFS
 from . import apt
 from .aptstate import fingerprint
+from .at_once import each_at_once
 from .chroot import Ran, mounted, planned_mounts, run
 from .native import run_natively
 from .plan import Plan, Step
@@ -100,17 +101,20 @@ def _unavailable(root: str, steps: Sequence[Step], fetched: Fetched) -> List[Una
     """Every apt step whose packages apt cannot get now, with apt's reason.
 
     Packages are downloaded here too, so a missing network stops the fix before it changes
-    anything. A step that refreshes apt's lists first, or that apt cannot judge until dpkg's
-    interrupted work is finished by an earlier step, is checked when its turn comes.
+    anything: apt is asked of every step side by side, then downloads one step after another
+    (apt's archives lock). A step that refreshes apt's lists first, or that apt cannot judge
+    until dpkg's interrupted work is finished by an earlier step, is checked when its turn
+    comes.
     """
+    asked = [step for step in steps
+             if _is_apt(step.runs) and not getattr(step.runs, "refresh", False)]
+    argvs = [step.runs.words() for step in asked]
+    answers = each_at_once(lambda argv: apt.downloads(root, argv), argvs)
     missing = []
-    for step in steps:
-        action = step.runs
-        if not _is_apt(action) or getattr(action, "refresh", False):
-            continue
-        reason = _fetch(root, action, fetched).unavailable
+    for step, argv, said in zip(asked, argvs, answers):
+        reason = _download(root, argv, said, fetched).unavailable
         if reason and "dpkg was interrupted" not in reason:
-            missing.append(Unavailable(step, action.packages, reason))
+            missing.append(Unavailable(step, step.runs.packages, reason))
     return missing
 
 
@@ -152,7 +156,13 @@ def _fetch(root: str, action: Action, fetched: Fetched) -> apt.Downloads:
     known = fetched.get(argv)
     if known is not None and known.asked_at == fingerprint(RootFS(root)):
         return known
-    said = apt.downloads(root, argv)
+    return _download(root, argv, apt.downloads(root, argv), fetched)
+
+
+def _download(root: str, argv: Tuple[str, ...], said: apt.Downloads,
+              fetched: Fetched) -> apt.Downloads:
+    """What apt said once it has the .debs it lists to fetch (remembered in `fetched`), or
+    why it cannot get them."""
     if said.unavailable is None:
         try:
             if said.to_fetch:

@@ -4,24 +4,22 @@ A rule says "reinstall libpython3.11-stdlib"; on a host behind its archive apt m
 upgrade of five packages. The plan shows what apt will really do, from apt's own simulation
 inside the examined system (fix.apt.forecast), and pins a reinstall to the installed version
 where a source still has it. Where apt cannot be asked now, the step says why, and fix asks
-again just before the step runs. The steps are asked side by side, on as many cores as there
-are (up to four).
+again just before the step runs. The steps are asked side by side (fix.at_once).
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import replace
-from typing import Callable, List
 
 from ..actions.model import ConfigurePending, Install, Reinstall
 from ..facts.host import read_host
 from ..rootfs import RootFS
 from . import apt
+from .at_once import each_at_once
 from .plan import Plan, Step
 
 APT_GET = "/usr/bin/apt-get"
-MAX_ASKED_AT_ONCE = 4
 
 
 def foresee(root: str, plan: Plan) -> Plan:
@@ -55,22 +53,9 @@ def foresee(root: str, plan: Plan) -> Plan:
         except apt.AptError as exc:
             return replace(step, unforeseen=_gist(str(exc)))
 
-    for index, asked in zip(to_ask, _each_at_once(ask, [steps[i] for i in to_ask])):
+    for index, asked in zip(to_ask, each_at_once(ask, [steps[i] for i in to_ask])):
         steps[index] = asked
     return replace(plan, steps=tuple(steps))
-
-
-def _each_at_once(ask: Callable[[Step], Step], steps: List[Step]) -> List[Step]:
-    """apt's answers, asked of the steps side by side: each is a second of one core spent in
-    apt's solver, and a simulation takes no lock (all are asked of the same, unchanged
-    system)."""
-    workers = min(len(steps), os.cpu_count() or 1, MAX_ASKED_AT_ONCE)
-    if workers <= 1:
-        return [ask(step) for step in steps]
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(ask, steps))
 
 
 def _gist(said: str) -> str:
