@@ -234,7 +234,8 @@ PYPI_NAMES = ("requests", "PyYAML", "Pillow", "numpy", "Django", "Flask", "attrs
               "wheel", "six", "urllib3", "idna", "certifi", "chardet", "python-dateutil", "pytz",
               "lxml", "beautifulsoup4", "psycopg2-binary", "SQLAlchemy", "ruamel.yaml",
               "zope.interface", "Twisted", "PyGObject", "dbus-python", "python-apt",
-              "scikit-learn", "pandas", "matplotlib", "tox", "left-pad", "python-debian")
+              "scikit-learn", "pandas", "matplotlib", "tox", "left-pad", "python-debian",
+              "sh", "py", "jq", "yq", "python-sh", "xy.z")
 
 
 def test_a_first_refusal_offers_what_the_whole_index_offers(real_root, monkeypatch, tmp_path):

@@ -80,6 +80,41 @@ Version: 23.1.0-1
 Architecture: all
 Depends: python3:any
 
+Package: python3-sh
+Source: python-sh
+Version: 1.14.3-1
+Architecture: all
+Depends: python3:any
+
+Package: python3-shapely
+Source: shapely
+Version: 2.0.1-1
+Architecture: amd64
+Depends: python3:any
+
+Package: python3-pyjq
+Source: jq
+Version: 2.6.0-1
+Architecture: amd64
+Depends: python3:any
+
+Package: python3-zedzed
+Source: python-zz
+Version: 1.0-1
+Architecture: all
+Depends: python3:any
+
+Package: yq
+Version: 3.1.0-3
+Architecture: all
+Depends: python3-yaml, python3:any
+
+Package: python3-xy.z
+Source: xy.z
+Version: 0.1-1
+Architecture: all
+Depends: python3:any
+
 Package: libc6
 Version: 2.36-9
 Architecture: amd64
@@ -132,6 +167,11 @@ def root(tmp_path: Path) -> Path:
     ("scikit_learn", "python3-sklearn", "1.2.1+dfsg-1", ""),  # source scikit-learn, main binary
     ("attrs", "python3-attr", "22.2.0-1", ""),  # source python-attrs
     ("black", "python3-black", "23.1.0-1", "black"),  # an application as well
+    ("sh", "python3-sh", "1.14.3-1", ""),  # source python-sh
+    ("jq", "python3-pyjq", "2.6.0-1", ""),  # source jq
+    ("yq", "", "", "yq"),  # an application alone
+    ("zz", "python3-zedzed", "1.0-1", ""),  # source python-zz
+    ("xy.z", "python3-xy.z", "0.1-1", ""),
     ("left-pad", "", "", ""),
 ])
 def test_lookup(root, project, package, version, app):
@@ -307,7 +347,8 @@ def test_a_first_refusal_reads_only_the_paragraphs_that_can_name_its_projects(
 
 
 PROJECTS = ["requests", "PyYAML", "pyyaml", "Pillow", "pillow", "scikit_learn", "Scikit-Learn",
-            "attrs", "python-attrs", "black", "left-pad", "python3-yaml", "pil", "sklearn-lib"]
+            "attrs", "python-attrs", "black", "left-pad", "python3-yaml", "pil", "sklearn-lib",
+            "sh", "SH", "python-sh", "jq", "yq", "zz", "xy.z", "XY_Z", "py", "x"]
 
 
 @pytest.mark.parametrize("project", PROJECTS)
@@ -335,11 +376,29 @@ def test_a_refusal_after_a_small_change_brings_the_whole_index_up_to_date(
     assert aptindex.load_for(str(root), ["PyYAML"]) == index and read == []
 
 
-def test_a_name_too_short_to_narrow_the_scan_reads_the_whole_index(root, monkeypatch, tmp_path):
+def test_a_short_name_is_looked_for_where_debian_names_stand(root, monkeypatch, tmp_path):
+    """`sh` is in most paragraphs; python3-sh, python-sh, "Package: sh" and "Source: sh" are
+    in the few that can offer it."""
     monkeypatch.setenv("PYGUARD_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(aptindex, "INCREMENTAL_LIMIT", 0)
-    assert aptindex.needles(["sh"]) is None
-    assert aptindex.load_for(str(root), ["requests", "sh"]) == whole_index(root)
+    assert aptindex.needles(["sh", "xy.z"]) == [
+        b"Package: sh", b"Package: xy", b"Source: sh", b"Source: xy", b"python-sh", b"python-xy",
+        b"python3-sh", b"python3-xy"]
+    assert aptindex.load_for(str(root), ["sh"]) == {
+        "packages": {"python3-sh": ("1.14.3-1", "python-sh", "", False),
+                     "python3-shapely": ("2.0.1-1", "shapely", "", False)},
+        "names": {"sh": "python3-sh", "python-sh": "python3-sh", "shapely": "python3-shapely"},
+        "apps": {},
+        "lists": [SECURITY_LIST, MAIN_LIST],
+    }
+    assert kept(tmp_path) == []
+
+
+def test_a_name_that_starts_with_a_separator_reads_the_whole_index(root, monkeypatch, tmp_path):
+    monkeypatch.setenv("PYGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(aptindex, "INCREMENTAL_LIMIT", 0)
+    assert aptindex.needles(["_sh"]) is None
+    assert aptindex.load_for(str(root), ["requests", "_sh"]) == whole_index(root)
     assert kept(tmp_path) == ["index", "lists"]
 
 

@@ -44,6 +44,9 @@ INCREMENTAL_LIMIT = 1 << 20
 """Bytes of lists (on disk) a refusal reads to bring the whole index up to date; beyond, it reads
 only the paragraphs that can name its projects."""
 PYTHON3 = (b"python3",)
+SHORT_NAME_PLACES = (b"python3-", b"python-", b"Package: ", b"Source: ")
+"""Where a name's first part stands in every paragraph that can offer it: its python3-* package
+or what that provides, a source named python-*, or the application or source of that name."""
 FIELD = re.compile(rb"^(Package|Version|Architecture|Source|Provides|Depends|Pre-Depends|Section)"
                    rb":[ \t]*([^\n]*)", re.M)
 
@@ -137,7 +140,8 @@ def _offers_in(text: bytes, arch: str, best: Dict[str, Offered],
     for stanza in _stanzas(text, needles):
         fields = dict(FIELD.findall(stanza))
         if needles is not PYTHON3:
-            names = b" ".join(fields.get(f, b"") for f in (b"Package", b"Source", b"Provides"))
+            names = b"\n".join(b"%s: %s" % (f, fields.get(f, b"").strip())
+                                for f in (b"Package", b"Source", b"Provides"))
             if not any(needle in names for needle in needles):
                 continue
         package = fields.get(b"Package", b"").strip().decode("utf-8", "replace")
@@ -327,8 +331,9 @@ def needles(projects: Iterable[str]) -> Optional[List[bytes]]:
     """Strings that every paragraph which can offer a package for one of `projects` contains
     (Debian's names are lower case; only . and - vary where PyPI's separators were): the
     longest part of each normalised name, and of it without python- (which `lookup` tries too),
-    and the package of a known exception. None where a part that short would pick out most of
-    a list anyway."""
+    and the package of a known exception. A name whose parts are all shorter than three letters
+    (`sh`) would pick out most of a list: its first part is looked for where Debian's names put
+    it (`SHORT_NAME_PLACES`). None for no projects, or a name that starts with a separator."""
     found = set()
     for project in projects:
         key = normalize(project)
@@ -336,9 +341,13 @@ def needles(projects: Iterable[str]) -> Optional[List[bytes]]:
             if not name:
                 continue
             longest = max(name.split("-"), key=len)
-            if len(longest) < 3:
-                return None
-            found.add(longest.encode("utf-8", "surrogateescape"))
+            if len(longest) >= 3:
+                found.add(longest.encode("utf-8", "surrogateescape"))
+            else:
+                first = name.split("-", 1)[0].encode("utf-8", "surrogateescape")
+                if not first:
+                    return None
+                found.update(place + first for place in SHORT_NAME_PLACES)
             if name in KNOWN_EXCEPTIONS:
                 found.add(KNOWN_EXCEPTIONS[name].encode())
     return sorted(found) or None
