@@ -394,11 +394,13 @@ def test_a_short_name_is_looked_for_where_debian_names_stand(root, monkeypatch, 
     assert kept(tmp_path) == []
 
 
-def test_a_name_that_starts_with_a_separator_reads_the_whole_index(root, monkeypatch, tmp_path):
+@pytest.mark.parametrize("short", ["_sh", "py", "P-Y"])
+def test_a_name_that_would_pick_out_every_python_package_reads_the_whole_index(
+        root, monkeypatch, tmp_path, short):
     monkeypatch.setenv("PYGUARD_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(aptindex, "INCREMENTAL_LIMIT", 0)
-    assert aptindex.needles(["_sh"]) is None
-    assert aptindex.load_for(str(root), ["requests", "_sh"]) == whole_index(root)
+    assert aptindex.needles([short]) is None
+    assert aptindex.load_for(str(root), ["requests", short]) == whole_index(root)
     assert kept(tmp_path) == ["index", "lists"]
 
 

@@ -333,7 +333,8 @@ def needles(projects: Iterable[str]) -> Optional[List[bytes]]:
     longest part of each normalised name, and of it without python- (which `lookup` tries too),
     and the package of a known exception. A name whose parts are all shorter than three letters
     (`sh`) would pick out most of a list: its first part is looked for where Debian's names put
-    it (`SHORT_NAME_PLACES`). None for no projects, or a name that starts with a separator."""
+    it (`SHORT_NAME_PLACES`). None for no projects, or a name whose first part is empty or the
+    start of "python" (`py`)."""
     found = set()
     for project in projects:
         key = normalize(project)
@@ -345,8 +346,8 @@ def needles(projects: Iterable[str]) -> Optional[List[bytes]]:
                 found.add(longest.encode("utf-8", "surrogateescape"))
             else:
                 first = name.split("-", 1)[0].encode("utf-8", "surrogateescape")
-                if not first:
-                    return None
+                if not first or b"python".startswith(first):
+                    return None  # "Package: py" would pick out every python3-* package
                 found.update(place + first for place in SHORT_NAME_PLACES)
             if name in KNOWN_EXCEPTIONS:
                 found.add(KNOWN_EXCEPTIONS[name].encode())
