@@ -394,7 +394,16 @@ def test_a_short_name_is_looked_for_where_debian_names_stand(root, monkeypatch, 
     assert kept(tmp_path) == []
 
 
-@pytest.mark.parametrize("short", ["_sh", "py", "P-Y"])
+def test_a_name_only_another_package_depends_on_reads_no_paragraph(root, monkeypatch, tmp_path):
+    """Only the lines that name a paragraph's package (Package, Source, Provides) pick it:
+    urllib3 in python3-requests' Depends does not."""
+    monkeypatch.setenv("PYGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(aptindex, "INCREMENTAL_LIMIT", 0)
+    assert aptindex.load_for(str(root), ["urllib3"]) == {
+        "packages": {}, "names": {}, "apps": {}, "lists": [SECURITY_LIST, MAIN_LIST]}
+
+
+@pytest.mark.parametrize("short", ["_sh", "py", "P-Y", "python-sh"])
 def test_a_name_that_would_pick_out_every_python_package_reads_the_whole_index(
         root, monkeypatch, tmp_path, short):
     monkeypatch.setenv("PYGUARD_CACHE_DIR", str(tmp_path / "cache"))
@@ -415,6 +424,7 @@ def test_a_refusal_of_paths_alone_reads_no_list(root, monkeypatch, tmp_path):
 def test_needles():
     assert aptindex.needles(["zope.interface", "python-dateutil", "beautifulsoup4"]) == [
         b"beautifulsoup4", b"dateutil", b"interface", b"python3-bs4", b"python3-dateutil"]
+    assert aptindex.needles(["python-debian", "python3-yaml"]) == [b"debian", b"python3-debian", b"yaml"]
 
 
 def test_after_a_refusal_that_read_in_part_a_detached_process_builds_the_whole_index(

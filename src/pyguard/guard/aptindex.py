@@ -44,6 +44,8 @@ INCREMENTAL_LIMIT = 1 << 20
 """Bytes of lists (on disk) a refusal reads to bring the whole index up to date; beyond, it reads
 only the paragraphs that can name its projects."""
 PYTHON3 = (b"python3",)
+NAMING_FIELDS = (b"Package:", b"Source:", b"Provides:")
+"""The lines where a list names what a paragraph can offer."""
 SHORT_NAME_PLACES = (b"python3-", b"python-", b"Package: ", b"Source: ")
 """Where a name's first part stands in every paragraph that can offer it: its python3-* package
 or what that provides, a source named python-*, or the application or source of that name."""
@@ -86,23 +88,36 @@ def _relations(value: str) -> List[str]:
     return names
 
 
-def _stanzas(text: bytes, needles: Sequence[bytes] = PYTHON3) -> Iterator[bytes]:
-    """The paragraphs of `text` (whole ones) that contain one of `needles` anywhere."""
-    upcoming = {needle: text.find(needle) for needle in needles}
+def _stanzas(text: bytes, needles: Sequence[bytes] = PYTHON3,
+             lines: Optional[Tuple[bytes, ...]] = None) -> Iterator[bytes]:
+    """The paragraphs of `text` (whole ones) that contain one of `needles`: anywhere, or with
+    `lines`, on a line that starts with one of those (a common part of a name, `debian`, is in
+    most paragraphs, but in the names of a few)."""
+    find, rfind, startswith = text.find, text.rfind, text.startswith
+
+    def upcoming_from(needle: bytes, start: int) -> int:
+        found = find(needle, start)
+        if lines is not None:
+            while found >= 0 and not startswith(lines, rfind(b"\n", 0, found) + 1):
+                line_end = find(b"\n", found)
+                found = find(needle, line_end) if line_end >= 0 else -1
+        return found
+
+    upcoming = {needle: upcoming_from(needle, 0) for needle in needles}
     end = 0
     while True:
         at = min((found for found in upcoming.values() if found >= 0), default=-1)
         if at < 0:
             return
-        start = text.rfind(b"\n\n", end, at)
+        start = rfind(b"\n\n", end, at)
         start = end if start < 0 else start + 2
-        end = text.find(b"\n\n", at)
+        end = find(b"\n\n", at)
         if end < 0:
             end = len(text)
         yield text[start:end]
         for needle, found in upcoming.items():
             if 0 <= found < end:
-                upcoming[needle] = text.find(needle, end)
+                upcoming[needle] = upcoming_from(needle, end)
 
 
 def _newer(version: str, than: str) -> bool:
@@ -137,13 +152,8 @@ def offers(chunks: Iterator[bytes], arch: str,
 
 def _offers_in(text: bytes, arch: str, best: Dict[str, Offered],
                needles: Sequence[bytes]) -> None:
-    for stanza in _stanzas(text, needles):
+    for stanza in _stanzas(text, needles, None if needles is PYTHON3 else NAMING_FIELDS):
         fields = dict(FIELD.findall(stanza))
-        if needles is not PYTHON3:
-            names = b"\n".join(b"%s: %s" % (f, fields.get(f, b"").strip())
-                                for f in (b"Package", b"Source", b"Provides"))
-            if not any(needle in names for needle in needles):
-                continue
         package = fields.get(b"Package", b"").strip().decode("utf-8", "replace")
         version = fields.get(b"Version", b"").strip().decode("utf-8", "replace")
         if not package or not version or \
@@ -328,30 +338,38 @@ def complete_later() -> Optional[int]:
 
 
 def needles(projects: Iterable[str]) -> Optional[List[bytes]]:
-    """Strings that every paragraph which can offer a package for one of `projects` contains
-    (Debian's names are lower case; only . and - vary where PyPI's separators were): the
-    longest part of each normalised name, and of it without python- (which `lookup` tries too),
-    and the package of a known exception. A name whose parts are all shorter than three letters
-    (`sh`) would pick out most of a list: its first part is looked for where Debian's names put
-    it (`SHORT_NAME_PLACES`). None for no projects, or a name whose first part is empty or the
-    start of "python" (`py`)."""
+    """Strings that every paragraph which can offer a package for one of `projects` has in a
+    line that names it (Debian's names are lower case; only . and - vary where PyPI's
+    separators were): the longest part of each normalised name (python and python3 aside,
+    where another part is left), and of it without python- (which `lookup` tries too), and the
+    package of a known exception. A name whose parts are all shorter than three letters (`sh`)
+    is looked for by its first part where Debian's names put it (`SHORT_NAME_PLACES`). None
+    for no projects, or a name whose first part is empty or the start of "python" (`py`): the
+    whole index is quicker to build than what that would pick out."""
     found = set()
     for project in projects:
         key = normalize(project)
         for name in (key, key[len("python-"):] if key.startswith("python-") else ""):
             if not name:
                 continue
-            longest = max(name.split("-"), key=len)
-            if len(longest) >= 3:
-                found.add(longest.encode("utf-8", "surrogateescape"))
+            telling = _telling_part(name)
+            if len(telling) >= 3:
+                found.add(telling.encode("utf-8", "surrogateescape"))
             else:
                 first = name.split("-", 1)[0].encode("utf-8", "surrogateescape")
                 if not first or b"python".startswith(first):
-                    return None  # "Package: py" would pick out every python3-* package
+                    return None
                 found.update(place + first for place in SHORT_NAME_PLACES)
             if name in KNOWN_EXCEPTIONS:
                 found.add(KNOWN_EXCEPTIONS[name].encode())
     return sorted(found) or None
+
+
+def _telling_part(name: str) -> str:
+    """The longest part of a name, python and python3 aside where another is left: every
+    python3-* paragraph names python."""
+    parts = name.split("-")
+    return max([part for part in parts if part not in ("python", "python3")] or parts, key=len)
 
 
 class Offer:
