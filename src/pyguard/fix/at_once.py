@@ -1,8 +1,9 @@
 """apt asked several questions side by side.
 
-Each simulation or `--print-uris` is most of a second of one core in apt's solver and takes no
-lock, so the questions of one plan, all asked of the same unchanged system, run on as many
-cores as there are (up to four). Whatever takes apt's locks (downloads, installs) stays serial.
+A simulation or `--print-uris` is a third of a second to a second of one core in apt's solver
+and takes no lock, so the questions of one plan, all asked of the same unchanged system, run
+on as many cores as there are (up to four). What takes apt's locks (downloads, installs) stays
+one after another.
 """
 
 from __future__ import annotations
