@@ -54,7 +54,7 @@ def run(facts: Facts, rules: Mapping[str, Rule], only: Optional[Sequence[str]] =
             if only and rule.id not in only:
                 continue
             try:
-                hits = list(resolve_check(rule)(facts))
+                hits = facts.hits(resolve_check(rule))
                 findings += findings_for(rule, hits, facts.owner_of)
             except Exception as exc:  # one broken check must not hide the others' findings
                 errors.append(Problem("check-failed", f"{rule.id}: {type(exc).__name__}: {exc}"))

@@ -65,7 +65,7 @@ def _describe(package: Unfinished) -> str:
 
 def _python3_broken(facts: Facts) -> bool:
     """Whether /usr/bin/python3 is not Debian's default: maintainer scripts would fail."""
-    return any(python3_link(facts)) or any(python3_alternatives(facts))
+    return any(facts.hits(python3_link)) or any(facts.hits(python3_alternatives))
 
 
 def _configure_can_finish(facts: Facts, progress: DpkgProgress) -> bool:

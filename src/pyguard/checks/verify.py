@@ -87,9 +87,9 @@ def reported_elsewhere(facts: Facts) -> Set[str]:
             if shipped and not facts.fs.is_file(shipped):
                 excluded.add(shipped)
     for check in (python3_alternatives, python3_link, startup_hook):
-        for hit in check(facts):
+        for hit in facts.hits(check):
             excluded.update(hit.paths)
-    for hit in stray_in_dist_packages(facts):
+    for hit in facts.hits(stray_in_dist_packages):
         excluded.update(hit.evidence.get("replaced", ()))
     return excluded
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Callable, Dict, Optional, Tuple, TypeVar
+from typing import Any, Callable, Dict, Iterable, Optional, Tuple, TypeVar
 
 from ..rootfs import RootFS
 from .accounts import owner_of, read_accounts
@@ -24,6 +24,7 @@ class Facts:
         self.fs = fs
         self._sites: Dict[str, Optional[SiteContents]] = {}
         self._gathered: Dict[Callable[["Facts"], Any], Any] = {}
+        self._hits: Dict[Callable[["Facts"], Iterable[Any]], Tuple[Any, ...]] = {}
 
     def get(self, gather: Callable[["Facts"], T]) -> T:
         """The result of gather(facts), computed once per run.
@@ -34,6 +35,14 @@ class Facts:
         if gather not in self._gathered:
             self._gathered[gather] = gather(self)
         return self._gathered[gather]
+
+    def hits(self, check: Callable[["Facts"], Iterable[T]]) -> Tuple[T, ...]:
+        """Everything check(facts) finds, found once per run: the engine runs each rule's check
+        through here, and a rule that leaves to another what that one reports asks it here
+        rather than running its check again."""
+        if check not in self._hits:
+            self._hits[check] = tuple(check(self))
+        return self._hits[check]
 
     @cached_property
     def accounts(self) -> Dict[int, str]:

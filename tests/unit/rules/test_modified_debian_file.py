@@ -273,3 +273,21 @@ def _md5(text: str) -> str:
     import hashlib
 
     return hashlib.md5(text.encode()).hexdigest()
+
+
+def test_the_checks_it_leaves_paths_to_run_once_in_a_run(fake_root, doctor, monkeypatch):
+    """reported_elsewhere asks the run for the hits of stray-in-dist-packages, startup-hook and
+    python3-link, which the engine runs as rules too: each check runs once (Facts.hits)."""
+    from pyguard.checks import interpreter, startup, stray
+
+    runs = []
+    for module, name in ((stray, "stray_in_dist_packages"), (startup, "startup_hook"),
+                         (interpreter, "python3_link")):
+        check = getattr(module, name)
+        monkeypatch.setattr(module, name,
+                            lambda facts, check=check, name=name: runs.append(name) or check(facts))
+    fake_root.remove(SIX)
+    assert doctor(fake_root) == [
+        finding("python3-six", f"Missing: {SIX}.", [SIX], [reinstall("python3-six")]),
+    ]
+    assert sorted(runs) == ["python3_link", "startup_hook", "stray_in_dist_packages"]
