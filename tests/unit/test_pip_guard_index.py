@@ -403,7 +403,7 @@ def test_a_name_only_another_package_depends_on_reads_no_paragraph(root, monkeyp
         "packages": {}, "names": {}, "apps": {}, "lists": [SECURITY_LIST, MAIN_LIST]}
 
 
-@pytest.mark.parametrize("short", ["_sh", "py", "P-Y", "python-sh"])
+@pytest.mark.parametrize("short", ["_sh", "py", "P-Y", "python-sh", "python3-sh"])
 def test_a_name_that_would_pick_out_every_python_package_reads_the_whole_index(
         root, monkeypatch, tmp_path, short):
     monkeypatch.setenv("PYGUARD_CACHE_DIR", str(tmp_path / "cache"))

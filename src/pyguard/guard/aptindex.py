@@ -344,8 +344,9 @@ def needles(projects: Iterable[str]) -> Optional[List[bytes]]:
     where another part is left), and of it without python- (which `lookup` tries too), and the
     package of a known exception. A name whose parts are all shorter than three letters (`sh`)
     is looked for by its first part where Debian's names put it (`SHORT_NAME_PLACES`). None
-    for no projects, or a name whose first part is empty or the start of "python" (`py`): the
-    whole index is quicker to build than what that would pick out."""
+    for no projects, or a name whose first part is empty or the start of "python3" (`py`,
+    `python-sh`): the whole index is quicker to build than what that would pick out."""
+
     found = set()
     for project in projects:
         key = normalize(project)
@@ -357,7 +358,7 @@ def needles(projects: Iterable[str]) -> Optional[List[bytes]]:
                 found.add(telling.encode("utf-8", "surrogateescape"))
             else:
                 first = name.split("-", 1)[0].encode("utf-8", "surrogateescape")
-                if not first or b"python".startswith(first):
+                if not first or b"python3".startswith(first):
                     return None
                 found.update(place + first for place in SHORT_NAME_PLACES)
             if name in KNOWN_EXCEPTIONS:
