@@ -115,6 +115,12 @@ Version: 0.1-1
 Architecture: all
 Depends: python3:any
 
+Package: libyaml-0-2
+Source: libyaml
+Version: 0.2.5-1
+Architecture: amd64
+Depends: libc6 (>= 2.14)
+
 Package: libc6
 Version: 2.36-9
 Architecture: amd64
@@ -348,7 +354,7 @@ def test_a_first_refusal_reads_only_the_paragraphs_that_can_name_its_projects(
 
 PROJECTS = ["requests", "PyYAML", "pyyaml", "Pillow", "pillow", "scikit_learn", "Scikit-Learn",
             "attrs", "python-attrs", "black", "left-pad", "python3-yaml", "pil", "sklearn-lib",
-            "sh", "SH", "python-sh", "jq", "yq", "zz", "xy.z", "XY_Z", "py", "x"]
+            "sh", "SH", "python-sh", "jq", "yq", "zz", "xy.z", "XY_Z", "py", "x", "lib", "libyaml"]
 
 
 @pytest.mark.parametrize("project", PROJECTS)
@@ -401,6 +407,31 @@ def test_a_name_only_another_package_depends_on_reads_no_paragraph(root, monkeyp
     monkeypatch.setattr(aptindex, "INCREMENTAL_LIMIT", 0)
     assert aptindex.load_for(str(root), ["urllib3"]) == {
         "packages": {}, "names": {}, "apps": {}, "lists": [SECURITY_LIST, MAIN_LIST]}
+
+
+def test_a_partial_read_parses_only_the_paragraphs_that_name_python3(root, monkeypatch, tmp_path):
+    """`lib` stands in the name of most of Debian's paragraphs (27,817 of bookworm's), but
+    a paragraph without python3 is neither a python3-* package nor an application: parsing
+    those made a refusal of `lib` slower than reading the whole index."""
+    monkeypatch.setenv("PYGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(aptindex, "INCREMENTAL_LIMIT", 0)
+    parsed = []
+
+    class Recorded:
+        @staticmethod
+        def findall(stanza: bytes) -> list:
+            parsed.append(stanza.split(b"\n", 1)[0].decode())
+            return aptindex_field.findall(stanza)
+
+    aptindex_field = aptindex.FIELD
+    monkeypatch.setattr(aptindex, "FIELD", Recorded)
+    assert aptindex.load_for(str(root), ["lib", "libyaml"]) == {
+        "packages": {"python3-sklearn-lib": ("1.2.1+dfsg-1", "scikit-learn", "", False)},
+        "names": {"sklearn-lib": "python3-sklearn-lib", "scikit-learn": "python3-sklearn-lib"},
+        "apps": {},
+        "lists": [SECURITY_LIST, MAIN_LIST],
+    }
+    assert parsed == ["Package: python3-sklearn-lib"]
 
 
 @pytest.mark.parametrize("short", ["_sh", "py", "P-Y", "python-sh", "python3-sh"])

@@ -152,7 +152,10 @@ def offers(chunks: Iterator[bytes], arch: str,
 
 def _offers_in(text: bytes, arch: str, best: Dict[str, Offered],
                needles: Sequence[bytes]) -> None:
-    for stanza in _stanzas(text, needles, None if needles is PYTHON3 else NAMING_FIELDS):
+    whole = needles is PYTHON3
+    for stanza in _stanzas(text, needles, None if whole else NAMING_FIELDS):
+        if not whole and b"python3" not in stanza:  # neither a python3-* package nor an app
+            continue
         fields = dict(FIELD.findall(stanza))
         package = fields.get(b"Package", b"").strip().decode("utf-8", "replace")
         version = fields.get(b"Version", b"").strip().decode("utf-8", "replace")
