@@ -26,7 +26,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # type
 
 import sys as _sys
 from pathlib import Path as _Path
-from typing import Any, Dict, List, Set
+from typing import Any, Dict, Iterator, List, Set
 
 _TESTS = _Path(__file__).resolve().parent
 if str(_TESTS) not in _sys.path:
@@ -122,6 +122,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item
 
 
 @pytest.fixture(autouse=True)
-def _pyguard_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """pyguard caches the dpkg ownership index on disk; tests keep it out of /var/cache and ~."""
-    monkeypatch.setenv("PYGUARD_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "pyguard-cache"))
+def _pyguard_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory,
+                          monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """pyguard caches the dpkg ownership index on disk; tests keep it out of /var/cache and ~.
+    A test's `monkeypatch.undo()` would undo this too, and what it ran next wrote this
+    machine's /var/cache/pyguard: the test fails instead (undo one patch by its context)."""
+    cache_dir = str(tmp_path_factory.getbasetemp() / "pyguard-cache")
+    monkeypatch.setenv("PYGUARD_CACHE_DIR", cache_dir)
+    yield
+    assert os.environ.get("PYGUARD_CACHE_DIR"), \
+        "the test dropped PYGUARD_CACHE_DIR (monkeypatch.undo()?): its runs wrote the host's cache"

@@ -96,9 +96,9 @@ def test_the_lists_are_read_once_until_apt_update_changes_them(fake_root, monkey
     first = read_apt_lists(fs, "amd64")
     from pyguard.facts import aptlists
 
-    monkeypatch.setattr(aptlists, "_scan", lambda *a: pytest.fail("read the lists again"))
-    assert read_apt_lists(RootFS(str(fake_root)), "amd64") == first
-    monkeypatch.undo()
+    with monkeypatch.context() as patched:  # undo() would drop the conftest's cache dir too
+        patched.setattr(aptlists, "_scan", lambda *a: pytest.fail("read the lists again"))
+        assert read_apt_lists(RootFS(str(fake_root)), "amd64") == first
     bookworm_lists(fake_root)  # apt update: other lists
     assert read_apt_lists(RootFS(str(fake_root)), "amd64").python3.python == "3.11"
 

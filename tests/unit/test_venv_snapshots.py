@@ -102,14 +102,13 @@ def test_a_snapshot_is_replaced_atomically_or_not_at_all(fake_root, state, monke
     def failing_fsync(fd):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(os, "fsync", failing_fsync)
-    messages = snapshots.record_root(str(fake_root.path), None, state)
+    with monkeypatch.context() as patched:  # undo() would drop the conftest's cache dir too
+        patched.setattr(os, "fsync", failing_fsync)
+        messages = snapshots.record_root(str(fake_root.path), None, state)
     assert messages == [f"pyguard: cannot write the snapshot of the venv /srv/app in "
                         f"{os.path.dirname(path)}: No space left on device"]
     assert open(path).read() == before
     assert os.listdir(os.path.dirname(path)) == [os.path.basename(path)]  # no temp file left
-    monkeypatch.undo()
-    monkeypatch.setenv("PYGUARD_STATE_DIR", state)
     assert snapshots.record_root(str(fake_root.path), None, state) == []
     assert "idna==3.10" in json.loads(open(path).read())["requirements"]
 
