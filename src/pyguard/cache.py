@@ -125,6 +125,35 @@ def forget(root: str, names: Callable[[str], bool], keep: Iterable[str]) -> None
         os.close(dir_fd)
 
 
+UNUSED_DAYS = 30
+"""An entry no run read or wrote for this long is removed (`prune_unused`)."""
+
+
+def prune_unused(days: int = UNUSED_DAYS) -> None:
+    """Remove the entries (and temp files a killed run left) that no run has read or written
+    for `days`: by atime where the mount keeps it, else by mtime. Another installation's kept
+    facts (a release upgrade changes the interpreter in their names) and a rescued root's
+    would otherwise stay for good. Locks stay. Only in a cache dir that is ours alone."""
+    import time
+
+    dir_fd = _ours_alone()
+    if dir_fd is None:
+        return
+    unused_since = time.time() - days * 86400
+    try:
+        for entry in os.listdir(dir_fd):
+            if not (entry.endswith(".marshal") or ".marshal.pyguard-" in entry):
+                continue
+            with contextlib.suppress(OSError):
+                st = os.stat(entry, dir_fd=dir_fd, follow_symlinks=False)
+                if stat.S_ISREG(st.st_mode) and max(st.st_atime, st.st_mtime) < unused_since:
+                    os.unlink(entry, dir_fd=dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
 def lock(name: str) -> Optional[int]:
     """Hold the lock `name` in the cache dir until the descriptor is closed or the process
     ends; None when another holds it, or the cache dir is not ours alone."""

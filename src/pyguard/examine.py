@@ -60,7 +60,7 @@ def examine(root: str, only: Optional[Sequence[str]] = None, command: str = "doc
 
 
 def _run(root: str, only: Optional[Sequence[str]], keep: bool):
-    from . import memo
+    from . import cache, memo
     from .catalogue import rules_stamp
     from .rules import load_rules
 
@@ -86,6 +86,7 @@ def _run(root: str, only: Optional[Sequence[str]], keep: bool):
         report, host = _examine(root, rules, only)
     if keep and not report.errors:
         recording.keep(_report_data(report, host), report.notes)
+    cache.prune_unused()  # after a run that wrote, not on the kept path
     return report, host, rules
 
 

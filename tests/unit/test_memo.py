@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import os
+import time
 from types import SimpleNamespace
 from pathlib import Path
 
@@ -200,6 +201,34 @@ def test_a_rescue_root_is_never_kept(fake_root, tmp_path, monkeypatch):
     monkeypatch.setenv("PYGUARD_CACHE_DIR", str(tmp_path / "cache"))
     Runs(fake_root, monkeypatch)()
     assert not (tmp_path / "cache").exists() or list((tmp_path / "cache").glob("memo-*")) == []
+
+
+def test_what_no_run_used_for_a_month_is_removed_after_a_run_that_examined(runs, keep):
+    """A release upgrade renames this installation's kept facts (the interpreter is in their
+    names), a rescue run names its root: without this, those would stay for good."""
+    runs()
+    now = time.time()
+    old = now - (cache.UNUSED_DAYS + 1) * 86400
+    for name, (atime, mtime) in {
+            "memo-examine-0ld1nsta-0000000000000000.marshal": (old, old),
+            "verify-1111111111111111.marshal": (old, old),
+            ".verify-1111111111111111.marshal.pyguard-0a0b0c0d0e0f": (old, old),  # a killed run's
+            "read-last-week-2222222222222222.marshal": (now - 7 * 86400, old),
+            "written-today-3333333333333333.marshal": (old, now),
+            "apt-python-index.lock": (old, old)}.items():
+        (keep / name).write_bytes(b"")
+        os.utime(keep / name, (atime, mtime))
+    os.symlink("/nowhere", keep / "link.marshal")
+    os.utime(keep / "link.marshal", (old, old), follow_symlinks=False)
+    before = sorted(p.name for p in keep.iterdir())
+    runs()  # kept: removes nothing
+    assert not runs.examined and sorted(p.name for p in keep.iterdir()) == before
+    runs.root.remove("/usr/bin/python3")
+    runs()
+    assert runs.examined
+    unused = ["memo-examine-0ld1nsta-0000000000000000.marshal", "verify-1111111111111111.marshal",
+              ".verify-1111111111111111.marshal.pyguard-0a0b0c0d0e0f"]
+    assert sorted(p.name for p in keep.iterdir()) == [n for n in before if n not in unused]
 
 
 # -- the journal -----------------------------------------------------------------------------
