@@ -235,7 +235,7 @@ PYPI_NAMES = ("requests", "PyYAML", "Pillow", "numpy", "Django", "Flask", "attrs
               "lxml", "beautifulsoup4", "psycopg2-binary", "SQLAlchemy", "ruamel.yaml",
               "zope.interface", "Twisted", "PyGObject", "dbus-python", "python-apt",
               "scikit-learn", "pandas", "matplotlib", "tox", "left-pad", "python-debian",
-              "sh", "jq", "yq", "xy.z", "python-utils")
+              "sh", "jq", "yq", "xy.z", "python-utils", "lib", "dev", "r", "all", "deb")
 
 
 def test_a_first_refusal_offers_what_the_whole_index_offers(real_root, monkeypatch, tmp_path):
