@@ -6,7 +6,7 @@ VENV ?= .venv
 # PATH on many machines) runs an interpreter under /root that other users cannot read.
 PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
 PIP = $(VENV)/bin/python -m pip install --quiet --disable-pip-version-check
-DEBIAN_TEST_PACKAGES = mmdebstrap debsums debhelper dh-python bash-completion pybuild-plugin-pyproject python3-all python3-hatchling python3-pytest python3-debian python3-distro python3-psutil python3-rich python3-prometheus-client dpkg-dev lintian
+DEBIAN_TEST_PACKAGES = mmdebstrap debsums lz4 zstd debhelper dh-python bash-completion pybuild-plugin-pyproject python3-all python3-hatchling python3-pytest python3-debian python3-distro python3-psutil python3-rich python3-prometheus-client dpkg-dev lintian
 
 .PHONY: venv test-venv test debian-test-packages venv-module benchmark
 

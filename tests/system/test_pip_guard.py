@@ -238,6 +238,49 @@ PYPI_NAMES = ("requests", "PyYAML", "Pillow", "numpy", "Django", "Flask", "attrs
               "sh", "jq", "yq", "xy.z", "python-utils", "lib", "dev", "r", "all", "deb")
 
 
+def test_lists_kept_as_lz4_read_as_the_plain_ones(real_root, monkeypatch, tmp_path):
+    """Ubuntu's images and hosts with Acquire::GzipIndexes keep their lists as lz4, which
+    Debian's Python cannot read: the guard streams them out of apt-helper, the doctor out of
+    the host's lz4 reading RootFS's descriptor, each through a pipe a megabyte wide. Both find
+    on the real list what they find on the plain one, and a refusal in the root says so."""
+    import subprocess
+
+    from pyguard.facts.aptlists import package_names, read_apt_lists
+    from pyguard.guard import aptindex
+    from pyguard.rootfs import RootFS
+
+    root = real_root("bookworm")
+    top = str(root.path)
+    monkeypatch.setenv("PYGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(aptindex, "read_in_part", set())
+    arch = aptindex.native_arch(top)
+
+    def found() -> tuple:
+        whole = aptindex.build(aptindex.list_files(top), arch)
+        whole.pop("parts")
+        fs = RootFS(top)
+        lists = read_apt_lists(fs, arch)
+        return (whole, [repr(aptindex.lookup(aptindex.load_for(top, [name]), name))
+                        for name in PYPI_NAMES],
+                lists.python3.version, package_names(fs, arch), fs.notes)
+
+    plain = found()
+    requests = apt_version(root, "python3-requests")
+    [main] = root.host("/var/lib/apt/lists").glob("*_Packages")
+    subprocess.run(["lz4", "-q", "--rm", str(main), f"{main}.lz4"], check=True)
+    compressed = found()
+    assert compressed[0]["lists"] == [f"{main.name}.lz4"]
+    compressed[0]["lists"] = plain[0]["lists"]
+    assert compressed == plain and plain[4] == [] and len(plain[3]) > 60000
+
+    put_pyguard(root)
+    root.run(INSTALL_GUARD.format(action="install"))
+    refused = root.run("SUDO_USER=alice pip install requests", check=False)
+    assert refused.returncode == 1
+    assert (f"  requests: Debian's library package python3-requests {requests} "
+            f"(already installed: {requests})\n") in refused.stderr
+
+
 def test_a_first_refusal_offers_what_the_whole_index_offers(real_root, monkeypatch, tmp_path):
     """With no index yet, a refusal reads only the paragraphs of the real lists that can name
     its projects and finds for each what the whole index finds. In the root, a refusal after

@@ -323,14 +323,14 @@ def test_a_descriptor_handed_out_or_an_unreadable_file_makes_the_journal_unsure(
 
 
 EXAMINED = ("pyguard.facts", "pyguard.checks", "pyguard.engine", "pyguard.rules",
-            "pyguard.actions", "pyguard.findings")
+            "pyguard.actions", "pyguard.findings", "pyguard.streaming")
 """What runs while a memo's journal is kept (examine's own code is the memo's)."""
 OUTSIDE = {
     "pyguard.facts.releases": "the release table beside the rule files: in the key (rules_stamp)",
     "pyguard.facts.snapshots": "venv snapshots in pyguard's state: in the journal (host_read)",
     "pyguard.facts.venvs": "PYGUARD_VENV_ROOTS: in the key (run_stamp)",
     "pyguard.rules": "PYGUARD_RULES and the rule files: in the key",
-    "pyguard.facts.aptlists": "runs lz4 or zstd on a list's bytes read through RootFS",
+    "pyguard.streaming": "runs lz4 or zstd on a list's bytes read through RootFS (facts.aptlists)",
 }
 """Each module of EXAMINED that reads the environment or a file other than through RootFS."""
 READS = {"environ", "getenv", "open", "listdir", "scandir", "stat", "lstat", "lexists",

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterator, List, Optional, Tuple
 
 from ..rootfs import RootFS
+from ..streaming import (CHUNK, Corrupt, ToolFailed, ToolMissing, chunks, decompressor_for,
+                         needs_tool, tool_for, tool_output)
 
 LISTS = "/var/lib/apt/lists"
 PACKAGES_SUFFIXES = ("_Packages", "_Packages.gz", "_Packages.xz", "_Packages.lz4",
@@ -27,7 +29,6 @@ PACKAGES_SUFFIXES = ("_Packages", "_Packages.gz", "_Packages.xz", "_Packages.lz4
 RELEASE_FILES = ("InRelease", "Release")
 MAX_LIST = 1 << 30
 """A Packages list larger than this is not read (Debian's main is about 60 MB)."""
-CHUNK = 1 << 20
 CACHE_CANDIDATES = "apt-python3"
 CACHE_NAMES = "apt-names"
 FORMAT = 1
@@ -238,77 +239,16 @@ def _decompressed(fs: RootFS, path: str) -> Iterator[bytes]:
         if size > MAX_LIST:
             fs.note("too-large", path, f"{size} bytes, more than the {MAX_LIST} read")
             return
-        if path.endswith((".lz4", ".zst")):
-            yield from _external(fd, path)
-            return
-        decompressor = None
-        if path.endswith(".gz"):
-            import zlib
-            decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif path.endswith(".xz"):
-            import lzma
-            decompressor = lzma.LZMADecompressor()
-        elif path.endswith(".bz2"):
-            import bz2
-            decompressor = bz2.BZ2Decompressor()
-        while True:
-            raw = os.read(fd, CHUNK)
-            if not raw:
-                break
-            yield decompressor.decompress(raw) if decompressor is not None else raw
-    except (OSError, ValueError, EOFError) as exc:
+        decompressor = decompressor_for(path)
+        if needs_tool(path, decompressor):  # the host's own tool, never one of the root's
+            yield from tool_output(tool_for(path), fd)
+        else:
+            yield from chunks(fd, decompressor)
+    except (ToolMissing, ToolFailed) as exc:
         fs.note("unreadable", path, f"cannot decompress: {exc}")
+    except Corrupt as exc:
+        fs.note("unreadable", path, str(exc))
+    except OSError as exc:
+        fs.note("unreadable", path, exc.strerror or str(exc))
     finally:
         os.close(fd)
-
-
-def _external(fd: int, path: str) -> Iterator[bytes]:
-    """lz4 and zstd lists (Ubuntu's images keep them so): a Python module where there is
-    one, else this host's own tool reading the list's descriptor as its stdin (never a tool of
-    the examined root), its output read as it comes."""
-    import subprocess
-
-    try:
-        if path.endswith(".lz4"):
-            import lz4.frame  # type: ignore
-            decompressor = lz4.frame.LZ4FrameDecompressor()
-        else:
-            import zstandard  # type: ignore
-            decompressor = zstandard.ZstdDecompressor().decompressobj()
-    except ImportError:
-        decompressor = None
-    if decompressor is not None:
-        while True:
-            raw = os.read(fd, CHUNK)
-            if not raw:
-                return
-            yield decompressor.decompress(raw)
-    tool = ["lz4", "-dc"] if path.endswith(".lz4") else ["zstd", "-dc"]
-    try:
-        process = subprocess.Popen(tool, stdin=fd, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE)
-    except OSError as exc:
-        raise OSError(f"no {tool[0]} to read it with ({exc})") from None
-    try:
-        import fcntl
-
-        fcntl.fcntl(process.stdout.fileno(), 1031, CHUNK)  # type: ignore[union-attr] # F_SETPIPE_SZ
-    except (ImportError, OSError):  # Linux only, and only up to /proc/sys/fs/pipe-max-size
-        pass
-    try:
-        while True:
-            chunk = process.stdout.read1(CHUNK)  # type: ignore[union-attr]
-            if not chunk:
-                break
-            yield chunk
-    finally:
-        process.stdout.close()  # type: ignore[union-attr]
-        try:
-            process.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        error = process.stderr.read().decode("utf-8", "replace").strip()  # type: ignore[union-attr]
-        process.stderr.close()  # type: ignore[union-attr]
-    if process.returncode != 0:
-        raise OSError(f"{tool[0]} failed: {error}")

@@ -12,10 +12,12 @@ import os
 import subprocess
 from typing import Iterator, List, Optional, Tuple
 
+from ..streaming import (CHUNK, ToolFailed, ToolMissing, chunks, decompressor_for, needs_tool,
+                         tool_for, tool_output)
+
 LISTS = "var/lib/apt/lists"
 SUFFIXES = ("", ".gz", ".lz4", ".xz", ".zst", ".bz2")
 APT_HELPER = "/usr/lib/apt/apt-helper"
-CHUNK = 1 << 20
 
 
 def list_files(root: str = "/") -> List[str]:
@@ -41,59 +43,30 @@ def read_list(path: str) -> bytes:
 
 def stream_list(path: str) -> Iterator[bytes]:
     """A Packages file's text in chunks, decompressed as its suffix says, as it comes."""
-    if path.endswith(".gz"):
-        import zlib
-        return _inflated(path, zlib.decompressobj(16 + zlib.MAX_WBITS))
-    if path.endswith(".xz"):
-        import lzma
-        return _inflated(path, lzma.LZMADecompressor())
-    if path.endswith(".bz2"):
-        import bz2
-        return _inflated(path, bz2.BZ2Decompressor())
-    if path.endswith((".lz4", ".zst")):
-        try:
-            if path.endswith(".lz4"):
-                import lz4.frame  # type: ignore
-                return _inflated(path, lz4.frame.LZ4FrameDecompressor())
-            import zstandard  # type: ignore
-            return _inflated(path, zstandard.ZstdDecompressor().decompressobj())
-        except ImportError:
-            return _piped(path)
-    return _inflated(path, None)
+    decompressor = decompressor_for(path)
+    if needs_tool(path, decompressor):
+        return _piped(path)
+    return _read(path, decompressor)
 
 
-def _inflated(path: str, decompressor) -> Iterator[bytes]:
-    with open(path, "rb") as f:
-        while True:
-            raw = f.read(CHUNK)
-            if not raw:
-                return
-            yield decompressor.decompress(raw) if decompressor is not None else raw
+def _read(path: str, decompressor: Optional[object]) -> Iterator[bytes]:
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        yield from chunks(fd, decompressor)
+    finally:
+        os.close(fd)
 
 
 def _piped(path: str) -> Iterator[bytes]:
-    """lz4 and zstd without a Python module: apt's own apt-helper, else the tool, decompressing
-    on its own core while the chunks are read here."""
-    tool = ["lz4", "-dc"] if path.endswith(".lz4") else ["zstd", "-dc"]
-    for command in ([APT_HELPER, "cat-file", path], [*tool, path]):
+    """lz4 and zstd: apt's own apt-helper (always there where apt keeps its lists so), else
+    the tool, decompressing on its own core while the chunks are read here."""
+    for command in ([APT_HELPER, "cat-file", path], [*tool_for(path), path]):
         try:
-            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                       stderr=subprocess.DEVNULL)
-        except OSError:
-            continue
-        got = False
-        try:
-            while True:
-                chunk = process.stdout.read1(CHUNK)  # type: ignore[union-attr]
-                if not chunk:
-                    break
-                got = True
-                yield chunk
-        finally:
-            process.stdout.close()  # type: ignore[union-attr]
-            code = process.wait()
-        if code == 0:
+            yield from tool_output(command, subprocess.DEVNULL)
             return
-        if got:
-            raise OSError(f"{command[0]} failed on {path} (exit {code})")
+        except ToolMissing:
+            continue
+        except ToolFailed as exc:
+            if exc.produced:  # half a list read: not to be mended by the next tool
+                raise OSError(f"{exc} on {path}") from None
     raise OSError(f"cannot decompress {path}: no lz4/zstd module, apt-helper or tool")
