@@ -16,7 +16,7 @@ from typing import IO, Iterator, Optional, Sequence, Union
 
 CHUNK = 1 << 20
 F_SETPIPE_SZ = 1031
-"""fcntl's F_SETPIPE_SZ on Linux (Python's fcntl names it from 3.10)."""
+"""fcntl's F_SETPIPE_SZ on Linux (fcntl names it from Python 3.10; bullseye's is 3.9)."""
 
 
 class ToolMissing(OSError):
@@ -81,9 +81,10 @@ def chunks(fd: int, decompressor: Optional[object]) -> Iterator[bytes]:
             yield raw
             continue
         try:
-            yield decompressor.decompress(raw)  # type: ignore[attr-defined]
+            data = decompressor.decompress(raw)  # type: ignore[attr-defined]
         except Exception as exc:  # noqa: BLE001 - a corrupt list, whichever decompressor
             raise Corrupt(f"cannot decompress: {exc}") from None
+        yield data
 
 
 def tool_output(command: Sequence[str], stdin: Union[int, IO, None]) -> Iterator[bytes]:
