@@ -1,20 +1,26 @@
 """Compressed apt lists as a stream of text, the decompressor running ahead on the other core.
 
-Both readers of apt's lists (the doctor's, by RootFS's descriptor, and the pip guard's) use
-Python's own decompressor where the suffix has one, else a tool (lz4 and zstd: Debian's Python
-has no module for them). A tool writes into a pipe of 64 KiB by default: while Python parses a
-megabyte, the tool stops at 64 KiB and waits, and the two take turns instead of running side
-by side. The pipe is made a megabyte wide before the tool starts (a refusal that reads
-bookworm's lz4 main list: 170 ms -> 80-110 here).
+Both readers of apt's lists (the doctor's, by RootFS's descriptor, and the pip guard's) read a
+list from a descriptor: through Python's own decompressor where the suffix has one, else (lz4
+and zstd: Debian's Python has no module for them) through this host's lz4 or zstd reading the
+descriptor, else apt's own apt-helper. Debian's container images keep their lists as lz4
+(Acquire::GzipIndexes) and have no lz4 tool; apt-helper is there wherever apt is.
+
+A tool writes into a pipe of 64 KiB by default: while Python parses a megabyte, the tool stops
+at 64 KiB and waits, and the two take turns instead of running side by side. The pipe is made
+a megabyte wide before the tool starts (a refusal that reads bookworm's lz4 main list: 170 ms
+-> 55-90 here).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 from typing import IO, Iterator, Optional, Sequence, Union
 
 CHUNK = 1 << 20
+APT_HELPER = "/usr/lib/apt/apt-helper"
 F_SETPIPE_SZ = 1031
 """fcntl's F_SETPIPE_SZ on Linux (fcntl names it from Python 3.10; bullseye's is 3.9)."""
 
@@ -31,9 +37,53 @@ class ToolFailed(OSError):
         self.produced = produced
 
 
+def decompressed(fd: int, path: str) -> Iterator[bytes]:
+    """The text of the list open at `fd` (named `path`), a megabyte at a time, decompressed as
+    the name's suffix says. Corrupt for data its decompressor cannot read; ToolMissing or
+    ToolFailed when neither tool could decompress an lz4 or zstd list."""
+    decompressor = decompressor_for(path)
+    if decompressor is not None or not path.endswith((".lz4", ".zst")):
+        yield from chunks(fd, decompressor)
+        return
+    tried = []
+    for tool_reading in (_by_tool, _by_apt_helper):
+        try:
+            yield from tool_reading(fd, path)
+            return
+        except ToolMissing as exc:
+            tried.append(str(exc))
+        except ToolFailed as exc:
+            if exc.produced:  # half a list read: not to be mended by the next tool
+                raise
+            tried.append(str(exc))
+    raise ToolMissing("; ".join(tried))
+
+
+def _by_tool(fd: int, path: str) -> Iterator[bytes]:
+    """This host's lz4 or zstd, reading the descriptor as its stdin."""
+    return tool_output(("lz4", "-dc") if path.endswith(".lz4") else ("zstd", "-dc"), fd)
+
+
+def _by_apt_helper(fd: int, path: str) -> Iterator[bytes]:
+    """apt's own apt-helper. It picks the decompressor by the suffix of the name it opens, so
+    it is given a link of that suffix, in a directory of our own, to /proc/self/fd/N, and
+    inherits N: it reads our descriptor, never a path of the examined root."""
+    import tempfile
+
+    directory = tempfile.mkdtemp(prefix="pyguard-list-")
+    link = os.path.join(directory, "list" + path[path.rindex("."):])
+    try:
+        os.symlink(f"/proc/self/fd/{fd}", link)
+        yield from tool_output((APT_HELPER, "cat-file", link), subprocess.DEVNULL, (fd,))
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(link)
+        os.rmdir(directory)
+
+
 def decompressor_for(path: str) -> Optional[object]:
     """Python's decompressor for the list's suffix: None for a plain list, or for lz4 and zstd
-    without their module (`needs_tool`). Its errors come out of `chunks` as Corrupt."""
+    without their module. Its errors come out of `chunks` as Corrupt."""
     if path.endswith(".gz"):
         import zlib
         return zlib.decompressobj(16 + zlib.MAX_WBITS)
@@ -53,15 +103,6 @@ def decompressor_for(path: str) -> Optional[object]:
     except ImportError:
         pass
     return None
-
-
-def needs_tool(path: str, decompressor: Optional[object]) -> bool:
-    return decompressor is None and path.endswith((".lz4", ".zst"))
-
-
-def tool_for(path: str) -> Sequence[str]:
-    """The tool that decompresses an lz4 or zstd list given as its stdin, to its stdout."""
-    return ("lz4", "-dc") if path.endswith(".lz4") else ("zstd", "-dc")
 
 
 class Corrupt(ValueError):
@@ -87,7 +128,8 @@ def chunks(fd: int, decompressor: Optional[object]) -> Iterator[bytes]:
         yield data
 
 
-def tool_output(command: Sequence[str], stdin: Union[int, IO, None]) -> Iterator[bytes]:
+def tool_output(command: Sequence[str], stdin: Union[int, IO, None],
+                pass_fds: Sequence[int] = ()) -> Iterator[bytes]:
     """What `command` writes, as it comes, through a pipe a megabyte wide. ToolMissing when it
     cannot start, ToolFailed (with its stderr) when it exits non-zero."""
     read_end, write_end = os.pipe()
@@ -99,7 +141,7 @@ def tool_output(command: Sequence[str], stdin: Union[int, IO, None]) -> Iterator
         pass
     try:
         process = subprocess.Popen(command, stdin=stdin, stdout=write_end,
-                                   stderr=subprocess.PIPE)
+                                   stderr=subprocess.PIPE, pass_fds=pass_fds)
     except OSError as exc:
         os.close(read_end)
         raise ToolMissing(f"no {command[0]} to run ({exc.strerror or exc})") from None

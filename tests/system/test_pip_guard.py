@@ -239,10 +239,11 @@ PYPI_NAMES = ("requests", "PyYAML", "Pillow", "numpy", "Django", "Flask", "attrs
 
 
 def test_lists_kept_as_lz4_read_as_the_plain_ones(real_root, monkeypatch, tmp_path):
-    """Ubuntu's images and hosts with Acquire::GzipIndexes keep their lists as lz4, which
-    Debian's Python cannot read: the guard streams them out of apt-helper, the doctor out of
-    the host's lz4 reading RootFS's descriptor, each through a pipe a megabyte wide. Both find
-    on the real list what they find on the plain one, and a refusal in the root says so."""
+    """Debian's container images (Acquire::GzipIndexes) keep their lists as lz4, which
+    Debian's Python cannot read: the guard and the doctor stream them out of the host's lz4
+    reading the list's descriptor, else out of apt-helper, each through a pipe a megabyte
+    wide. Both find on the real list what they find on the plain one, either way, and a
+    refusal in the root (no lz4 tool there) says so."""
     import subprocess
 
     from pyguard.facts.aptlists import package_names, read_apt_lists
@@ -269,9 +270,13 @@ def test_lists_kept_as_lz4_read_as_the_plain_ones(real_root, monkeypatch, tmp_pa
     [main] = root.host("/var/lib/apt/lists").glob("*_Packages")
     subprocess.run(["lz4", "-q", "--rm", str(main), f"{main}.lz4"], check=True)
     compressed = found()
-    assert compressed[0]["lists"] == [f"{main.name}.lz4"]
-    compressed[0]["lists"] = plain[0]["lists"]
-    assert compressed == plain and plain[4] == [] and len(plain[3]) > 60000
+    with monkeypatch.context() as no_tools:  # no lz4 on PATH, as in Debian's images
+        no_tools.setenv("PATH", str(tmp_path / "no-tools-here"))
+        by_apt_helper = found()
+    for each in (compressed, by_apt_helper):
+        assert each[0]["lists"] == [f"{main.name}.lz4"]
+        each[0]["lists"] = plain[0]["lists"]
+    assert compressed == by_apt_helper == plain and plain[4] == [] and len(plain[3]) > 60000
 
     put_pyguard(root)
     root.run(INSTALL_GUARD.format(action="install"))

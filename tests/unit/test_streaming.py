@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import shutil
 import subprocess
+import tempfile
 import zlib
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import pytest
 
 from fakeroot_upgrade import DEBIAN, bookworm_lists
 from pyguard.facts.aptlists import Candidate, read_apt_lists
+from pyguard import streaming
 from pyguard.guard import aptlists as guard_lists
 from pyguard.rootfs import RootFS
 from pyguard.streaming import Corrupt, ToolFailed, ToolMissing, chunks, tool_output
@@ -28,12 +31,25 @@ def test_the_pipe_is_a_megabyte_wide_before_the_tool_starts():
     assert b"".join(tool_output(PIPE_SIZE, subprocess.DEVNULL)) == b"1048576\n[]\n"
 
 
-def test_the_guards_apt_helper_writes_into_the_wide_pipe_too(tmp_path, monkeypatch):
+def test_without_the_tool_apt_helper_reads_our_descriptor_through_a_link_of_its_suffix(
+        tmp_path, monkeypatch):
+    """Debian's container images keep their lists as lz4 and have no lz4 tool: apt-helper
+    (picking its decompressor by the name's suffix) gets a link named list.lz4 to
+    /proc/self/fd/N, in a directory of our own that is gone afterwards, and writes into the
+    wide pipe too."""
     helper = tmp_path / "apt-helper"
-    helper.write_text(f"#!/bin/sh\nexec {' '.join(PIPE_SIZE[:4])} \"{PIPE_SIZE[4]}\" \"$@\"\n")
+    helper.write_text(f"#!/bin/sh\n{' '.join(PIPE_SIZE[:4])} \"{PIPE_SIZE[4]}\"\n"
+                      "/usr/bin/readlink \"$2\"; /usr/bin/basename \"$2\"; exec /bin/cat \"$2\"\n")
     helper.chmod(0o755)
-    monkeypatch.setattr(guard_lists, "APT_HELPER", str(helper))
-    assert guard_lists.read_list("/x_Packages.lz4") == b"1048576\n['cat-file', '/x_Packages.lz4']\n"
+    monkeypatch.setattr(streaming, "APT_HELPER", str(helper))
+    monkeypatch.setenv("PATH", str(tmp_path / "no-tools-here"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    listed = tmp_path / "x_Packages.lz4"
+    listed.write_bytes(b"lz4 bytes")
+    text = guard_lists.read_list(str(listed)).decode()
+    assert re.fullmatch(r"1048576\n\[\]\n/proc/self/fd/\d+\nlist\.lz4\nlz4 bytes", text), text
+    assert list((tmp_path / "tmp").iterdir()) == []
 
 
 def test_a_tool_that_fails_is_told_from_one_that_is_missing():
@@ -60,14 +76,19 @@ def test_a_corrupt_list_is_corrupt_whichever_decompressor_said_it(tmp_path):
 
 
 @pytest.mark.parametrize("tool,suffix", [("lz4", ".lz4"), ("zstd", ".zst")])
-def test_the_doctor_reads_lz4_and_zstd_lists_with_the_hosts_tool(fake_root, tool, suffix):
-    """Ubuntu's images and hosts that set Acquire::GzipIndexes keep their lists so; Debian's
-    Python has no module for either (make debian-test-packages installs both tools)."""
+@pytest.mark.parametrize("tools_on_path", [True, False])
+def test_the_doctor_reads_lz4_and_zstd_lists_with_the_hosts_tool_or_apt_helper(
+        fake_root, monkeypatch, tool, suffix, tools_on_path):
+    """Hosts that set Acquire::GzipIndexes (Debian's container images do) keep their lists
+    so; Debian's Python has no module for either. The host's tool reads them, else apt-helper
+    (make debian-test-packages installs both tools, to write the lists here)."""
     assert shutil.which(tool), f"{tool} is one of the Makefile's DEBIAN_TEST_PACKAGES"
     path = bookworm_lists(fake_root)
     plain = fake_root.host(path)
     subprocess.run([tool, "-q", "--rm", str(plain), *(["-o"] if tool == "zstd" else []),
                     str(plain) + suffix], check=True)
+    if not tools_on_path:
+        monkeypatch.setenv("PATH", str(fake_root.path / "no-tools-here"))
     fs = RootFS(str(fake_root))
     assert (read_apt_lists(fs, "amd64").python3, fs.notes) == (
         Candidate("3.11.2-1+b1", "3.11", "bookworm", BOOKWORM + suffix), [])
@@ -90,3 +111,16 @@ def test_a_corrupt_or_cut_list_is_noted_not_a_crash(fake_root, damage, message, 
     lists = read_apt_lists(fs, "amd64")
     assert (lists.python3, [(n.code, n.path, n.message) for n in fs.notes]) == (
         python3, [("unreadable", BOOKWORM + ".gz", f"cannot decompress: {message}")])
+
+
+def test_without_either_tool_the_list_is_noted(fake_root, monkeypatch):
+    path = bookworm_lists(fake_root)
+    plain = fake_root.host(path)
+    subprocess.run(["lz4", "-q", "--rm", str(plain), str(plain) + ".lz4"], check=True)
+    monkeypatch.setenv("PATH", str(fake_root.path / "no-tools-here"))
+    monkeypatch.setattr(streaming, "APT_HELPER", "/nonexistent/apt-helper")
+    fs = RootFS(str(fake_root))
+    assert (read_apt_lists(fs, "amd64").python3, [(n.code, n.path, n.message) for n in fs.notes]) \
+        == (None, [("unreadable", BOOKWORM + ".lz4", "cannot decompress: no lz4 to run (No such "
+                    "file or directory); no /nonexistent/apt-helper to run (No such file or "
+                    "directory)")])

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterator, List, Optional, Tuple
 
 from ..rootfs import RootFS
-from ..streaming import (CHUNK, Corrupt, ToolFailed, ToolMissing, chunks, decompressor_for,
-                         needs_tool, tool_for, tool_output)
+from ..streaming import CHUNK, Corrupt, ToolFailed, ToolMissing, decompressed
 
 LISTS = "/var/lib/apt/lists"
 PACKAGES_SUFFIXES = ("_Packages", "_Packages.gz", "_Packages.xz", "_Packages.lz4",
@@ -239,11 +238,7 @@ def _decompressed(fs: RootFS, path: str) -> Iterator[bytes]:
         if size > MAX_LIST:
             fs.note("too-large", path, f"{size} bytes, more than the {MAX_LIST} read")
             return
-        decompressor = decompressor_for(path)
-        if needs_tool(path, decompressor):  # the host's own tool, never one of the root's
-            yield from tool_output(tool_for(path), fd)
-        else:
-            yield from chunks(fd, decompressor)
+        yield from decompressed(fd, path)  # lz4 and zstd by the host's tools, never the root's
     except (ToolMissing, ToolFailed) as exc:
         fs.note("unreadable", path, f"cannot decompress: {exc}")
     except Corrupt as exc:
