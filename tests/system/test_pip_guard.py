@@ -10,6 +10,7 @@ reads what the guard logs; without it the guard appends to /var/log/pyguard.log.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import socket
@@ -284,6 +285,9 @@ def test_lists_kept_as_lz4_read_as_the_plain_ones(real_root, monkeypatch, tmp_pa
     assert refused.returncode == 1
     assert (f"  requests: Debian's library package python3-requests {requests} "
             f"(already installed: {requests})\n") in refused.stderr
+    pyguard = INSTALL_GUARD.replace("guard {action}", "upgrade-check --format json --no-record")
+    checked = json.loads(root.run(pyguard).stdout)  # the lists read: no note, no upgrade ahead
+    assert (checked["status"], checked["notes"], checked["upgrade"]) == ("ok", [], None)
 
 
 def test_a_first_refusal_offers_what_the_whole_index_offers(real_root, monkeypatch, tmp_path):
