@@ -66,19 +66,24 @@ def _by_tool(fd: int, path: str) -> Iterator[bytes]:
 
 def _by_apt_helper(fd: int, path: str) -> Iterator[bytes]:
     """apt's own apt-helper. It picks the decompressor by the suffix of the name it opens, so
-    it is given a link of that suffix, in a directory of our own, to /proc/self/fd/N, and
-    inherits N: it reads our descriptor, never a path of the examined root."""
+    it is given a link of that suffix to /proc/self/fd/N, and inherits N: it reads our
+    descriptor, never a path of the examined root. The link lies in a directory of our own,
+    which apt-helper reaches through an inherited descriptor of it too, not by its path."""
     import tempfile
 
     directory = tempfile.mkdtemp(prefix="pyguard-list-")
-    link = os.path.join(directory, "list" + path[path.rindex("."):])
+    name = "list" + path[path.rindex("."):]
+    dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
-        os.symlink(f"/proc/self/fd/{fd}", link)
-        yield from tool_output((APT_HELPER, "cat-file", link), subprocess.DEVNULL, (fd,))
+        os.symlink(f"/proc/self/fd/{fd}", name, dir_fd=dir_fd)
+        yield from tool_output((APT_HELPER, "cat-file", f"/proc/self/fd/{dir_fd}/{name}"),
+                               subprocess.DEVNULL, (fd, dir_fd))
     finally:
         with contextlib.suppress(OSError):
-            os.unlink(link)
-        os.rmdir(directory)
+            os.unlink(name, dir_fd=dir_fd)
+        os.close(dir_fd)
+        with contextlib.suppress(OSError):
+            os.rmdir(directory)
 
 
 def decompressor_for(path: str) -> Optional[object]:

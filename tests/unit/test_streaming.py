@@ -35,11 +35,11 @@ def test_without_the_tool_apt_helper_reads_our_descriptor_through_a_link_of_its_
         tmp_path, monkeypatch):
     """Debian's container images keep their lists as lz4 and have no lz4 tool: apt-helper
     (picking its decompressor by the name's suffix) gets a link named list.lz4 to
-    /proc/self/fd/N, in a directory of our own that is gone afterwards, and writes into the
-    wide pipe too."""
+    /proc/self/fd/N, in a directory of our own that it reaches by a descriptor too and that is
+    gone afterwards, and writes into the wide pipe too."""
     helper = tmp_path / "apt-helper"
     helper.write_text(f"#!/bin/sh\n{' '.join(PIPE_SIZE[:4])} \"{PIPE_SIZE[4]}\"\n"
-                      "/usr/bin/readlink \"$2\"; /usr/bin/basename \"$2\"; exec /bin/cat \"$2\"\n")
+                      "echo \"$2\"; /usr/bin/readlink \"$2\"; exec /bin/cat \"$2\"\n")
     helper.chmod(0o755)
     monkeypatch.setattr(streaming, "APT_HELPER", str(helper))
     monkeypatch.setenv("PATH", str(tmp_path / "no-tools-here"))
@@ -48,7 +48,8 @@ def test_without_the_tool_apt_helper_reads_our_descriptor_through_a_link_of_its_
     listed = tmp_path / "x_Packages.lz4"
     listed.write_bytes(b"lz4 bytes")
     text = guard_lists.read_list(str(listed)).decode()
-    assert re.fullmatch(r"1048576\n\[\]\n/proc/self/fd/\d+\nlist\.lz4\nlz4 bytes", text), text
+    assert re.fullmatch(r"1048576\n\[\]\n/proc/self/fd/\d+/list\.lz4\n/proc/self/fd/\d+\n"
+                        r"lz4 bytes", text), text
     assert list((tmp_path / "tmp").iterdir()) == []
 
 
