@@ -71,11 +71,19 @@ def _by_apt_helper(fd: int, path: str) -> Iterator[bytes]:
     which apt-helper reaches through an inherited descriptor of it too, not by its path."""
     import tempfile
 
-    directory = tempfile.mkdtemp(prefix="pyguard-list-")
     name = "list" + path[path.rindex("."):]
-    dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
-        os.symlink(f"/proc/self/fd/{fd}", name, dir_fd=dir_fd)
+        directory = tempfile.mkdtemp(prefix="pyguard-list-")
+        dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as exc:  # a full or read-only temp dir, as on a rescue system
+        raise ToolMissing(f"no place for {APT_HELPER}'s link in {tempfile.gettempdir()} "
+                          f"({exc.strerror or exc})") from None
+    try:
+        try:
+            os.symlink(f"/proc/self/fd/{fd}", name, dir_fd=dir_fd)
+        except OSError as exc:
+            raise ToolMissing(f"no place for {APT_HELPER}'s link in {directory} "
+                              f"({exc.strerror or exc})") from None
         yield from tool_output((APT_HELPER, "cat-file", f"/proc/self/fd/{dir_fd}/{name}"),
                                subprocess.DEVNULL, (fd, dir_fd))
     finally:

@@ -125,3 +125,17 @@ def test_without_either_tool_the_list_is_noted(fake_root, monkeypatch):
         == (None, [("unreadable", BOOKWORM + ".lz4", "cannot decompress: no lz4 to run (No such "
                     "file or directory); no /nonexistent/apt-helper to run (No such file or "
                     "directory)")])
+
+
+def test_a_temp_dir_apt_helper_cannot_use_is_said(fake_root, monkeypatch):
+    """A rescue system's /tmp may be full or read-only: the note says so, no traceback."""
+    path = bookworm_lists(fake_root)
+    plain = fake_root.host(path)
+    subprocess.run(["lz4", "-q", "--rm", str(plain), str(plain) + ".lz4"], check=True)
+    monkeypatch.setenv("PATH", str(fake_root.path / "no-tools-here"))
+    monkeypatch.setattr(tempfile, "tempdir", str(fake_root.path / "no-such-tmp"))
+    fs = RootFS(str(fake_root))
+    assert (read_apt_lists(fs, "amd64").python3, [(n.code, n.path, n.message) for n in fs.notes]) \
+        == (None, [("unreadable", BOOKWORM + ".lz4", "cannot decompress: no lz4 to run (No such "
+                    "file or directory); no place for /usr/lib/apt/apt-helper's link in "
+                    f"{fake_root.path}/no-such-tmp (No such file or directory)")])
