@@ -74,10 +74,17 @@ def _by_apt_helper(fd: int, path: str) -> Iterator[bytes]:
     name = "list" + path[path.rindex("."):]
     try:
         directory = tempfile.mkdtemp(prefix="pyguard-list-")
-        dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError as exc:  # a full or read-only temp dir, as on a rescue system
         raise ToolMissing(f"no place for {APT_HELPER}'s link in {tempfile.gettempdir()} "
                           f"({exc.strerror or exc})") from None
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        st = os.fstat(dir_fd)
+    except OSError as exc:
+        raise ToolMissing(f"{directory} is gone ({exc.strerror or exc})") from None
+    if st.st_uid != os.geteuid() or st.st_mode & 0o077:  # swapped in a TMPDIR others can write
+        os.close(dir_fd)
+        raise ToolMissing(f"{directory} is not the private directory made for {APT_HELPER}")
     try:
         try:
             os.symlink(f"/proc/self/fd/{fd}", name, dir_fd=dir_fd)

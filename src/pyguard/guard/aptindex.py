@@ -3,7 +3,7 @@
 The lists (/var/lib/apt/lists/*_Packages, plain or compressed as this host's apt keeps them:
 .gz, .lz4, .xz, .zst, .bz2) are read when the index is (re)built: after `apt update` changed
 them, or when no index exists. A refusal waits for that, so it is built for speed: each list is
-decompressed as a stream (aptlists.py: lz4 and zstd by apt-helper, on the other core) while only
+decompressed as a stream (pyguard.streaming: lz4 and zstd by a tool, on the other core) while only
 the paragraphs that name python3 are picked out of it and read by hand, and what each list
 offers is kept on its own (pyguard.cache, "apt-python-lists", keyed by the list's name, size,
 mtime and inode): after `apt update` only the lists that changed are read again, mostly the
