@@ -28,6 +28,13 @@ from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple, U
 from . import journal as _journal
 
 MAX_SYMLINKS = 40  # as Linux's own limit for one lookup
+MAX_PATH = 4096
+"""Longest resolved path looked up (Linux's PATH_MAX): nothing on the system opens a longer one."""
+MAX_STEPS = 4096
+"""Components one lookup may walk, its links' included: a user's links may name thousands."""
+REMEMBERED = 512
+"""Longest directory path whose resolution is remembered: deeper ones (a user's, made to cost)
+are walked again rather than filling memory with every prefix of every long path."""
 DEFAULT_READ_LIMIT = 32 * 1024 * 1024
 
 _DIR = os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -112,6 +119,10 @@ class SymlinkLoop(Exception):
     pass
 
 
+class TooLong(SymlinkLoop):
+    """A lookup past MAX_PATH or MAX_STEPS: named nothing pyguard may act on, as a loop."""
+
+
 class _TooLarge(Exception):
     pass
 
@@ -122,6 +133,21 @@ def _split(path: str) -> List[str]:
 
 def _join(parts: List[str]) -> str:
     return "/" + "/".join(parts)
+
+
+def _as_directory(resolved: str, uids: FrozenSet[int], anyone: bool,
+                  st: Optional[os.stat_result]) -> _DirControl:
+    """A resolved directory's control: who may add, remove or replace its entries.
+
+    Group write counts whatever the group: a group root's members are not root (images run
+    arbitrary uids in group 0), and a POSIX ACL's mask shows as the group bits, so any named
+    user or group an ACL lets write shows here too.
+    """
+    if st is None or not stat.S_ISDIR(st.st_mode):
+        return _DirControl(None, uids, anyone, False)
+    writable = bool(st.st_mode & (stat.S_IWOTH | stat.S_IWGRP))
+    sticky = bool(st.st_mode & stat.S_ISVTX)
+    return _DirControl(resolved, uids, anyone or (writable and not sticky), writable and sticky)
 
 
 def _fd_budget() -> int:
@@ -160,6 +186,7 @@ class RootFS:
         self.notes: List[Note] = []
         self._noted: set = set()
         self._dirs: Dict[str, str] = {}
+        self._steps_left = MAX_STEPS
         self._control_dirs: Dict[str, _DirControl] = {}
         self._fds: "OrderedDict[str, int]" = OrderedDict()
         """Resolved directory -> its O_PATH descriptor, least recently used first."""
@@ -205,14 +232,20 @@ class RootFS:
         if fd is not None:
             fds.move_to_end(resolved)
             return fd
-        parent, name = _parent(resolved)
-        if name in ("", ".", ".."):  # never from resolve(); never climb above the root
-            raise OSError(errno.EINVAL, "not a resolved path", resolved)
-        parent_fd = self._dir_fd(parent)
-        fd = os.open(name, _DIR, dir_fd=parent_fd)
-        fds[resolved] = fd
-        if len(fds) > self._max_fds:
-            os.close(fds.popitem(last=False)[1])
+        names: List[str] = []  # below the nearest directory held: opened in order, no recursion
+        parent = resolved
+        while parent != "/" and (parent == resolved or parent not in fds):
+            parent, name = _parent(parent)
+            if name in ("", ".", ".."):  # never from resolve(); never climb above the root
+                raise OSError(errno.EINVAL, "not a resolved path", resolved)
+            names.append(name)
+        fd = self._dir_fd(parent)
+        for name in reversed(names):
+            fd = os.open(name, _DIR, dir_fd=fd)
+            parent = parent.rstrip("/") + "/" + name
+            fds[parent] = fd
+            if len(fds) > self._max_fds:
+                os.close(fds.popitem(last=False)[1])
         return fd
 
     def _lstat_resolved(self, resolved: str) -> os.stat_result:
@@ -341,35 +374,62 @@ class RootFS:
         remembered directory is that directory or nothing: see _dir_fd.) Missing components are
         kept as they are, so the result then names a missing path.
         """
+        if len(path) > 2 * MAX_PATH:  # a link's relative target after its directory at most
+            raise TooLong(path[:MAX_PATH])
         parts = _split(path)
         if not parts:
             return "/"
-        parent = self._resolve_dir(_join(parts[:-1]), depth)
-        name = parts[-1]
+        parent = self._resolve_dir(parts, depth)
+        return self._resolve_step(parent, parts[-1], follow_last, depth)
+
+    def _resolve_step(self, parent: str, name: str, follow_last: bool, depth: int) -> str:
+        """The inside path of `name` in the resolved directory `parent`."""
+        self._steps_left -= 1
+        if self._steps_left < 0:
+            raise TooLong(parent)
         if name == "..":
             return parent.rsplit("/", 1)[0] or "/"
         candidate = parent.rstrip("/") + "/" + name
+        if len(candidate) > MAX_PATH:
+            raise TooLong(candidate[:MAX_PATH])
         if not follow_last:
             return candidate
         target = self._readlink_resolved(candidate)
         if target is None:
             return candidate
         if depth >= MAX_SYMLINKS:
-            raise SymlinkLoop(path)
+            raise SymlinkLoop(candidate)
         if not target.startswith("/"):
             target = parent.rstrip("/") + "/" + target
         return self._resolve(target, True, depth + 1)
 
-    def _resolve_dir(self, path: str, depth: int) -> str:
-        cached = self._dirs.get(path)
-        if cached is None:
-            cached = self._dirs[path] = self._resolve(path, True, depth)
-        return cached
+    def _resolve_dir(self, parts: List[str], depth: int) -> str:
+        """The resolved directory holding parts[-1], walked one component at a time from the
+        nearest remembered one: a user's link may name thousands of components (`../` 1,300
+        times), which a call per component would turn into a RecursionError."""
+        known = self._dirs.get(_join(parts[:-1]))
+        if known is not None:
+            return known
+        current, key = "/", ""
+        for name in parts[:-1]:
+            key += "/" + name
+            known = self._dirs.get(key)
+            if known is None:
+                known = self._resolve_step(current, name, True, depth)
+                if len(key) <= REMEMBERED:
+                    self._dirs[key] = known
+            current = known
+        return current
 
     def resolve(self, path: str, follow_last: bool = True) -> Optional[str]:
         """The inside path that `path` names once symlinks are followed; None on a loop."""
+        self._steps_left = MAX_STEPS
         try:
             return self._resolve(path, follow_last)
+        except TooLong:
+            self.note("too-long", path, f"longer than {MAX_PATH} bytes or {MAX_STEPS} components, "
+                      "links followed")
+            return None
         except SymlinkLoop:
             self.note("symlink-loop", path, "too many levels of symbolic links")
             return None
@@ -409,8 +469,10 @@ class RootFS:
     def control(self, path: str) -> Control:
         """Who besides root can change what `path` names (a final symlink is not followed).
 
-        A path that loops names nothing anyone can be held to: it counts as `anyone`.
+        A path that loops, or runs past MAX_PATH or MAX_STEPS, names nothing anyone can be held
+        to: it counts as `anyone`.
         """
+        self._steps_left = MAX_STEPS
         try:
             _, uids, anyone, _ = self._control(path, False, 0)
         except SymlinkLoop:
@@ -426,19 +488,32 @@ class RootFS:
     def _control(self, path: str, follow_last: bool,
                  depth: int) -> Tuple[str, FrozenSet[int], bool, Optional[os.stat_result]]:
         """(resolved inside path, uids, anyone, lstat of what it resolved to or None)."""
+        if len(path) > 2 * MAX_PATH:
+            raise TooLong(path[:MAX_PATH])
         parts = _split(path)
         if not parts:
             st = self._lstat_or_none("/")
             uids = frozenset([st.st_uid]) if st is not None and st.st_uid != 0 else frozenset()
             return "/", uids, False, st
-        parent = self._directory_control(_join(parts[:-1]), depth)
-        name = parts[-1]
+        parent = self._directory_control(parts, depth)
+        return self._control_step(parent, _join(parts), parts[-1], follow_last, depth)
+
+    def _control_step(self, parent: _DirControl, path: str, name: str, follow_last: bool,
+                      depth: int) -> Tuple[str, FrozenSet[int], bool, Optional[os.stat_result]]:
+        """_control of `path`, whose last component `name` is in the directory `parent`."""
+        self._steps_left -= 1
+        if self._steps_left < 0 or len(path) > 2 * MAX_PATH:
+            raise TooLong(path[:MAX_PATH])
         if parent.resolved is None:  # below something missing: as the missing name itself
-            return (_join(parts), parent.uids, parent.anyone or parent.sticky_open, None)
+            if len(path) > MAX_PATH:
+                raise TooLong(path[:MAX_PATH])
+            return (path, parent.uids, parent.anyone or parent.sticky_open, None)
         if name == "..":  # the walk to the parent went through the grandparent: all counted
             up = parent.resolved.rsplit("/", 1)[0] or "/"
             return up, parent.uids, parent.anyone, self._lstat_or_none(up)
         candidate = parent.resolved.rstrip("/") + "/" + name
+        if len(candidate) > MAX_PATH:
+            raise TooLong(candidate[:MAX_PATH])
         st = self._lstat_or_none(candidate)
         if st is None:
             return candidate, parent.uids, parent.anyone or parent.sticky_open, None
@@ -455,20 +530,25 @@ class RootFS:
         final, more, anyone, st = self._control(target, True, depth + 1)
         return final, uids | more, parent.anyone or anyone, st
 
-    def _directory_control(self, path: str, depth: int) -> _DirControl:
-        cached = self._control_dirs.get(path)
-        if cached is not None:
-            return cached
-        resolved, uids, anyone, st = self._control(path, True, depth)
-        if st is None or not stat.S_ISDIR(st.st_mode):
-            cached = _DirControl(None, uids, anyone, False)
-        else:
-            writable = st.st_mode & stat.S_IWOTH or (st.st_mode & stat.S_IWGRP and st.st_gid != 0)
-            sticky = bool(st.st_mode & stat.S_ISVTX)
-            cached = _DirControl(resolved, uids, anyone or bool(writable and not sticky),
-                                 bool(writable and sticky))
-        self._control_dirs[path] = cached
-        return cached
+    def _directory_control(self, parts: List[str], depth: int) -> _DirControl:
+        """Who controls the directory holding parts[-1]; walked one component at a time from
+        the nearest remembered one, as _resolve_dir."""
+        known = self._control_dirs.get(_join(parts[:-1]))
+        if known is not None:
+            return known
+        current = self._control_dirs.get("/")
+        if current is None:
+            current = self._control_dirs["/"] = _as_directory(*self._control("/", True, depth))
+        key = ""
+        for name in parts[:-1]:
+            key += "/" + name
+            known = self._control_dirs.get(key)
+            if known is None:
+                known = _as_directory(*self._control_step(current, key, name, True, depth))
+                if len(key) <= REMEMBERED:
+                    self._control_dirs[key] = known
+            current = known
+        return current
 
     # -- metadata ----------------------------------------------------------------------------
 

@@ -1,10 +1,11 @@
 """RootFS.control: who besides root can change what a path names."""
 
 import os
+import struct
 
 import pytest
 
-from pyguard.rootfs import Control, RootFS
+from pyguard.rootfs import MAX_PATH, MAX_STEPS, Control, Note, RootFS
 
 ALICE, BOB = 1000, 1001
 
@@ -62,11 +63,63 @@ def test_a_world_writable_directory_without_sticky_bit_is_anyones(root):
     assert (c, c.root_only, c.user) == (Control(frozenset(), True), False, None)
 
 
-def test_a_group_writable_directory_counts_unless_its_group_is_root(root):
+def test_a_group_writable_directory_is_anyones_whatever_its_group(root):
+    """Group root too: its members are not root (images run arbitrary uids in group 0)."""
     (root / "opt/group/f").write_text("x")
     (root / "opt/rootgroup/f").write_text("x")
     assert (control(root, "/opt/group/f"), control(root, "/opt/rootgroup/f")) == (
-        Control(frozenset(), True), Control(frozenset(), False))
+        Control(frozenset(), True), Control(frozenset(), True))
+
+
+def _acl(*entries):
+    """system.posix_acl_access's bytes: version 2, then (tag, permissions, id) each."""
+    return struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *e) for e in entries)
+
+
+def test_a_directory_an_acl_lets_a_user_write_is_not_roots_alone(root):
+    """An ACL's named user shows in the mode's group bits (its mask), nowhere else in stat."""
+    acl_dir = root / "opt/acl"
+    acl_dir.mkdir(mode=0o755)
+    none = 0xFFFFFFFF
+    try:
+        os.setxattr(acl_dir, "system.posix_acl_access",
+                    _acl((0x01, 7, none), (0x02, 7, ALICE), (0x04, 5, none), (0x10, 7, none),
+                         (0x20, 5, none)))
+    except OSError as exc:
+        pytest.skip(f"no POSIX ACLs on {root}: {exc}")
+    (acl_dir / "f").write_text("x")
+    assert ((acl_dir.stat().st_uid, acl_dir.stat().st_gid), control(root, "/opt/acl/f")) == (
+        (0, 0), Control(frozenset(), True))
+
+
+def test_a_link_of_thousands_of_components_is_resolved_and_controlled(root):
+    """A user may make a link as long as the kernel takes (`../` 1,300 times): pyguard follows it
+    as the kernel does instead of failing every check that looks there."""
+    link = root / "home/alice/.local/lib/deep"
+    os.symlink("../" * 1300 + "etc/shadow", link)
+    os.lchown(link, ALICE, ALICE)
+    fs = RootFS(str(root))
+    assert (fs.resolve("/home/alice/.local/lib/deep"), fs.read_text("/home/alice/.local/lib/deep"),
+            fs.control("/home/alice/.local/lib/deep"), fs.notes) == (
+        "/etc/shadow", "x", Control(frozenset({ALICE}), False), [])
+
+
+
+def test_a_lookup_past_path_max_or_the_step_budget_names_nothing(root):
+    """Past what the kernel would walk (PATH_MAX, its links' components counted), a path names
+    nothing pyguard may act on, as a loop; and its cost stays bounded."""
+    home = root / "home/alice/.local/lib"
+    for i in range(3):  # each link's target is 4,000 bytes of `x/../`, the last one's next link
+        (home / "x").mkdir(exist_ok=True)
+        os.symlink("x/../" * 800 + f"hop{i + 1}", home / f"hop{i}")
+    fs = RootFS(str(root))
+    deep = "/" + "a/" * 3000 + "b"
+    assert (fs.resolve(deep), fs.resolve("/home/alice/.local/lib/hop0"),
+            fs.control("/home/alice/.local/lib/hop0/f"), fs.control(deep)) == (
+        None, None, Control(frozenset(), True), Control(frozenset(), True))
+    steps = f"longer than {MAX_PATH} bytes or {MAX_STEPS} components, links followed"
+    assert fs.notes == [Note("too-long", deep, steps),
+                        Note("too-long", "/home/alice/.local/lib/hop0", steps)]
 
 
 def test_sticky_tmp_an_entry_is_its_owners_a_missing_name_anyones(root):
