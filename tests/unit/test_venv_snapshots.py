@@ -156,6 +156,28 @@ def test_the_repair_installs_the_recorded_set_when_metadata_is_gone(fake_root, s
     assert "six==1.17.0" in open(snapshot_file(fake_root, state, "/srv/app")).read()
 
 
+def test_a_snapshot_of_metadata_a_user_can_change_is_not_installed_as_root(fake_root, state,
+                                                                            doctor):
+    """A snapshot names projects as their metadata said: where bob owns some of root's venv's
+    metadata, what was recorded from it may be his choice, and stays out of root's rebuild."""
+    fake_root.passwd([("bob", 1001, "/home/bob")])
+    site = app(fake_root)
+    fake_root.pip_install(site, "reqeusts", "6.6.6", top_level=["reqeusts"], python="3.11")
+    for top, dirs, files in os.walk(fake_root.host(f"{site}/reqeusts-6.6.6.dist-info")):
+        for name in [top] + [os.path.join(top, n) for n in files]:
+            os.lchown(name, 1001, 1001)
+    run_report(fake_root, state)
+    break_app(fake_root)
+    finding = broken_finding(fake_root, f"as recorded on {today()}",
+                             "no projects besides pip and setuptools", "")
+    finding["repair"][-1] = (
+        "/usr/bin/python3 -m venv /srv/app", finding["repair"][-1][1] + "".join(
+            f"; left out: {name}, recorded from metadata in {site}, some of which the venv's owner "
+            "does not control (bob can change it) (install it by hand as whoever should run its "
+            "build)" for name in ("attrs 24.2.0", "reqeusts 6.6.6", "six 1.17.0")))
+    assert doctor(fake_root) == [finding]
+
+
 def test_without_a_snapshot_the_metadata_is_read(fake_root, doctor):
     app(fake_root)
     break_app(fake_root)

@@ -20,9 +20,9 @@ from ..facts.sites import normalize
 from ..facts.venvs import PROVIDED_BY_VENV
 from ..findings import Hit
 from ..rootfs import RootFS
+from .rebuild import left_out
 
 VENV_PACKAGE = "python3-venv"
-EDITABLE = "--editable="
 LOCAL_VENVS = "/opt/venvs"
 USER_VENVS = ".venvs"
 
@@ -44,11 +44,9 @@ def orphaned_site(facts: Facts) -> Iterator[Hit]:
         snapshot = find_site_snapshot(facts.fs, site)
         packages = snapshot.packages if snapshot is not None else installation.packages
         source = f"as recorded on {snapshot.date}" if snapshot else "read from its metadata"
-        owner = facts.owner_of(site)
         wanted = tuple(p for p in packages if normalize(p.name) not in PROVIDED_BY_VENV)
-        withheld = tuple(p for p in wanted if p.requirement.startswith(EDITABLE)
-                         and facts.owner_of(p.requirement[len(EDITABLE):]) != owner)
-        requirements = tuple(p.requirement for p in wanted if p not in withheld)
+        withheld = left_out(facts, site, (site,), wanted, "the site's owner")
+        requirements = tuple(p.requirement for p in wanted if p.requirement not in withheld)
         venv = venv_for(facts.fs, installation)
         yield Hit(
             subject=site,
@@ -66,9 +64,8 @@ def orphaned_site(facts: Facts) -> Iterator[Hit]:
                 "requirements": requirements,
                 "links": tuple(p.path for p in installation.programs),
                 "venv_package": VENV_PACKAGE if no_ensurepip else "",
-                "withheld": "".join(f"; left out: {p.name} {p.version}, whose source "
-                                    f"{p.requirement[len(EDITABLE):]} the site's owner does not "
-                                    "control" for p in withheld),
+                "withheld": "".join(f"; left out: {p.name} {p.version}, {withheld[p.requirement]}"
+                                    for p in wanted if p.requirement in withheld),
             },
             paths=(site,) + tuple(p.path for p in installation.programs))
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Iterator, Tuple
+from typing import Iterator, Mapping, Tuple
 
 from ..aside import aside_label
 from ..facts import Facts
 from ..facts.venvs import Venv, gather_venvs
 from ..findings import Hit
+from .rebuild import left_out
 
 VENV_PACKAGE = "python3-venv"
-EDITABLE = "--editable="
 
 
 def venv_broken(facts: Facts) -> Iterator[Hit]:
@@ -21,20 +21,11 @@ def venv_broken(facts: Facts) -> Iterator[Hit]:
     default = facts.defaults.default
     no_ensurepip = bool(default) and not facts.fs.is_dir(f"/usr/lib/python{default}/ensurepip")
     for venv in broken:
-        withheld = _foreign_sources(facts, venv)
+        withheld = left_out(facts, venv.path, venv.site_packages,
+                            [p for p in venv.packages if p.requirement in venv.requirements],
+                            "the venv's owner")
         yield Hit(subject=venv.path, evidence=evidence(venv, no_ensurepip, withheld),
                   paths=(f"{venv.path}/pyvenv.cfg", venv.interpreter))
-
-
-def _foreign_sources(facts: Facts, venv: Venv) -> Tuple[str, ...]:
-    """Editable installs whose source someone other than the venv's owner controls.
-
-    Installing one runs its build code (setup.py) as the venv's owner: for a venv of root's,
-    a user's checkout would run her code as root (needrestart's CVE-2024-48990 again).
-    """
-    owner = facts.owner_of(venv.path)
-    return tuple(r for r in venv.requirements if r.startswith(EDITABLE)
-                 and facts.owner_of(r[len(EDITABLE):]) != owner)
 
 
 def made(venv: Venv) -> str:
@@ -48,12 +39,12 @@ def held(venv: Venv, requirements: Tuple[str, ...]) -> Tuple[str, ...]:
     return found or ("no projects besides pip and setuptools",)
 
 
-def evidence(venv: Venv, no_ensurepip: bool, withheld: Tuple[str, ...] = ()) -> dict:
+def evidence(venv: Venv, no_ensurepip: bool, withheld: Mapping[str, str] = {}) -> dict:
     """What the rule's templates need; `requirements` come from the venv's snapshot when it
-    has one (venv.recorded), else from its metadata."""
+    has one (venv.recorded), else from its metadata; `withheld`: those left out, and why
+    (checks.rebuild)."""
     requirements = tuple(r for r in venv.requirements if r not in withheld)
-    left_out = "".join(f"; left out: {p.name} {p.version}, whose source "
-                       f"{p.requirement[len(EDITABLE):]} the venv's owner does not control (install "
+    left_out = "".join(f"; left out: {p.name} {p.version}, {withheld[p.requirement]} (install "
                        "it by hand as whoever should run its build)"
                        for p in venv.packages if p.requirement in withheld)
     return {

@@ -59,6 +59,8 @@ class VenvPackage:
     hash: str = ""
     """The archive's hash as pip recorded it for a project installed from a URL (PEP 610
     archive_info, "sha256=HEX"); empty when pip recorded none (installs from an index)."""
+    metadata: str = ""
+    """The *.dist-info (or *.egg-info) it was read from; empty when it comes from a snapshot."""
 
 
 @dataclass(frozen=True)
@@ -281,7 +283,7 @@ def package_of(fs: RootFS, dist, prefix: str) -> VenvPackage:
     requirement = _direct_requirement(fs, dist.metadata, dist.name, prefix)
     return VenvPackage(dist.name, dist.version, dist.installer,
                        requirement or f"{dist.name}=={dist.version}",
-                       _archive_hash(fs, dist.metadata))
+                       _archive_hash(fs, dist.metadata), dist.metadata)
 
 
 def _archive_hash(fs: RootFS, metadata: str) -> str:

@@ -82,6 +82,31 @@ def test_usr_local_after_the_upgrade_goes_into_a_venv_with_its_programs_linked(u
         "attrs==24.2.0 localtool==1.0", ["/usr/local/bin/localtool"])]
 
 
+def test_a_project_in_usr_local_whose_metadata_a_user_owns_is_not_installed_by_root(upgraded,
+                                                                                     doctor):
+    """Root rebuilds /usr/local's projects: one whose dist-info alice owns names what she chose."""
+    upgraded.passwd([("alice", 1000, "/home/alice")])
+    upgraded.pip_install(LOCAL, "attrs", "24.2.0", top_level=["attr", "attrs"])
+    upgraded.pip_install(LOCAL, "reqeusts", "6.6.6", top_level=["reqeusts"])
+    for top, dirs, files in os.walk(upgraded.host(f"{LOCAL}/reqeusts-6.6.6.dist-info")):
+        for name in [top] + [os.path.join(top, n) for n in files]:
+            os.lchown(name, 1000, 1000)
+    finding = orphan(
+        LOCAL, f"/usr/bin/python3.11 {KEPT}", "attrs 24.2.0, reqeusts 6.6.6", "",
+        [f"{LOCAL}/attrs-24.2.0.dist-info", f"{LOCAL}/attr", f"{LOCAL}/attrs",
+         f"{LOCAL}/reqeusts"],
+        "usr-local-python3.11", "/opt/venvs/usr-local-python3.11", "attrs==24.2.0", [])
+    hers = f"{LOCAL}/reqeusts-6.6.6.dist-info"  # moved by her, its directory kept
+    finding["repair"].insert(1, (
+        f"mkdir -p /var/lib/pyguard/aside && runuser -u alice -- tar -C {hers} -czf - . > "
+        f"{archive('usr-local-python3.11')} && runuser -u alice -- find {hers} -mindepth 1 -delete",
+        MOVED))
+    finding["repair"][-1] = (finding["repair"][-1][0], finding["repair"][-1][1] + (
+        f"; left out: reqeusts 6.6.6, whose metadata {LOCAL}/reqeusts-6.6.6.dist-info the site's "
+        "owner does not control (alice can change it)"))
+    assert doctor(upgraded, only=["orphaned-site"]) == [finding]
+
+
 def test_a_users_site_is_moved_and_rebuilt_by_her_own_processes(upgraded, doctor):
     upgraded.passwd([("alice", 1000, "/home/alice")])
     upgraded.pip_install(ALICE, "alicetool", "1.0", top_level=["alicetool"])

@@ -186,5 +186,91 @@ def test_an_editable_source_a_user_controls_is_never_built_for_roots_venv(tmp_pa
         "/srv/app/lib/python3.11/site-packages", "six 1.17.0", "six==1.17.0")
     finding["repair"][-1] = (finding["repair"][-1][0], finding["repair"][-1][1] + (
         "; left out: proj 0.1, whose source /home/alice/proj the venv's owner does not control "
-        "(install it by hand as whoever should run its build)"))
+        "(alice can change it) (install it by hand as whoever should run its build)"))
     assert doctor(root) == [finding]
+
+
+def _roots_venv_after_the_upgrade(tmp_path):
+    """Root's venv /srv/app from Python 3.11, on Debian 13; alice (1000) and bob (1001) exist."""
+    root = FakeRoot.trixie(tmp_path / "root")
+    root.passwd([("alice", 1000, "/home/alice"), ("bob", 1001, "/home/bob")])
+    root.mkdir("/usr/lib/python3.13/ensurepip")
+    site = make_venv(root, "/srv/app", packages=SIX_ATTRS)
+    return root, site
+
+
+def _left_out(finding, *why):
+    finding["repair"][-1] = (finding["repair"][-1][0], finding["repair"][-1][1] + "".join(
+        f"; left out: {w} (install it by hand as whoever should run its build)" for w in why))
+    return finding
+
+
+STATE = ("/srv/app/bin/python3 now runs Python 3.13 (/usr/bin/python3.13), which does not look in "
+         "/srv/app/lib/python3.11/site-packages")
+
+
+def test_a_project_whose_metadata_a_user_can_write_is_never_installed_as_root(tmp_path, doctor):
+    """Root's venv, but alice owns one project's metadata (an admin's chown, an ACL on a
+    directory): what it names, a typosquat or her git URL, would be built as root."""
+    import os
+
+    root, site = _roots_venv_after_the_upgrade(tmp_path)
+    direct(root, site, "innocent", "1.0", {"url": "https://github.com/alice/evil.git",
+                                           "vcs_info": {"vcs": "git", "commit_id": "deadbeef"}})
+    for top, dirs, files in os.walk(root.host(f"{site}/innocent-1.0.dist-info")):
+        for name in [top] + [os.path.join(top, n) for n in files]:
+            os.lchown(name, 1000, 1000)
+    os.chmod(root.host(f"{site}/six-1.17.0.dist-info/METADATA"), 0o666)
+    assert doctor(root) == [_left_out(
+        broken("/srv/app", STATE, "attrs 24.2.0", "attrs==24.2.0"),
+        f"innocent 1.0, whose metadata {site}/innocent-1.0.dist-info the venv's owner does not "
+        "control (alice can change it)",
+        f"six 1.17.0, whose metadata {site}/six-1.17.0.dist-info the venv's owner does not "
+        "control (a group or everyone can change it)")]
+
+
+def test_a_site_packages_a_user_can_write_leaves_every_project_out_of_roots_rebuild(tmp_path,
+                                                                                   doctor):
+    """She can add or replace any metadata there: nothing read from it is root's choice."""
+    import os
+
+    root, site = _roots_venv_after_the_upgrade(tmp_path)
+    os.chown(root.host(site), 1001, 1001)
+    where = f"whose metadata in {site} the venv's owner does not control (bob can change it)"
+    assert doctor(root) == [_left_out(
+        broken("/srv/app", STATE, "no projects besides pip and setuptools", ""),
+        f"attrs 24.2.0, {where}", f"six 1.17.0, {where}")]
+
+
+def test_an_editable_checkout_of_roots_with_a_users_file_in_it_is_left_out(tmp_path, doctor):
+    """The checkout's top is root's, its setup.py alice's: the build would run her code."""
+    import os
+
+    root, site = _roots_venv_after_the_upgrade(tmp_path)
+    editable(root, site, "proj", "0.1", "/opt/proj")
+    root.write("/opt/proj/src/proj/__init__.py", "")
+    root.write("/opt/proj/setup.py", "import os; os.system('id > /tmp/pwned')\n")
+    os.chown(root.host("/opt/proj/setup.py"), 1000, 1000)
+    assert doctor(root) == [_left_out(
+        broken("/srv/app", STATE, "attrs 24.2.0, six 1.17.0", "attrs==24.2.0 six==1.17.0"),
+        "proj 0.1, whose source /opt/proj the venv's owner does not control (alice can change it)")]
+
+
+def test_a_users_own_venv_keeps_what_she_installed(tmp_path, doctor):
+    """Her metadata in her venv is hers to choose: the rebuild runs as her with all of it."""
+    import os
+
+    root = FakeRoot.trixie(tmp_path / "root")
+    root.passwd([("alice", 1000, "/home/alice")])
+    root.mkdir("/usr/lib/python3.13/ensurepip")
+    site = make_venv(root, "/home/alice/app", packages=SIX_ATTRS)
+    direct(root, site, "innocent", "1.0", {"url": "https://github.com/alice/tool.git",
+                                           "vcs_info": {"vcs": "git", "commit_id": "deadbeef"}})
+    for top, dirs, files in os.walk(root.host("/home/alice")):
+        for name in [top] + [os.path.join(top, n) for n in dirs + files]:
+            os.lchown(name, 1000, 1000)
+    state = STATE.replace("/srv/app", "/home/alice/app")
+    assert doctor(root) == [broken(
+        "/home/alice/app", state, "attrs 24.2.0, innocent 1.0, six 1.17.0",
+        "attrs==24.2.0 'innocent @ git+https://github.com/alice/tool.git@deadbeef' six==1.17.0",
+        user="alice")]
