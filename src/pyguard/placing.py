@@ -228,17 +228,25 @@ def set_mode(dir_fd: int, name: str, mode: int) -> None:
         os.close(fd)
 
 
-def remove_tree(dir_fd: int, name: str) -> None:
+MAX_TREE_DEPTH = 256
+"""Directories below one another that pyguard walks into when it keeps or removes a tree: a
+user's tree may be deeper than Python's recursion or the open-file limit, and none that
+holds Python is."""
+
+
+def remove_tree(dir_fd: int, name: str, depth: int = 0) -> None:
     """Remove `name` in `dir_fd`, and if it is a real directory all below it, each directory
     entered by descriptor with O_NOFOLLOW (shutil.rmtree takes a dir_fd only from 3.11)."""
     st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
     if not stat.S_ISDIR(st.st_mode):
         os.unlink(name, dir_fd=dir_fd)
         return
+    if depth >= MAX_TREE_DEPTH:
+        raise OSError(errno.ENAMETOOLONG, f"deeper than {MAX_TREE_DEPTH} directories", name)
     fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
     try:
         for child in os.listdir(fd):
-            remove_tree(fd, child)
+            remove_tree(fd, child, depth + 1)
     finally:
         os.close(fd)
     os.rmdir(name, dir_fd=dir_fd)

@@ -190,3 +190,37 @@ def test_undo_puts_back_local_edits_never_an_upgraded_packages_old_files(root: P
     assert {p.name: p.read_text() for p in site.iterdir()} == {
         "json.py": "as the fix left it\n", "edited.py": "edited here\n",
         "old.py": "the removed package's\n", "same.py": "reinstalled\n"}
+
+
+def test_a_tree_deeper_than_pyguard_keeps_is_refused_before_anything_moves(root: Path):
+    """A user's 1,200 nested directories must not end the fix in a RecursionError with its
+    record left running: the step is refused, clearly."""
+    deep = root / "home/alice/app"
+    os.makedirs(deep / "/".join(["d"] * 300))
+    store = Store(str(root))
+    record = store.new_record("pyguard fix")
+    with pytest.raises(StoreError, match="/home/alice/app/" + "d/" * 255 + "d: deeper than 256 "
+                       "directories, more than pyguard keeps; nothing was moved"):
+        store.keep(record, ["/home/alice/app"], step=1)
+    assert store.load(record.id).entries == []
+
+
+def test_a_copy_that_would_leave_the_store_under_its_reserve_is_refused(root: Path, monkeypatch):
+    """A user's sparse file (1 TiB of holes costs her nothing) copied into root's /var would fill
+    it: here 64 MiB of holes against a store said to have 1 GiB and 16 MiB free."""
+    with open(root / "etc/sparse", "wb") as f:
+        f.truncate(64 << 20)
+    store = Store(str(root))
+    record = store.new_record("pyguard fix")
+    real = os.statvfs
+
+    class Vfs:
+        f_frsize, f_blocks, f_bavail = 4096, (2 << 30) // 4096, (1040 << 20) // 4096
+
+    monkeypatch.setattr(os, "statvfs", lambda path: Vfs if str(path).startswith(str(root)) else real(path))
+    with pytest.raises(StoreError, match=r"^keeping 64\.0 MiB would leave 976\.0 MiB free where "
+                       r"the undo store is, under 1\.0 GiB; nothing was moved$"):
+        store.keep(record, ["/etc"], step=1)
+    assert (store.load(record.id).entries, os.listdir(root / STORE.lstrip("/") / record.id / "files")) == ([], [])
+    (root / "etc/sparse").unlink()
+    assert [e.path for e in store.keep(record, ["/etc/pip.conf"], step=1)] == ["/etc/pip.conf"]

@@ -27,13 +27,17 @@ import stat
 from dataclasses import asdict, dataclass, field
 from typing import Dict, Iterable, Iterator, List, Optional, Tuple
 
-from ..placing import (READ, lstat, make_dirs, open_regular, parent, remove_tree, set_mode,
-                       sha256_at, write_at)
+from ..placing import (MAX_TREE_DEPTH, READ, lstat, make_dirs, open_regular, parent, remove_tree,
+                       set_mode, sha256_at, write_at)
 from ..rootfs import RootFS
 
 STORE = "/var/lib/pyguard/undo"
 SCHEMA = "pyguard-undo/1"
 CHUNK = 1 << 20
+RESERVE = 1 << 30
+"""Free space the undo store leaves on its file system at least (a twentieth of it where that is
+more): a copy that would take it is refused before anything is moved, so that no tree, however
+large or sparse its files (a user's 1 TiB of holes costs her nothing), fills root's /var."""
 
 
 class StoreError(Exception):
@@ -176,6 +180,8 @@ class Store:
         """Copy each path (a directory with all below it) into the record, unless kept before.
         `whole`: the step takes the paths away entirely (see Entry.whole)."""
         known = {e.path for e in record.entries}
+        self._room_for(sum(st.st_size for path in paths for _, _, inside, st in self._tree(path)
+                           if inside not in known and stat.S_ISREG(st.st_mode)))
         added: List[Entry] = []
         for path in paths:
             for dir_fd, name, inside, st in self._tree(path):
@@ -190,6 +196,20 @@ class Store:
         self.save(record)
         return added
 
+    def _room_for(self, size: int) -> None:
+        """Refuse a copy of `size` bytes that would leave the store's file system less than its
+        reserve (RESERVE)."""
+        try:
+            vfs = os.statvfs(f"{self.root.rstrip('/')}{STORE}")
+        except OSError:
+            return  # the copy itself says what is wrong
+        free = vfs.f_bavail * vfs.f_frsize
+        reserve = max(RESERVE, vfs.f_blocks * vfs.f_frsize // 20)
+        if size > free - reserve:
+            raise StoreError(f"keeping {_size(size)} would leave {_size(max(free - size, 0))} "
+                             f"free where the undo store is, under {_size(reserve)}; nothing "
+                             "was moved")
+
     def _walk(self, path: str) -> Iterable[str]:
         """`path` and, for a real directory (not a link to one), everything below it."""
         for _, _, inside, _ in self._tree(path):
@@ -202,15 +222,18 @@ class Store:
         try:
             with parent(self.root, path) as (dir_fd, name):
                 st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-                yield from self._below(dir_fd, name, path, st)
+                yield from self._below(dir_fd, name, path, st, 0)
         except (FileNotFoundError, NotADirectoryError):
             return
 
-    def _below(self, dir_fd: int, name: str, inside: str,
-               st: os.stat_result) -> Iterator[Tuple[int, str, str, os.stat_result]]:
+    def _below(self, dir_fd: int, name: str, inside: str, st: os.stat_result,
+               depth: int) -> Iterator[Tuple[int, str, str, os.stat_result]]:
         yield dir_fd, name, inside, st
         if not stat.S_ISDIR(st.st_mode):
             return
+        if depth >= MAX_TREE_DEPTH:
+            raise StoreError(f"{inside}: deeper than {MAX_TREE_DEPTH} directories, more than "
+                             "pyguard keeps; nothing was moved")
         fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
                      dir_fd=dir_fd)
         try:
@@ -222,7 +245,8 @@ class Store:
                     child_st = os.stat(child, dir_fd=fd, follow_symlinks=False)
                 except FileNotFoundError:
                     continue
-                yield from self._below(fd, child, inside.rstrip("/") + "/" + child, child_st)
+                yield from self._below(fd, child, inside.rstrip("/") + "/" + child, child_st,
+                                       depth + 1)
         finally:
             os.close(fd)
 
@@ -448,3 +472,15 @@ class Store:
         if entry.mtime_ns:
             os.utime(name, ns=(entry.mtime_ns, entry.mtime_ns), dir_fd=dir_fd,
                      follow_symlinks=False)
+
+
+def _size(size: int) -> str:
+    """12 B, 300.0 MiB, 1.5 GiB."""
+    if size < 1024:
+        return f"{size} B"
+    value = float(size)
+    for unit in ("KiB", "MiB", "GiB"):
+        value /= 1024
+        if value < 1024:
+            return f"{value:.1f} {unit}"
+    return f"{value / 1024:.1f} TiB"
