@@ -35,6 +35,13 @@ def test_double_dash_and_unknown_options():
     assert (p.args, p.unknown) == (["x", "-weird-name"], ["--frobnicate"])
 
 
+def test_double_dash_before_the_command_is_followed_by_the_command():
+    """As pip reads it: `pip -- install -x` installs a project named -x."""
+    p = pipargs.parse(["-v", "--", "Install", "-x", "y"])
+    assert (p.command, p.args, p.options) == ("install", ["-x", "y"], {"--verbose": [True]})
+    assert pipargs.parse(["--"]).command == ""
+
+
 def test_no_command():
     assert pipargs.parse(["--version"]).command == ""
     assert pipargs.parse([]).command == ""

@@ -33,6 +33,8 @@ REFUSED_AS_ROOT = [
     (["install", "--requirement=req.txt"], "system"),
     (["install", "-rreq.txt"], "system"),
     (["--verbose", "install", "requests"], "system"),
+    (["--", "install", "requests"], "system"),  # pip takes the word after -- as its command
+    (["-v", "--", "uninstall", "-y"], "system"),
     (["--isolated", "--cache-dir", "/tmp/c", "install", "requests"], "system"),
     (["install", "--break-system-packages", "requests"], "system"),
     (["install", "--break-sys", "requests"], "system"),  # optparse's abbreviation

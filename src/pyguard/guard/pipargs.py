@@ -100,8 +100,11 @@ def parse(argv: list) -> PipArgs:
     while i < n:
         arg = argv[i]
         i += 1
-        if arg == "--":
-            result.args.extend(argv[i:])
+        if arg == "--":  # pip takes the first word after it as the command: `pip -- install X`
+            rest = argv[i:]
+            if not in_command and rest:
+                result.command, rest = rest[0].lower(), rest[1:]
+            result.args.extend(rest)
             break
         if not arg.startswith("-") or arg == "-":
             if not in_command:
