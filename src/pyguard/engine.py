@@ -46,9 +46,8 @@ def run(facts: Facts, rules: Mapping[str, Rule], only: Optional[Sequence[str]] =
     """Every rule's findings, most severe first, then in rule order (the order repairs run)."""
     findings: List[Finding] = []
     errors: List[Problem] = []
-    if not facts.dpkg.present:
-        errors.append(Problem("not-debian", f"{facts.fs.root} has no /var/lib/dpkg/status: "
-                              "is it the root of a Debian or Ubuntu system?"))
+    if facts.dpkg.unusable:
+        errors.append(Problem(*facts.dpkg.unusable))
     else:
         for position, rule in enumerate(rules.values()):
             if only and rule.id not in only:

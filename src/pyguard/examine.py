@@ -97,9 +97,8 @@ def _examine(root: str, rules, only: Optional[Sequence[str]]):
 
     with RootFS(root) as fs:  # its descriptors closed, even if a fact's closure outlives it
         facts = Facts(fs)
-        if not facts.dpkg.present:
-            raise Refused(Problem("not-debian", f"{facts.fs.root} has no /var/lib/dpkg/status: "
-                                  "is it the root of a Debian or Ubuntu system?"))
+        if facts.dpkg.unusable:
+            raise Refused(Problem(*facts.dpkg.unusable))
         report = run(facts, rules, only=only)
         info = facts.host
         host = Host(info.distro, info.version, info.codename, facts.defaults.default)

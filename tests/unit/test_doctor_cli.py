@@ -91,6 +91,45 @@ def test_a_root_that_is_not_debian_gets_only_the_error(tmp_path):
         **_failure_envelope(str(root), "not-debian", message), "status": "unknown"})
 
 
+DAMAGED = ("{root}/var/lib/dpkg looks damaged: {why}. pyguard judges nothing by it (every package "
+           "would seem gone and its files stray); dpkg keeps the status before its last run in "
+           "/var/lib/dpkg/status-old, and each package's files in /var/lib/dpkg/info")
+
+
+@pytest.mark.parametrize("damage, why", [
+    ("empty", "/var/lib/dpkg/status lists no package"),
+    ("crlf", "/var/lib/dpkg/status has CRLF line ends, which dpkg never writes"),
+    ("no-info", "/var/lib/dpkg/info is missing"),
+    ("cut", "/var/lib/dpkg/status lists 1 packages, but /var/lib/dpkg/info has the file lists of "
+            "{lists}"),
+])
+def test_a_damaged_dpkg_database_is_refused_not_judged(fake_root, damage, why):
+    """An emptied status file (a full disk, a crash) once made every Debian package's files
+    look stray, and fix moved python3-apt, pip and setuptools aside."""
+    for n in range(20):  # a root has hundreds: the few a fake root has are not enough to tell
+        fake_root.install(f"lib{n}", files={f"/usr/lib/lib{n}.so.1": ""})
+    status = fake_root.host("/var/lib/dpkg/status")
+    lists = len(list(fake_root.host("/var/lib/dpkg/info").glob("*.list")))
+    if damage == "empty":
+        status.write_text("")
+    elif damage == "crlf":
+        status.write_bytes(status.read_bytes().replace(b"\n", b"\r\n"))
+    elif damage == "no-info":
+        fake_root.remove("/var/lib/dpkg/info")
+    else:
+        status.write_text(status.read_text().split("\n\n")[0] + "\n")
+    root = str(fake_root)
+    message = DAMAGED.format(root=root, why=why.format(lists=lists))
+    text = pyguard("doctor", "--root", root)
+    data = pyguard("doctor", "--root", root, "--format", "json")
+    fix = pyguard("fix", "--yes", "--root", root)
+    assert (text.returncode, text.stdout, text.stderr) == (3, "", f"pyguard: {message}\n")
+    assert (data.returncode, json.loads(data.stdout)) == (3, {
+        **_failure_envelope(root, "dpkg-database-damaged", message), "status": "unknown"})
+    assert (fix.returncode, fix.stdout, fix.stderr) == (3, "", f"pyguard fix: {message}\n")
+    assert not fake_root.host("/var/lib/pyguard").exists()
+
+
 # -- acknowledged findings: as report and the apt hooks honour them -----------------------------
 
 ACK = "python3-link /usr/bin/python3 = our image links it; until 2099-12-31\npep668-marker * = build host\n"

@@ -101,6 +101,37 @@ class DpkgDatabase:
         return self.fs.is_file(f"{self.admindir}/status")
 
     @cached_property
+    def unusable(self) -> Optional[Tuple[str, str]]:
+        """(code, message) when the database cannot be judged by: missing, or damaged so that
+        packages would seem not installed (an emptied or hand-edited status file, a lost info
+        directory) and every file of theirs stray. None when it is usable."""
+        root, where = self.fs.root, f"{self.admindir}/status"
+        if not self.present:
+            return ("not-debian", f"{root} has no {where}: is it the root of a Debian or Ubuntu "
+                                  "system?")
+        damage = self._damage()
+        if not damage:
+            return None
+        return ("dpkg-database-damaged",
+                f"{root}{self.admindir} looks damaged: {damage}. pyguard judges nothing by it (every "
+                "package would seem gone and its files stray); dpkg keeps the status before its "
+                f"last run in {where}-old, and each package's files in {self.admindir}/info")
+
+    def _damage(self) -> str:
+        text = self.status_text
+        if "\r\n" in text:
+            return f"{self.admindir}/status has CRLF line ends, which dpkg never writes"
+        if not self._blocks:
+            return f"{self.admindir}/status lists no package"
+        if not self.fs.is_dir(f"{self.admindir}/info"):
+            return f"{self.admindir}/info is missing"
+        lists = sum(1 for name in self.fs.listdir(f"{self.admindir}/info") if name.endswith(".list"))
+        if lists > 2 * len(self._blocks) + 10:
+            return (f"{self.admindir}/status lists {len(self._blocks)} packages, but "
+                    f"{self.admindir}/info has the file lists of {lists}")
+        return ""
+
+    @cached_property
     def journal(self) -> Tuple[str, ...]:
         """The records a killed dpkg left in its journal, oldest first (see dpkg_journal)."""
         from ..dpkg_journal import journal_names

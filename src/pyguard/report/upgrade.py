@@ -119,9 +119,8 @@ def _run(root, to, record, state_dir, config, started, clock) -> UpgradeCheck:
     rules = load_rules()
     config.check_rules(rules)
     facts = UpgradeFacts(RootFS(root), to)
-    if not facts.dpkg.present:
-        raise _Stop(Problem("not-debian", f"{facts.fs.root} has no /var/lib/dpkg/status: is it "
-                                          "the root of a Debian or Ubuntu system?"))
+    if facts.dpkg.unusable:
+        raise _Stop(Problem(*facts.dpkg.unusable))
     info = facts.host
     host = Host(info.distro, info.version, info.codename, facts.defaults.default)
     if to:
