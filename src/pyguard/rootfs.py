@@ -424,6 +424,9 @@ class RootFS:
     def resolve(self, path: str, follow_last: bool = True) -> Optional[str]:
         """The inside path that `path` names once symlinks are followed; None on a loop."""
         self._steps_left = MAX_STEPS
+        if "\0" in path:  # from a file's text (a RECORD row): names nothing
+            self.note("bad-path", path, "has a NUL byte, which no file name can")
+            return None
         try:
             return self._resolve(path, follow_last)
         except TooLong:
@@ -469,11 +472,13 @@ class RootFS:
     def control(self, path: str) -> Control:
         """Who besides root can change what `path` names (a final symlink is not followed).
 
-        A path that loops, or runs past MAX_PATH or MAX_STEPS, names nothing anyone can be held
-        to: it counts as `anyone`.
+        A path that loops, runs past MAX_PATH or MAX_STEPS, or holds a NUL byte, names nothing
+        anyone can be held to: it counts as `anyone`.
         """
         self._steps_left = MAX_STEPS
         try:
+            if "\0" in path:
+                raise SymlinkLoop(path)
             _, uids, anyone, _ = self._control(path, False, 0)
         except SymlinkLoop:
             return Control(frozenset(), True)

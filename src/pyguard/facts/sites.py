@@ -172,7 +172,7 @@ def read_distribution(fs: RootFS, dpkg: Optional[DpkgDatabase], site: str,
         meta_file = "METADATA" if path.endswith(".dist-info") else "PKG-INFO"
         headers = _headers(fs.read_text(f"{path}/{meta_file}", limit=1 << 20) or "")
         installer = (fs.read_text(f"{path}/INSTALLER", limit=4096) or "").strip()
-        record, outside = _confined(fs, *_record(fs.read_text(f"{path}/RECORD"), site), site)
+        record, outside = _confined(fs, *_record(fs, f"{path}/RECORD", site), site)
         top_text = fs.read_text(f"{path}/top_level.txt", limit=1 << 20)
     elif fs.is_file(path):  # a distutils install: the egg-info is a single PKG-INFO file
         headers = _headers(fs.read_text(path, limit=1 << 20) or "")
@@ -210,7 +210,7 @@ def _headers(text: str) -> Dict[str, str]:
     return headers
 
 
-def _record(text: Optional[str], site: str) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+def _record(fs: RootFS, path: str, site: str) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
     """(absolute, normalised paths inside the installation's prefix, entries leading outside)
     from a RECORD file (CSV: path,hash,size).
 
@@ -219,13 +219,22 @@ def _record(text: Optional[str], site: str) -> Tuple[Tuple[str, ...], Tuple[str,
     headers, data: all below the prefix). pip uninstall as root would delete whatever else it
     lists; pyguard never acts on it and says so.
     """
+    text = fs.read_text(path)
     if not text:
         return (), ()
     import csv
 
     prefix = installation_prefix(site).rstrip("/") + "/"
     paths, outside = [], []
-    for row in csv.reader(text.splitlines()):
+    rows = csv.reader(text.splitlines())
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a field past csv's limit: that row only, said
+            fs.note("corrupt", path, f"a row was skipped: {exc}")
+            continue
         if row and row[0]:
             rel = row[0]
             joined = _normpath(rel if rel.startswith("/") else f"{site}/{rel}")

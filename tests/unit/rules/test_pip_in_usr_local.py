@@ -30,6 +30,21 @@ def test_attrs_in_usr_local_shadows_nothing(fake_root, doctor):
     ]
 
 
+def test_a_record_path_with_a_nul_byte_names_nothing_and_fails_no_check(fake_root, doctor):
+    """A NUL in a RECORD row reached os.stat: ValueError, and the rule failed."""
+    from pyguard.rootfs import Note
+
+    fake_root.pip_install(LOCAL, "attrs", "23.2.0", top_level=["attr", "attrs"])
+    record = fake_root.host(f"{LOCAL}/attrs-23.2.0.dist-info/RECORD")
+    record.write_text(record.read_text() + "../../../bin/a\0b,,\n")
+    report = doctor.report(fake_root)
+    assert (report.errors, report.notes) == ((), (
+        Note("bad-path", "/usr/local/bin/a\0b", "has a NUL byte, which no file name can"),))
+    assert doctor(fake_root) == [
+        local("attrs 23.2.0", [f"{LOCAL}/attrs-23.2.0.dist-info", f"{LOCAL}/attr", f"{LOCAL}/attrs"]),
+    ]
+
+
 def test_console_script_in_usr_local_bin_is_moved_too(fake_root, doctor):
     fake_root.pip_install(LOCAL, "charset-normalizer", "3.3.2", top_level=["charset_normalizer"],
                           scripts={"normalizer": "#!/usr/bin/python3\n"})

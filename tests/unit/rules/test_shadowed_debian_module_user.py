@@ -1,5 +1,7 @@
 """shadowed-debian-module-user: a login user's ~/.local hides Debian's modules from that user."""
 
+from pyguard.rootfs import Note
+
 SITE = "/home/alice/.local/lib/python3.11/site-packages"
 MOVE = ("mkdir -p /var/lib/pyguard/aside && tar -C / --remove-files -czf \"$(mktemp "
         "--suffix=.tar.gz /var/lib/pyguard/aside/{label}.XXXXXX)\" {paths}")
@@ -28,6 +30,24 @@ def test_healthy_root_has_no_findings(fake_root, doctor):
 def test_pip_install_user_gi_breaks_alices_gnome_programs(fake_root, doctor):
     fake_root.passwd([("alice", 1000, "/home/alice")])
     fake_root.pip_install(SITE, "gi", "1.2", top_level=["gi"])
+    assert doctor(fake_root) == [
+        user_finding("gi 1.2", "gi", "gi", "python3-gi", [f"{SITE}/gi-1.2.dist-info", f"{SITE}/gi"],
+                     "gi-1.2", " gi is another project that happens to use the same name: Debian's "
+                     "gi comes from PyGObject."),
+    ]
+
+
+def test_a_record_row_past_csvs_limit_hides_nothing(fake_root, doctor):
+    """Her RECORD once failed ten rules (csv's field limit), root's own among them: the row is
+    skipped and said, every rule still runs."""
+    fake_root.passwd([("alice", 1000, "/home/alice")])
+    fake_root.pip_install(SITE, "gi", "1.2", top_level=["gi"])
+    record = fake_root.host(f"{SITE}/gi-1.2.dist-info/RECORD")
+    record.write_text(record.read_text() + "x" * 200_000 + ",,\n")
+    report = doctor.report(fake_root)
+    assert (report.errors, [n for n in report.notes if n.path.startswith(SITE)]) == ((), [
+        Note("corrupt", f"{SITE}/gi-1.2.dist-info/RECORD",
+             "a row was skipped: field larger than field limit (131072)")])
     assert doctor(fake_root) == [
         user_finding("gi 1.2", "gi", "gi", "python3-gi", [f"{SITE}/gi-1.2.dist-info", f"{SITE}/gi"],
                      "gi-1.2", " gi is another project that happens to use the same name: Debian's "
