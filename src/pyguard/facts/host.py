@@ -23,24 +23,40 @@ def read_host(fs: RootFS) -> HostInfo:
     return kept_reading("host", fs, 1, parse_os_release, (HostInfo,))
 
 
-def parse_os_release(fs: RootFS) -> HostInfo:
-    """Parse the root's os-release with `distro`, handing it a path with no symlink left.
+OS_RELEASE_LIMIT = 1 << 16
+"""os-release files are a few hundred bytes; distro's parser is quadratic in a line's length."""
 
-    `distro` opens files itself; resolving inside the root first keeps a hostile absolute
-    symlink in the examined system from pointing it at the rescue system's own files.
+
+def parse_os_release(fs: RootFS) -> HostInfo:
+    """Parse the root's os-release with `distro`, handed our own copy of its bytes.
+
+    `distro` opens files itself: it gets a memory file holding what pyguard read through RootFS
+    (no symlink of the examined system can point it at the rescue system's own files), with
+    bytes that are not UTF-8 replaced (a Latin-1 PRETTY_NAME failed the whole run).
     """
     import distro
     import os
 
-    resolved = fs.resolve("/etc/os-release")
-    if resolved is None or not fs.is_file(resolved):
-        resolved = fs.resolve("/usr/lib/os-release")
-    if resolved is None or not fs.is_file(resolved):
+    data = None
+    for path in ("/etc/os-release", "/usr/lib/os-release"):
+        data = fs.read_bytes(path, limit=OS_RELEASE_LIMIT)
+        if data is not None:
+            break
+    if data is None:
         return HostInfo("", "", "")
-    info = distro.LinuxDistribution(
-        include_lsb=False,
-        include_uname=False,
-        os_release_file=fs.host_path(resolved),
-        distro_release_file=os.devnull,
-    )
-    return HostInfo(info.id(), info.version(best=False), info.codename())
+    fd = os.memfd_create("os-release", os.MFD_CLOEXEC)
+    try:
+        with open(fd, "wb", closefd=False) as copy:
+            copy.write(data.decode("utf-8", errors="replace").encode("utf-8"))
+        info = distro.LinuxDistribution(
+            include_lsb=False,
+            include_uname=False,
+            os_release_file=f"/proc/self/fd/{fd}",
+            distro_release_file=os.devnull,
+        )
+        return HostInfo(info.id(), info.version(best=False), info.codename())
+    except ValueError as exc:  # shlex: an unclosed quotation
+        fs.note("corrupt", path, f"not read: {exc}")
+        return HostInfo("", "", "")
+    finally:
+        os.close(fd)
