@@ -186,6 +186,19 @@ def test_lookup(root, project, package, version, app):
     assert (offer.package, offer.version, offer.app) == (package, version, app)
 
 
+def test_a_garbage_version_in_a_list_is_older_than_any(root):
+    """A list with Version: x:1.0 made the guard's index build raise ValueError."""
+    lists = root / "var/lib/apt/lists"
+    (lists / "mirror.example_dists_odd_main_binary-amd64_Packages").write_text(
+        "Package: python3-requests\nSource: requests\nVersion: x:1.0\nArchitecture: all\n"
+        "Depends: python3:any\n\nPackage: python3-oddity\nVersion: !!!\nArchitecture: all\n"
+        "Depends: python3:any\n")
+    index = aptindex.build(aptindex.list_files(str(root)), "amd64")
+    offers = [aptindex.lookup(index, p) for p in ("requests", "oddity")]
+    assert [(o.package, o.version) for o in offers] == [
+        ("python3-requests", "2.28.1+dfsg-1+deb12u1"), ("python3-oddity", "!!!")]
+
+
 def test_index_is_cached_and_rebuilt_when_the_lists_change(root, monkeypatch):
     built = []
     real_build = aptindex.build

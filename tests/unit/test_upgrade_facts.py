@@ -90,6 +90,18 @@ def test_the_candidate_is_the_highest_version_of_the_native_arch_from_automatic_
     assert "python3.12" in package_names(RootFS(str(fake_root)), "amd64")  # any arch: apt has it
 
 
+def test_a_list_whose_python3_version_is_garbage_offers_nothing(fake_root):
+    """Version: x:1.0 in one list failed four upgrade rules and upgrade-check with ValueError."""
+    apt_lists(fake_root, "bookworm", python3_stanzas("3.11.2-1+b1", "3.11"))
+    apt_lists(fake_root, "trixie", python3_stanzas("x:1.0", "3.13"))
+    lists = read_apt_lists(RootFS(str(fake_root)), "amd64")
+    assert lists.python3 == Candidate("3.11.2-1+b1", "3.11", "bookworm",
+                                      f"/var/lib/apt/lists/{DEBIAN}_dists_bookworm_main_binary-"
+                                      "amd64_Packages")
+    apt_lists(fake_root, "bookworm", python3_stanzas("!!!", "3.11"))
+    assert read_apt_lists(RootFS(str(fake_root)), "amd64").python3 is None
+
+
 def test_the_lists_are_read_once_until_apt_update_changes_them(fake_root, monkeypatch):
     trixie_lists(fake_root)
     fs = RootFS(str(fake_root))

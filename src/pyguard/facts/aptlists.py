@@ -59,16 +59,23 @@ class AptLists:
     @property
     def python3(self) -> Optional[Candidate]:
         """The python3 `apt full-upgrade` installs: the highest version offered."""
-        if not self.candidates:
-            return None
-        if len(self.candidates) == 1:
-            return self.candidates[0]
+        if len(self.candidates) <= 1:
+            return self.candidates[0] if self.candidates else None
         from functools import cmp_to_key
 
-        from debian.debian_support import version_compare
+        from debian.debian_support import Version, version_compare
 
-        return max(self.candidates, key=cmp_to_key(lambda a, b: version_compare(a.version,
-                                                                                b.version)))
+        def valid(candidate: Candidate) -> bool:  # a list's garbage Version offers nothing
+            try:
+                Version(candidate.version)
+            except ValueError:
+                return False
+            return True
+
+        offered = [c for c in self.candidates if valid(c)]
+        if not offered:
+            return None
+        return max(offered, key=cmp_to_key(lambda a, b: version_compare(a.version, b.version)))
 
 
 def list_files(fs: RootFS) -> List[str]:

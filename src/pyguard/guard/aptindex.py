@@ -121,9 +121,17 @@ def _stanzas(text: bytes, needles: Sequence[bytes] = PYTHON3,
 
 
 def _newer(version: str, than: str) -> bool:
-    from debian.debian_support import version_compare
+    """Debian's order; a version that is not one (a list's garbage) is older than any."""
+    from debian.debian_support import Version, version_compare
 
-    return version_compare(version, than) > 0
+    try:
+        return version_compare(version, than) > 0
+    except ValueError:
+        try:
+            Version(version)
+        except ValueError:
+            return False
+        return True  # `than` is the invalid one
 
 
 def offers(chunks: Iterator[bytes], arch: str,
