@@ -7,9 +7,16 @@ import os
 from typing import Optional
 
 
+def path_value(text: str) -> str:
+    """An option's path: never empty (--state-dir "" once meant this host's /var/lib/pyguard)."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path names nothing")
+    return text
+
+
 def root_option(parser: argparse.ArgumentParser) -> None:
     """--root DIR, like dpkg --root: the rescue case and how tests point at fake and real roots."""
-    parser.add_argument("--root", default="/", metavar="DIR",
+    parser.add_argument("--root", default="/", metavar="DIR", type=path_value,
                         help="examine the system mounted at DIR, like dpkg --root (default: /)")
 
 

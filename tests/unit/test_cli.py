@@ -160,6 +160,18 @@ def test_bad_usage_in_text_mode_exits_3_with_message_on_stderr():
         3, "", "pyguard: unrecognized arguments: --bogus\n")
 
 
+@pytest.mark.parametrize("command", [
+    ("report", "--state-dir"), ("report", "--output"), ("upgrade-check", "--state-dir"),
+    ("doctor", "--root"), ("venvs", "--venv-root"), ("guard", "status", "--root"),
+    ("hooks", "status", "--config")])
+def test_an_empty_path_is_bad_usage_never_a_default(command):
+    """report --state-dir "" once wrote this host's /var/lib/pyguard."""
+    result = pyguard(*command, "")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        3, "", f"pyguard {' '.join(command[:-1])}: argument {command[-1]}: an empty path names "
+               "nothing\n")
+
+
 def test_missing_root_dir_in_text_mode_exits_3(tmp_path):
     missing = str(tmp_path / "nowhere")
     result = pyguard("doctor", "--root", missing)

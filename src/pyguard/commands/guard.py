@@ -6,6 +6,8 @@ import argparse
 
 
 def add_guard(commands) -> None:
+    from ..options import path_value
+
     parser = commands.add_parser(
         "guard", help="place, remove or check the pip shims in /usr/local/sbin",
         description="Place pip, pip3 and pip3.X shims in /usr/local/sbin (first on root's PATH "
@@ -16,12 +18,13 @@ def add_guard(commands) -> None:
                          ("uninstall", "remove exactly the shims pyguard placed, if unchanged"),
                          ("status", "report the shims and the real pip each one runs")):
         sub = actions.add_parser(action, help=text)
-        sub.add_argument("--root", default="/", metavar="DIR",
+        sub.add_argument("--root", type=path_value, default="/", metavar="DIR",
                          help="the system to act on, mounted at DIR (default: /)")
         if action == "install":
             sub.add_argument("--interpreter", default="", metavar="PYTHON",
                              help="the Python that runs the shims (default: this one)")
-            sub.add_argument("--pythonpath", action="append", default=[], metavar="DIR",
+            sub.add_argument("--pythonpath", type=path_value, action="append", default=[],
+                             metavar="DIR",
                              help="where the shims find pyguard and python-debian "
                                   "(default: where this Python finds them)")
         sub.set_defaults(run=run_guard)

@@ -8,6 +8,8 @@ HOOKS = ("pre-invoke", "post-invoke", "post-update")
 
 
 def add_hooks(commands) -> None:
+    from ..options import path_value
+
     parser = commands.add_parser(
         "hooks", help="place, remove or check the apt hooks; the hooks apt runs",
         description="apt runs `pyguard hooks pre-invoke` before each dpkg run and `pyguard hooks "
@@ -34,17 +36,18 @@ def add_hooks(commands) -> None:
                             "guard's index of the apt lists up to date, if the guard is placed "
                             "(silent; exit 0)")):
         sub = actions.add_parser(action, help=text, description=text)
-        sub.add_argument("--root", default="/", metavar="DIR",
+        sub.add_argument("--root", type=path_value, default="/", metavar="DIR",
                          help="the system to act on, mounted at DIR (default: /)")
         if action == "install":
             sub.add_argument("--interpreter", default="", metavar="PYTHON",
                              help="the Python that runs the hooks (default: the real file "
                                   "behind this one, e.g. /usr/bin/python3.11)")
-            sub.add_argument("--pythonpath", action="append", default=[], metavar="DIR",
+            sub.add_argument("--pythonpath", type=path_value, action="append", default=[],
+                             metavar="DIR",
                              help="where that Python finds pyguard (default: where this one "
                                   "finds it and python-debian)")
         if action in ("status", *HOOKS):
-            sub.add_argument("--config", metavar="FILE",
+            sub.add_argument("--config", type=path_value, metavar="FILE",
                              help="config file (default: $PYGUARD_CONFIG or "
                                   "/etc/pyguard/pyguard.conf)")
         sub.set_defaults(run=run_hook if action in HOOKS else run_hooks)

@@ -8,7 +8,7 @@ FORMATS = ("text", "json", "prometheus", "nagios")
 
 
 def add_report(commands) -> None:
-    from ..options import root_option
+    from ..options import path_value, root_option
 
     parser = commands.add_parser(
         "report", help="run the doctor unattended and report what changed since the last run",
@@ -19,11 +19,11 @@ def add_report(commands) -> None:
     root_option(parser)
     parser.add_argument("--format", choices=FORMATS, default=None,
                         help="text (default), json, prometheus (textfile collector) or nagios")
-    parser.add_argument("--output", metavar="FILE",
+    parser.add_argument("--output", type=path_value, metavar="FILE",
                         help="write to FILE atomically (temp file and rename) instead of stdout")
-    parser.add_argument("--config", metavar="FILE",
+    parser.add_argument("--config", type=path_value, metavar="FILE",
                         help="config file (default: $PYGUARD_CONFIG or /etc/pyguard/pyguard.conf)")
-    parser.add_argument("--state-dir", metavar="DIR",
+    parser.add_argument("--state-dir", type=path_value, metavar="DIR",
                         help="where the previous run's state is kept (default: /var/lib/pyguard "
                              "as root, else $XDG_STATE_HOME/pyguard)")
     parser.set_defaults(run=run_report)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..options import root_option
+from ..options import path_value, root_option
 
 
 def add_upgrade_check(commands) -> None:
@@ -24,7 +24,7 @@ def add_upgrade_check(commands) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--no-record", dest="record", action="store_false",
                         help="only say what will break; record no snapshots")
-    parser.add_argument("--state-dir", metavar="DIR",
+    parser.add_argument("--state-dir", type=path_value, metavar="DIR",
                         help="where the snapshots are kept (default: /var/lib/pyguard as root, "
                              "else $XDG_STATE_HOME/pyguard)")
     parser.set_defaults(run=run_upgrade_check)
