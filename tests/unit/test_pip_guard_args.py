@@ -80,3 +80,20 @@ def test_requirements_file(tmp_path):
         ("PyYAML>=6", "PyYAML"),
         ("https://x/attrs-24.2.0-py3-none-any.whl", "attrs"),
     ]
+
+
+def test_a_requirements_file_that_would_block_or_never_end_is_not_read(tmp_path):
+    """`sudo pip install -r /dev/zero` (or a FIFO, or /dev/stdin) hung the guard's refusal."""
+    import os
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    big = tmp_path / "big.txt"
+    big.write_text("six\n" * (1 << 19))
+    found = []
+    for path in ("/dev/zero", str(fifo), str(big)):
+        with pytest.raises(OSError) as caught:
+            list(requirements_file(path))
+        found.append(caught.value.strerror)
+    assert found == ["not a regular file, not read", "not a regular file, not read",
+                     "larger than 1 MiB, not read"]

@@ -77,6 +77,27 @@ def requirement_name(arg: str) -> Optional[str]:
     return match.group(1) if match else None
 
 
+REQUIREMENTS_LIMIT = 1 << 20
+
+
+def _read_requirements(path: str) -> str:
+    """A regular file's text, 1 MiB at most: `-r /dev/stdin`, a FIFO or /dev/zero would block
+    or never end, and the refusal only names what it can."""
+    import errno
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file, not read")
+        data = os.read(fd, REQUIREMENTS_LIMIT + 1)
+    finally:
+        os.close(fd)
+    if len(data) > REQUIREMENTS_LIMIT:
+        raise OSError(errno.EFBIG, f"larger than {REQUIREMENTS_LIMIT >> 20} MiB, not read")
+    return data.decode("utf-8", errors="replace")
+
+
 def requirements_file(path: str, seen: Optional[set] = None) -> Iterator[Tuple[str, Optional[str]]]:
     """(line as written, project name or None) for each requirement in a requirements file.
 
@@ -88,8 +109,7 @@ def requirements_file(path: str, seen: Optional[set] = None) -> Iterator[Tuple[s
     if real in seen:
         return
     seen.add(real)
-    with open(path, encoding="utf-8", errors="replace") as f:
-        text = f.read()
+    text = _read_requirements(path)
     text = re.sub(r"\\\n", "", text)
     for raw in text.splitlines():
         line = re.sub(r"(^|\s)#.*$", "", raw).strip()
