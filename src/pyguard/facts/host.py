@@ -46,8 +46,9 @@ def parse_os_release(fs: RootFS) -> HostInfo:
         return HostInfo("", "", "")
     fd = os.memfd_create("os-release", os.MFD_CLOEXEC)
     try:
-        with open(fd, "wb", closefd=False) as copy:
-            copy.write(data.decode("utf-8", errors="replace").encode("utf-8"))
+        left = memoryview(data.decode("utf-8", errors="replace").encode("utf-8"))
+        while left:
+            left = left[os.write(fd, left):]
         info = distro.LinuxDistribution(
             include_lsb=False,
             include_uname=False,
