@@ -109,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
         import os
         if os.environ.get("PYGUARD_DEBUG"):
             raise
+        unwritable = _output_lost(exc)
+        if unwritable:
+            _write(sys.stderr, f"pyguard: cannot write its output: {unwritable}\n")
+            return EXIT_USAGE
         return _fail(argv, "internal-error",
                      f"pyguard: internal error: {type(exc).__name__}: {exc} "
                      "(PYGUARD_DEBUG=1 shows the traceback)")
@@ -122,15 +126,47 @@ def _record_for_hook(root: str) -> str:
 
 
 def _fail(argv: list[str], code: str, message: str) -> int:
-    """Report pyguard's own failure; in JSON mode as a valid envelope."""
+    """Report pyguard's own failure; in JSON mode as a valid envelope (on stderr as text when
+    stdout cannot take it)."""
     if _wants_json(argv):
         from .findings import Problem
         from .render.json import dumps, envelope
-        sys.stdout.write(dumps(envelope(None, None, _root(argv), [Problem(code, message)])))
-    else:
-        from .render.escape import printable
-        sys.stderr.write(printable(message) + "\n")  # an exception's text may name any path
+        if _write(sys.stdout, dumps(envelope(None, None, _root(argv), [Problem(code, message)]))):
+            return EXIT_USAGE
+    from .render.escape import printable
+    _write(sys.stderr, printable(message) + "\n")  # an exception's text may name any path
     return EXIT_USAGE
+
+
+def _write(stream, text: str) -> bool:
+    try:
+        stream.write(text)
+        stream.flush()
+    except (AttributeError, OSError, ValueError):  # closed (None), full, or gone
+        return False
+    return True
+
+
+def _output_lost(exc: Exception) -> str:
+    """Why stdout cannot be written, when `exc` came from writing it; "" otherwise. What stays
+    buffered for it is dropped (at exit, Python would flush it and print a traceback)."""
+    import os
+
+    if sys.stdout is None:
+        return "standard output is closed" if isinstance(exc, AttributeError) else ""
+    if not isinstance(exc, OSError):
+        return ""
+    try:  # a line break: whitespace to JSON readers, if stdout works and the error was not its
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+    except OSError:
+        pass
+    else:
+        return ""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return exc.strerror or str(exc)
 
 
 def _wants_json(argv: list[str]) -> bool:

@@ -172,6 +172,22 @@ def test_an_empty_path_is_bad_usage_never_a_default(command):
                "nothing\n")
 
 
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_output_that_cannot_be_written_is_said_on_stderr_not_a_traceback(broken_root, fmt):
+    environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM")}
+    environ["PYTHONPATH"] = SRC + os.pathsep + environ.get("PYTHONPATH", "")
+    said = []
+    for closed in (False, True):
+        with open("/dev/full", "w") as full:
+            result = subprocess.run(
+                [sys.executable, "-m", "pyguard", "doctor", "--format", fmt, "--root",
+                 str(broken_root)], stdout=full, stderr=subprocess.PIPE, text=True, env=environ,
+                timeout=60, preexec_fn=(lambda: os.close(1)) if closed else None)
+        said.append((result.returncode, result.stderr))
+    assert said == [(3, "pyguard: cannot write its output: No space left on device\n"),
+                    (3, "pyguard: cannot write its output: standard output is closed\n")]
+
+
 def test_missing_root_dir_in_text_mode_exits_3(tmp_path):
     missing = str(tmp_path / "nowhere")
     result = pyguard("doctor", "--root", missing)

@@ -86,6 +86,37 @@ def test_a_change_prints_the_summary_and_the_doctors_exit_code_then_quiet(env, f
     assert "Still open\n  WARNING PEP 668 marker" in worse.stdout
 
 
+def test_a_change_whose_report_could_not_be_written_is_said_again_next_time(env, fake_root,
+                                                                           tmp_path):
+    """The state was saved before the output was written: a cron job whose stdout was full or
+    closed, or whose --output could not be written, never heard of the change again."""
+    assert report(env, fake_root).returncode == 0
+    fake_root.remove(MARKER)
+    first = report(env, fake_root).stdout
+    assert first.startswith("pyguard report: 1 warning on ")
+    environ = dict(env)
+    for how in ("full", "closed", "output"):
+        report(env, fake_root)  # what changed since (python3 put back) is said: quiet again
+        assert report(env, fake_root).returncode == 0
+        fake_root.remove("/usr/bin/python3")
+        args = ("--output", str(tmp_path / "no/such/dir/report.txt")) if how == "output" else ()
+        with open("/dev/full", "w") as full:
+            lost = subprocess.run(
+                [sys.executable, "-m", "pyguard", "report", "--root", str(fake_root), *args],
+                stdout=full, stderr=subprocess.PIPE, text=True, env=environ, timeout=60,
+                preexec_fn=(lambda: os.close(1)) if how == "closed" else None)
+        why = {"full": "cannot write its output: No space left on device",
+               "closed": "cannot write its output: standard output is closed",
+               "output": f"cannot write {tmp_path}/no/such/dir/report.txt: No such file or "
+                         "directory"}[how]
+        assert (lost.returncode, lost.stderr) == (3, f"pyguard: {why}\n")
+        again = report(env, fake_root)
+        assert (again.returncode, again.stdout.split("\n")[0], again.stderr) == (
+            2, f"pyguard report: 1 error, 1 warning on {fake_root} (Debian 12 (bookworm), default "
+               "Python 3.11); since the last run: 1 new, 1 still open", "")
+        fake_root.symlink("/usr/bin/python3", "python3.11")
+
+
 def test_resolved_findings_are_reported_once(env, fake_root):
     root = str(fake_root)
     fake_root.remove(MARKER)

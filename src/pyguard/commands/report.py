@@ -48,10 +48,36 @@ def run_report(args: argparse.Namespace) -> int:
                             time.time())
         messages = []
     else:
-        outcome, messages = report(args.root, config, args.state_dir, fmt)
-    output = args.output or config.output
+        delivered: list = []
+
+        def deliver(outcome: ReportRun, messages: list) -> None:
+            delivered.append(_deliver(outcome, messages, config, fmt, args.output))
+
+        try:
+            outcome, messages = report(args.root, config, args.state_dir, fmt, deliver=deliver)
+        except NotDelivered as exc:  # the state stays as it was: the next run says it again
+            sys.stderr.write(f"{exc}\n")
+            return 3
+        if delivered:
+            return delivered[0]
+    try:
+        return _deliver(outcome, messages, config, fmt, args.output)
+    except NotDelivered as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 3
+
+
+class NotDelivered(Exception):
+    """The report could not be written where it goes."""
+
+
+def _deliver(outcome, messages, config, fmt: str, output_option) -> int:
+    """Say the run's messages, log its summary, write its report; its exit code."""
+    import sys
+
     from ..render.escape import printable
 
+    output = output_option or config.output
     for message in messages:
         sys.stderr.write(printable(message) + "\n")
     if config.syslog:
@@ -69,13 +95,13 @@ def run_report(args: argparse.Namespace) -> int:
         try:
             write_output(output, text.encode("utf-8", "surrogateescape"))
         except OSError as exc:
-            sys.stderr.write(f"pyguard: cannot write {printable(output)}: "
-                             f"{printable(str(exc.strerror or exc))}\n")
-            return 3
+            raise NotDelivered(f"pyguard: cannot write {printable(output)}: "
+                               f"{printable(str(exc.strerror or exc))}") from None
     elif text:
         if hasattr(sys.stdout, "reconfigure"):
             sys.stdout.reconfigure(errors="surrogateescape")
         sys.stdout.write(text)
+        sys.stdout.flush()  # a full or closed stdout raises here, before the state is saved
     return code
 
 

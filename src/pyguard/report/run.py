@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 import time
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 from .. import config as config_module
 from ..statedir import state_dir as state_dir_of
@@ -22,11 +22,16 @@ STATEFUL = ("text", "json")
 
 def report(root: str, config: config_module.Config, state_dir: Optional[str] = None,
            fmt: str = "text", today: Optional[datetime.date] = None,
-           lock_timeout: float = state_module.LOCK_TIMEOUT) -> Tuple[ReportRun, List[str]]:
+           lock_timeout: float = state_module.LOCK_TIMEOUT,
+           deliver: Optional[Callable[[ReportRun, List[str]], object]] = None
+           ) -> Tuple[ReportRun, List[str]]:
     """(outcome, messages): messages are for stderr (a state file set aside, a state problem).
 
     When the examination fails, nothing is compared and the previous state is kept: a run that
-    could not look must not report every finding as resolved.
+    could not look must not report every finding as resolved. `deliver(outcome, messages)`
+    writes what a run that compared found before its state is saved: should it raise (stdout
+    full or closed, the output file unwritable), the state stays as it was, and the next run
+    says the same changes again instead of never.
     """
     messages: List[str] = []
     today = today or datetime.date.today()
@@ -51,9 +56,12 @@ def report(root: str, config: config_module.Config, state_dir: Optional[str] = N
                 messages.append(message)
             changes = compare(previous, entries)
             finished = time.time()
+            outcome = ReportRun(run, entries, changes, finished)
+            if deliver is not None:
+                deliver(outcome, messages)
             state_module.save(path, state_module.State(run.root, finished,
                                                        state_module.recorded(list(entries))))
-            return ReportRun(run, entries, changes, finished), messages
+            return outcome, messages
     except state_module.StateError as exc:
         failed = examine_failed(root, Problem("state", str(exc)))
         return ReportRun(failed, (), None, time.time()), messages
