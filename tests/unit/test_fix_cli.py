@@ -74,6 +74,28 @@ def test_a_healthy_root_has_nothing_to_fix(fake_root: FakeRoot):
            "3.11).\n", "")
 
 
+def test_fix_plans_nothing_when_a_check_could_not_run(fake_root: FakeRoot, tmp_path):
+    """It printed only "nothing to fix" (or the plan of what the other checks found) and exit
+    3, the failed checks unsaid; without --dry-run it went on to run that plan."""
+    import shutil
+
+    from pyguard.rules import rule_dirs
+
+    rules = tmp_path / "rules"
+    shutil.copytree(rule_dirs()[0], rules)
+    text = (rules / "python3-link.rule").read_text()
+    (rules / "python3-link.rule").write_text(text.replace("Check: interpreter.", "Check: marker.gone_"))
+    fake_root.remove(MARKER)
+    environ = {"PYGUARD_RULES": str(rules)}
+    dry = pyguard("fix", "--root", str(fake_root), "--dry-run", env=environ)
+    run = pyguard("fix", "--root", str(fake_root), "--yes", env=environ)
+    said = ("pyguard fix: the examination could not finish (check-failed: python3-link: "
+            "AttributeError: module 'pyguard.checks.marker' has no attribute 'gone_python3_link'), "
+            "so nothing is planned; pyguard doctor shows what it found\n")
+    assert [(r.returncode, r.stdout, r.stderr) for r in (dry, run)] == [(3, "", said)] * 2
+    assert not fake_root.host("/var/lib/pyguard").exists()
+
+
 def test_undo_with_nothing_recorded(fake_root: FakeRoot):
     listed = pyguard("undo", "--root", str(fake_root), "--list")
     undone = pyguard("undo", "--root", str(fake_root), "--yes")

@@ -51,6 +51,11 @@ def run_fix(args: argparse.Namespace) -> int:
         before = examine(args.root, args.only, command="fix")
     if before.problem is not None:
         return _fail(examination_envelope(before) if json_out else None, before.problem.message)
+    if before.report is not None and before.report.errors:  # repairs of a partial view: none
+        failed = "; ".join(f"{e.code}: {e.message}" for e in before.report.errors)
+        return _fail(examination_envelope(before) if json_out else None,
+                     f"the examination could not finish ({failed}), so nothing is planned; "
+                     "pyguard doctor shows what it found")
     from .doctor import counted_report
 
     # What an [ack] line holds for is the admin's decision: fix leaves it, as doctor does.
