@@ -154,6 +154,9 @@ def test_resolved_findings_are_reported_once(env, fake_root):
      "it is the state of '/elsewhere', not of "),
     (b'{"format": "pyguard-report-state/1", "root": "ROOT", "time": 0, "findings": [{"rule": 1}]}',
      "its content is damaged"),
+    (b"[" * 100_000 + b"]" * 100_000, "it is not JSON"),  # past Python's recursion limit
+    (b'{"format": "pyguard-report-state/1", "root": "ROOT", "time": 1' + b"0" * 400
+     + b', "findings": []}', "its content is damaged (OverflowError"),
 ])
 def test_corrupt_or_foreign_state_is_set_aside_with_a_message(env, fake_root, tmp_path, content, why):
     fake_root.remove(MARKER)

@@ -146,6 +146,62 @@ def test_a_damaged_manifest_is_a_clear_error(root: Path):
         store.load("nope")
 
 
+@pytest.mark.parametrize("change, why", [
+    (lambda d: d.update(id="../../../../etc"), "it says it is record '../../../../etc'"),
+    (lambda d: d["entries"][0].update(mode="-0o1"), "entry mode -1 is out of range"),
+    (lambda d: d["entries"][0].update(uid=2 ** 70), f"entry uid {2 ** 70} is out of range"),
+    (lambda d: d["entries"][0].update(path="/etc/../../x"), "entry '/etc/../../x' is not one "
+                                                            "pyguard writes"),
+    (lambda d: d["entries"][0].update(path=7), "entry path is not a string"),
+    (lambda d: d.update(created=None), "a field that is text is not"),
+    (lambda d: d.update(dpkg_before=[]), "its steps, packages or dpkg record are not what "
+                                         "pyguard writes"),
+])
+def test_a_manifest_is_used_only_as_pyguard_writes_it(root: Path, change, why):
+    """Undo acts as root on what a manifest says: one whose id, mode, owner or path is not what
+    pyguard writes once wrote outside its record, restored files mode -rwsrwsrwt, or crashed."""
+    store = Store(str(root))
+    record = store.new_record("pyguard fix")
+    store.keep(record, ["/etc/pip.conf"], step=1)
+    manifest = root / STORE.lstrip("/") / record.id / "manifest.json"
+    data = json.loads(manifest.read_text())
+    change(data)
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(StoreError) as caught:
+        store.load(record.id)
+    assert str(caught.value) == f"{manifest}: not a pyguard undo manifest ({why})"
+
+
+def test_a_manifest_nested_past_pythons_limit_is_refused_not_a_crash(root: Path):
+    store = Store(str(root))
+    record = store.new_record("pyguard fix")
+    manifest = root / STORE.lstrip("/") / record.id / "manifest.json"
+    manifest.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(StoreError, match="not a pyguard undo manifest"):
+        store.load(record.id)
+
+
+@pytest.mark.parametrize("damage", ["missing", "changed"])
+def test_a_kept_copy_missing_or_changed_stops_undo_before_it_changes_anything(root: Path, damage):
+    """A missing copy stopped undo halfway, its record left running; a changed one was put back."""
+    store = Store(str(root))
+    record = store.new_record("pyguard fix")
+    store.keep(record, ["/etc/pip.conf", "/usr/local/lib/python3.11/dist-packages/six-1.0.dist-info"],
+               step=1)
+    (root / "etc/pip.conf").write_text("# disabled by pyguard\n")
+    (root / "usr/local/lib/python3.11/dist-packages/six-1.0.dist-info/RECORD").unlink()
+    copy = root / STORE.lstrip("/") / record.id / "files/etc/pip.conf"
+    copy.unlink() if damage == "missing" else copy.write_text("tampered\n")
+    records = sorted(os.listdir(root / STORE.lstrip("/")))
+    why = ("cannot be read (No such file or directory)" if damage == "missing" else
+           "is not what was kept")
+    with pytest.raises(StoreError) as caught:
+        store.restore(store.load(record.id))
+    assert str(caught.value) == f"/etc/pip.conf: its copy {copy} {why}; nothing was put back"
+    assert ((root / "etc/pip.conf").read_text(), sorted(os.listdir(root / STORE.lstrip("/"))),
+            store.load(record.id).state) == ("# disabled by pyguard\n", records, "running")
+
+
 def test_entries_round_trip_through_the_manifest():
     entry = Entry("/a b/ünïcode", "file", 0o4755, 0, 0, 5, 3, "ab", "", 2)
     assert Entry(**{**vars(entry)}) == entry

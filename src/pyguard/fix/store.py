@@ -23,6 +23,7 @@ import datetime
 import hashlib
 import json
 import os
+import re
 import stat
 from dataclasses import asdict, dataclass, field
 from typing import Dict, Iterable, Iterator, List, Optional, Tuple
@@ -102,15 +103,61 @@ class Record:
         return json.dumps(data, indent=1, sort_keys=True) + "\n"
 
     @classmethod
-    def from_json(cls, text: str, where: str) -> "Record":
+    def from_json(cls, text: str, where: str, record_id: Optional[str] = None) -> "Record":
+        """The record a manifest describes, every field of the type and range pyguard writes
+        (undo acts as root on what it says); `record_id`: the directory it was found in."""
         try:
             data = json.loads(text)
             if data.pop("schema") != SCHEMA:
                 raise ValueError("unknown schema")
-            entries = [Entry(**{**e, "mode": int(e["mode"], 8)}) for e in data.pop("entries")]
-            return cls(entries=entries, **data)
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            entries = [_entry(e) for e in data.pop("entries")]
+            record = cls(entries=entries, **data)
+            _check_record(record, record_id)
+            return record
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError,
+                OverflowError) as exc:
             raise StoreError(f"{where}: not a pyguard undo manifest ({exc})") from None
+
+
+ENTRY_TYPES = ("file", "symlink", "dir", "other")
+SHA256 = re.compile(r"(?:[0-9a-f]{64})?")
+
+
+def _entry(data: dict) -> Entry:
+    if not isinstance(data, dict) or not isinstance(data.get("mode"), str):
+        raise ValueError("an entry is not an object with an octal mode")
+    mode = int(data["mode"], 8)
+    entry = Entry(**{**data, "mode": mode})
+    text = {"path": entry.path, "type": entry.type, "sha256": entry.sha256, "target": entry.target}
+    numbers = {"mode": (entry.mode, 0o7777), "uid": (entry.uid, 2**32 - 1),
+               "gid": (entry.gid, 2**32 - 1), "mtime_ns": (entry.mtime_ns, 2**63 - 1),
+               "size": (entry.size, 2**63 - 1), "step": (entry.step, 2**31 - 1)}
+    for name, value in text.items():
+        if not isinstance(value, str) or "\0" in value:
+            raise ValueError(f"entry {name} is not a string")
+    for name, (value, top) in numbers.items():
+        if type(value) is not int or not 0 <= value <= top:
+            raise ValueError(f"entry {name} {value!r} is out of range")
+    parts = entry.path.split("/")
+    if not entry.path.startswith("/") or ".." in parts or entry.type not in ENTRY_TYPES or \
+            not SHA256.fullmatch(entry.sha256) or type(entry.whole) is not bool:
+        raise ValueError(f"entry {entry.path!r} is not one pyguard writes")
+    return entry
+
+
+def _check_record(record: "Record", record_id: Optional[str]) -> None:
+    strings = (record.id, record.created, record.command, record.state, record.undone_by)
+    if not all(isinstance(v, str) and "\0" not in v for v in strings):
+        raise ValueError("a field that is text is not")
+    if record_id is not None and record.id != record_id:
+        raise ValueError(f"it says it is record {record.id!r}")
+    if not (isinstance(record.steps, list) and all(isinstance(s, dict) for s in record.steps)
+            and isinstance(record.packages, list) and isinstance(record.refused, list)
+            and all(isinstance(p, str) for p in record.packages + record.refused)
+            and isinstance(record.dpkg_before, dict)
+            and all(isinstance(k, str) and isinstance(v, dict)
+                    for k, v in record.dpkg_before.items())):
+        raise ValueError("its steps, packages or dpkg record are not what pyguard writes")
 
 
 class Store:
@@ -149,7 +196,8 @@ class Store:
             with parent(self.root, inside) as (dir_fd, name):
                 fd = open_regular(dir_fd, name)
             with os.fdopen(fd, "rb") as manifest:
-                return Record.from_json(manifest.read().decode("utf-8", "replace"), path)
+                return Record.from_json(manifest.read().decode("utf-8", "replace"), path,
+                                        record_id)
         except (FileNotFoundError, NotADirectoryError):
             where = f"{self.root.rstrip('/')}{STORE}"
             raise StoreError(f"no undo record {record_id} in {where}") from None
@@ -299,7 +347,9 @@ class Store:
 
     def restore(self, record: Record) -> Tuple[Record, List[Entry]]:
         """Put every kept path back; returns the record of what was there before, and what
-        differed."""
+        differed. Every kept copy is checked against the manifest first: a copy missing or
+        changed stops the undo before it changes anything."""
+        self._check_copies(record)
         safety = self.new_record(f"pyguard undo {record.id}", prefix="undo-")
         self._clear_grown_trees(record, safety)
         stay = {e.path for e in self.superseded(record)}
@@ -324,6 +374,30 @@ class Store:
         record.state, record.undone_by = "undone", safety.id
         self.save(record)
         return safety, changed
+
+    def _check_copies(self, record: Record) -> None:
+        for entry in record.entries:
+            if entry.type != "file":
+                continue
+            stored = self._stored(record.id, entry.path)
+            try:
+                with parent(self.root, stored) as (dir_fd, name):
+                    fd = open_regular(dir_fd, name)
+                digest, size = hashlib.sha256(), 0
+                try:
+                    for chunk in iter(lambda: os.read(fd, CHUNK), b""):
+                        digest.update(chunk)
+                        size += len(chunk)
+                finally:
+                    os.close(fd)
+            except OSError as exc:
+                why = f"cannot be read ({exc.strerror or exc})"
+            else:
+                if (digest.hexdigest(), size) == (entry.sha256, entry.size):
+                    continue
+                why = "is not what was kept"
+            raise StoreError(f"{entry.path}: its copy {self.root.rstrip('/')}{stored} {why}; "
+                             "nothing was put back")
 
     def _reachable(self, inside: str) -> bool:
         """Whether the way to `inside` is one pyguard may write through (not EPERM)."""

@@ -114,7 +114,7 @@ def load(path: str, root: str) -> Tuple[Optional[State], Optional[str]]:
 def _parse(data: bytes, root: str) -> State:
     try:
         doc = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ValueError(f"it is not JSON ({exc})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         found = doc.get("format") if isinstance(doc, dict) else None
@@ -128,7 +128,7 @@ def _parse(data: bytes, root: str) -> State:
                      bool(f.get("acknowledged", False)))
             for f in doc["findings"])
         stamp = float(doc["time"])
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise ValueError(f"its content is damaged ({type(exc).__name__}: {exc})") from None
     return State(root, stamp, findings)
 
