@@ -144,6 +144,15 @@ def test_a_users_venv_is_rebuilt_by_her_and_her_build_never_runs_as_root(real_ro
                    "find-links = /tmp/wheels\\n' > ~/.config/pip/pip.conf")
     _broken_venv_of_alice(root, "/srv/alice-app", "alice")  # /srv is root's: emptied, kept
     _broken_venv_of_alice(root, "/srv/root-app", "root")    # root's venv, her source
+    _broken_venv_of_alice(root, "/srv/shared-app", "root")  # root's venv, her metadata too:
+    evil = f"/srv/shared-app/lib/python{v}/site-packages/evil-6.6.6.dist-info"
+    root.host(evil).mkdir()  # the admin let her keep a project there: what she writes in it
+    (root.host(evil) / "METADATA").write_text("Metadata-Version: 2.1\nName: evil\nVersion: 6.6.6\n")
+    (root.host(evil) / "RECORD").write_text("")
+    (root.host(evil) / "direct_url.json").write_text(json.dumps({
+        "url": "https://example.org/alice/evil.git",
+        "vcs_info": {"vcs": "git", "commit_id": "deadbeef"}}))
+    root.run(f"chown -R alice: {evil}")
     before = fingerprint(root)
     code, envelope = doctor(root)
     assert code == 1
@@ -156,16 +165,19 @@ def test_a_users_venv_is_rebuilt_by_her_and_her_build_never_runs_as_root(real_ro
             "-mindepth 1 -delete",
             "runuser -u alice -- /usr/bin/python3 -m venv /srv/alice-app && runuser -u alice -- "
             "/srv/alice-app/bin/python -m pip install --no-cache-dir --editable=/home/alice/proj"],
-        "/srv/root-app": [
+        **{f"/srv/{app}": [
             "mkdir -p /var/lib/pyguard/aside && tar -C / --remove-files -czf "
-            f"{ASIDE.format('venv-srv-root-app')} srv/root-app",
-            "/usr/bin/python3 -m venv /srv/root-app"],
+            f"{ASIDE.format(f'venv-srv-{app}')} srv/{app}",
+            f"/usr/bin/python3 -m venv /srv/{app}"] for app in ("root-app", "shared-app")},
     }
-    assert notes["/srv/root-app"].endswith(
-        "; left out: proj 0.1, whose source /home/alice/proj the venv's owner does not control "
-        "(install it by hand as whoever should run its build)")
+    source = ("; left out: proj 0.1, whose source /home/alice/proj the venv's owner does not "
+              "control (alice can change it) (install it by hand as whoever should run its build)")
+    assert (notes["/srv/root-app"].endswith(source), notes["/srv/shared-app"].endswith(
+        f"; left out: evil 6.6.6, whose metadata {evil} the venv's owner does not control (alice "
+        f"can change it) (install it by hand as whoever should run its build){source}")) == (
+        True, True)
     assert_healed(root, envelope, "runuser -u alice -- /srv/alice-app/bin/python -c 'import proj'",
-                  "/srv/root-app/bin/python -c pass")
+                  "/srv/root-app/bin/python -c pass", "/srv/shared-app/bin/python -c pass")
     built = sorted(p.name for p in root.host("/tmp").glob("proj-built-by-*"))
     assert built == ["proj-built-by-1000"]  # built by alice, never by root
     assert fingerprint(root) == before
