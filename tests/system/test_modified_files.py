@@ -71,6 +71,7 @@ def test_edited_deleted_and_moved_files_are_restored(real_root: Callable[[str], 
     root.run(f"rm {COMPOSER}")
     root.run(f"mv {encodings} /root/")  # CORPUS 8: a Makefile moved the stdlib
     root.run(f"echo '# keep me' >> {conffile}")
+    root.run("rm /usr/bin/lsb_release")  # CORPUS 6: pip#4924's "fix" (a shell script since 12)
     assert root.run("python3 -c pass", check=False).returncode != 0
 
     code, envelope = doctor(root)
@@ -83,6 +84,8 @@ def test_edited_deleted_and_moved_files_are_restored(real_root: Callable[[str], 
     assert ours == [
         finding(f"libpython{v}-minimal", f"Missing: {encodings}.", [encodings],
                 [reinstall(f"libpython{v}-minimal")]),
+        finding("lsb-release", "Missing: /usr/bin/lsb_release.", ["/usr/bin/lsb_release"],
+                [reinstall("lsb-release")]),
         finding("python3-requests", f"Changed: {API}.", [API],
                 [keep("python3-requests", API), reinstall("python3-requests")]),
         finding("python3-yaml", f"Missing: {COMPOSER}.", [COMPOSER], [reinstall("python3-yaml")]),
@@ -91,7 +94,7 @@ def test_edited_deleted_and_moved_files_are_restored(real_root: Callable[[str], 
     before = changed_files(root)
     heal(root, envelope)
     assert_clean(root)
-    root.run("python3 -c 'import encodings, requests, yaml.composer'")
+    root.run("python3 -c 'import encodings, requests, yaml.composer' && lsb_release -a")
     assert archived(root, "python3-requests-changed", API).endswith("# local edit\n")
     assert archived(root, "startup-hook-sitecustomize.py", conffile).endswith("# keep me\n")
     assert_undo_restores(root, before)

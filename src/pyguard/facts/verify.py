@@ -32,6 +32,9 @@ from .dpkg import caching
 CACHE_NAME = "verify"
 CACHE_KEY = ("verify", 2)
 PREFIXES = ("python3", "libpython3")
+COMPANIONS = ("lsb-release",)
+"""Verified though no Python file of theirs may be left: what people 'fix' when python3 breaks
+it (an edited shebang, a removed /usr/bin/lsb_release), a shell script since Debian 12."""
 READ_LIMIT = 1 << 30
 """Larger than any file a Python package ships (libpython3.X.a is ~15 MB)."""
 THREADS = max(1, min(8, os.cpu_count() or 1))
@@ -139,7 +142,8 @@ def named_packages(dpkg) -> List[str]:
 
 
 def python_packages(facts) -> List[str]:
-    """Installed python3*, libpython3* and the owners of anything under /usr/lib/python3*.
+    """Installed python3*, libpython3*, COMPANIONS and the owners of anything under
+    /usr/lib/python3*.
 
     dpkg lists every parent directory of a package's files, so the owners of /usr/lib/python3
     and /usr/lib/python3.X are exactly the packages with files below them. The plan depends
@@ -149,7 +153,7 @@ def python_packages(facts) -> List[str]:
     from .python import interpreter_versions
 
     dpkg = facts.dpkg
-    names = set(named_packages(dpkg))
+    names = set(named_packages(dpkg)) | {n for n in COMPANIONS if dpkg.is_installed(n)}
     directories = ["/usr/lib/python3"] + [f"/usr/lib/python{v}"
                                           for v in interpreter_versions(facts.fs, dpkg)]
     for owners in dpkg.owners_in_lists(directories, known=frozenset(names)).values():

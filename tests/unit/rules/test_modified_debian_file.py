@@ -128,6 +128,23 @@ def test_package_with_python_files_but_another_name(fake_root, doctor):
     ]
 
 
+def test_lsb_release_as_a_shell_script_is_verified_too(fake_root, doctor):
+    """Debian 12 and 13 ship lsb_release as a shell script, no Python file: it was not verified,
+    and its removal (pip#4924's "fix") or an edited first line went unsaid."""
+    fake_root.install("lsb-release", files={"/usr/bin/lsb_release": "#!/bin/sh\n# SPDX\n",
+                                            "/usr/share/doc/lsb-release/copyright": "GPL\n"})
+    fake_root.remove("/usr/bin/lsb_release")
+    assert doctor(fake_root) == [
+        finding("lsb-release", "Missing: /usr/bin/lsb_release.", ["/usr/bin/lsb_release"],
+                [reinstall("lsb-release")]),
+    ]
+    fake_root.write("/usr/bin/lsb_release", "#!/usr/bin/python3.12\n# SPDX\n")
+    assert doctor(fake_root) == [
+        finding("lsb-release", "Changed: /usr/bin/lsb_release.", ["/usr/bin/lsb_release"],
+                [keep("lsb-release", "/usr/bin/lsb_release"), reinstall("lsb-release")]),
+    ]
+
+
 def test_a_certificate_bundle_is_no_code(fake_root, doctor):
     """pip's vendored certifi: an edited cacert.pem changes whom pip trusts; it runs nothing."""
     pem = f"{DIST}/pip/_vendor/certifi/cacert.pem"
