@@ -100,6 +100,23 @@ def test_hand_made_python_link_apt_py_lsb_release_and_site_packages(real_root, r
                   f"test ! -e {site}", "lsb_release -a")
 
 
+def test_python_made_by_update_alternatives_goes_with_its_group(real_root) -> None:
+    """CORPUS 9 as people usually do it: moving the link aside left the group, whose next
+    `update-alternatives --auto python` (or any --config) made /usr/bin/python again."""
+    root = real_root("bookworm")
+    root.run("update-alternatives --install /usr/bin/python python /usr/bin/python3 1")
+    code, envelope = doctor(root)
+    assert code == 1
+    [found] = envelope["findings"]
+    assert (found["rule"], found["paths"], found["repair"]) == (
+        "python-unversioned-link", ["/usr/bin/python", f"/usr/bin/python{version_of(root)}"],
+        [{"command": "update-alternatives --remove-all python",
+          "note": "drop the group (it also removes the /usr/bin/python link it made)"}])
+    assert_healed(root, envelope, "test ! -e /usr/bin/python",
+                  "test ! -e /var/lib/dpkg/alternatives/python",
+                  "! update-alternatives --query python")
+
+
 @pytest.mark.parametrize("release", RELEASES)
 def test_orphaned_distutils_hack_in_usr_local(real_root, release: str) -> None:
     """setuptools deleted by hand from /usr/local, its _distutils_hack and .pth left behind."""

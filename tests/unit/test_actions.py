@@ -27,7 +27,7 @@ CATALOG = {
     'pip-break-system-packages': [('comment-out', 'moves files')],
     'pip-in-usr-local': [('move-aside', 'moves files')],
     'python-dpkg-interrupted': [('relink', 'moves files'), ('configure-pending', 'safe'), ('reinstall', 'safe'), ('configure-pending', 'safe')],
-    'python-unversioned-link': [('move-aside', 'moves files')],
+    'python-unversioned-link': [('remove-alternative', 'moves files'), ('move-aside', 'moves files')],
     'python3-alternatives': [('remove-alternative', 'moves files'), ('relink', 'moves files'), ('reinstall', 'safe')],
     'python3-distutils-missing': [('install', 'safe')],
     'python3-link': [('relink', 'moves files'), ('reinstall', 'safe')],

@@ -34,10 +34,20 @@ def python_unversioned_link(facts: Facts) -> Iterator[Hit]:
                                                                     f"a symlink to {target}")
     else:
         state = "a file"
+    # `update-alternatives --install /usr/bin/python python ...`: the group would make the link
+    # again; dropping it removes the link it made (then nothing is left to move aside)
+    names = [step.path.rsplit("/", 1)[1] for step in chain.steps
+             if step.path.startswith("/etc/alternatives/")] + ["python"]
+    groups = tuple(dict.fromkeys(n for n in names if _alternative_link(facts, n) == PYTHON))
     yield Hit(subject=PYTHON,
-              evidence={"path": PYTHON, "state": state,
-                        "label": aside_label("usr-bin-python")},
+              evidence={"path": "" if groups else PYTHON, "state": state,
+                        "label": aside_label("usr-bin-python"), "alternative": groups},
               paths=(PYTHON,) + ((chain.final,) if chain.steps else ()))
+
+
+def _alternative_link(facts: Facts, name: str) -> str:
+    alternative = facts.dpkg.alternative(name)
+    return alternative.link if alternative is not None else ""
 
 
 def module_beside_scripts(facts: Facts) -> Iterator[Hit]:

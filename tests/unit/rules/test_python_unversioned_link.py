@@ -48,3 +48,14 @@ def test_link_into_a_removed_pyenv(fake_root, doctor):
 def test_a_copied_binary(fake_root, doctor):
     fake_root.write("/usr/bin/python", b"\x7fELF copy")
     assert doctor(fake_root) == [finding("a file", ["/usr/bin/python"])]
+
+
+def test_a_link_made_by_update_alternatives_is_dropped_with_its_group(fake_root, doctor):
+    """CORPUS 9: `update-alternatives --install /usr/bin/python python /usr/bin/python3 1`.
+    Moving the link aside left the group, which makes it again on its next --auto or --config."""
+    fake_root.alternative("python", "/usr/bin/python", [("/usr/bin/python3", 1)])
+    found = finding("a symlink to /etc/alternatives/python",
+                    ["/usr/bin/python", "/usr/bin/python3.11"])
+    found["repair"] = [("update-alternatives --remove-all python",
+                        "drop the group (it also removes the /usr/bin/python link it made)")]
+    assert doctor(fake_root) == [found]
