@@ -7,8 +7,8 @@ from typing import Dict, Iterable, Iterator, List, Tuple
 
 from ..aside import aside_label
 from ..facts import Facts
-from ..facts.environment import (PIP_OPTION, PIP_VARIABLE, PYTHON_VARIABLES, Line, Setting,
-                                 gather_environment, line_numbers)
+from ..facts.environment import (PIP_OPTION, PIP_VARIABLE, PYTHON_VARIABLES, SUDO_KEPT, Line,
+                                 Setting, gather_environment, line_numbers)
 from ..findings import Hit
 
 DISABLED = "# disabled by pyguard: "
@@ -48,6 +48,10 @@ EFFECT = {
     "PYTHONUSERBASE": "PYTHONUSERBASE moves the user site directory, which comes before "
                       "/usr/local and Debian's dist-packages on sys.path, to another place whose "
                       "modules then hide Debian's.",
+    "HOME": "With the calling user's HOME, root's python3 puts her ~/.local site directory "
+            "before /usr/local and Debian's dist-packages on sys.path: what she installed there "
+            "with pip install --user runs as root in every Python program sudo starts, apt's "
+            "hooks under sudo apt among them.",
     PIP_VARIABLE: "PIP_BREAK_SYSTEM_PACKAGES makes pip ignore the PEP 668 marker: \"sudo pip "
                   "install\" writes into the system interpreter without a word, over the "
                   "packages Debian manages.",
@@ -58,8 +62,10 @@ EFFECT = {
 
 
 def env_guard_rails(facts: Facts) -> Iterator[Hit]:
-    """PYTHONPATH, PYTHONHOME, PYTHONSTARTUP, PYTHONUSERBASE set for root or everyone."""
-    settings = [s for s in facts.get(gather_environment).settings if s.variable in PYTHON_VARIABLES]
+    """PYTHONPATH, PYTHONHOME, PYTHONSTARTUP, PYTHONUSERBASE set for root or everyone, and a
+    HOME that sudo keeps."""
+    settings = [s for s in facts.get(gather_environment).settings
+                if s.variable in PYTHON_VARIABLES + SUDO_KEPT]
     yield from _hits(settings)
 
 

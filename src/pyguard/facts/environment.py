@@ -17,6 +17,9 @@ from . import Facts
 PYTHON_VARIABLES = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE")
 PIP_VARIABLE = "PIP_BREAK_SYSTEM_PACKAGES"
 WATCHED = PYTHON_VARIABLES + (PIP_VARIABLE,)
+SUDO_KEPT = ("HOME",)
+"""Watched where sudo keeps them only: with the calling user's HOME, root's Python reads her
+~/.local site first (Ubuntu's sudo kept it until 19.10; env_keep += HOME does so still)."""
 PIP_OPTION = "break-system-packages"
 PIP_SECTIONS = ("global", "install")
 TRUE = ("y", "yes", "t", "true", "on", "1")
@@ -130,7 +133,8 @@ def read_environment(fs) -> Environment:
 
 
 def _order(variable: str) -> int:
-    return WATCHED.index(variable) if variable in WATCHED else len(WATCHED)
+    order = WATCHED + SUDO_KEPT
+    return order.index(variable) if variable in order else len(order)
 
 
 def root_homes(fs) -> List[str]:
@@ -377,7 +381,7 @@ def sudoers_settings(text: str) -> Dict[str, List[Line]]:
             if keep.group("op") == "-=":
                 continue
             words = keep.group("value").strip('"').split()
-            for name in WATCHED:
+            for name in WATCHED + SUDO_KEPT:
                 if any(_sudo_match(word, name) for word in words):
                     lines = found.setdefault(name, [])
                     if line not in lines:

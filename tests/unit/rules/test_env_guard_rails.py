@@ -118,6 +118,21 @@ def test_sudoers_wildcard_and_user_defaults_in_etc_sudoers(fake_root, doctor):
     ]
 
 
+def test_sudo_keeping_the_callers_home_is_reported(fake_root, doctor):
+    """CORPUS 24: with her HOME, `sudo python3` reads alice's ~/.local first: her pip install
+    --user runs as root. HOME elsewhere (/etc/environment) is nobody's guard rail."""
+    fake_root.write("/etc/sudoers", 'Defaults\tenv_reset\nDefaults\tenv_keep += "HOME EDITOR"\n')
+    fake_root.write("/etc/environment", "HOME=/root\n")
+    home = ("With the calling user's HOME, root's python3 puts her ~/.local site directory before "
+            "/usr/local and Debian's dist-packages on sys.path: what she installed there with pip "
+            "install --user runs as root in every Python program sudo starts, apt's hooks under "
+            "sudo apt among them.")
+    assert doctor(fake_root) == [
+        env("/etc/sudoers", "HOME", "let through sudo", 'line 2: Defaults\tenv_keep += "HOME EDITOR"',
+            home, SUDO, [2], "etc-sudoers"),
+    ]
+
+
 def test_symlinked_root_profile_is_edited_where_it_lives(fake_root, doctor):
     fake_root.write("/root/dotfiles/profile", "export PYTHONPATH=/root/lib\n")
     fake_root.symlink("/root/.profile", "dotfiles/profile")
