@@ -29,6 +29,8 @@ ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
 BRACED = re.compile(r"(#?)([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+=?])(.*))?", re.S)
 PYENV_INIT = re.compile(r"""(?:^|[\s"'(`;])((?:[^\s"'()`;]*/)?pyenv)\s+init\b([^"')`;|&]*)""")
 RUN_PARTS = re.compile(r"""\$\(\s*run-parts\s+(.*)\)""", re.S)
+CONDA_SH = "/etc/profile.d/conda.sh"
+"""Below a conda prefix: sourced, it defines the conda shell function `conda activate` needs."""
 CONDA_START = "# >>> conda initialize >>>"
 CONDA_END = "# <<< conda initialize <<<"
 CONDA_EXE = re.compile(r"""['"]?([^'"\s]+)/bin/conda['"]?\s+['"]?shell\.""")
@@ -122,6 +124,8 @@ class _Reader:
         self.history: Dict[str, List[ShellLine]] = {}
         self.stack: List[str] = []
         self.conda = conda
+        self.conda_prefix = ""
+        """The conda whose shell function a file set up (initialize block, conda.sh)."""
         self.marking = False
         self.applied: set = set()
         remember(self.path, self.history)
@@ -234,7 +238,33 @@ class _Reader:
             return True
         if name in ("command", "type", "hash", "which"):
             return self.lookup_command(name, args)
+        if name == "conda":
+            return self.conda_activate([self.expand(a) for a in args], where)
         return None
+
+    def conda_activate(self, args: List[str], where: _Where) -> Optional[bool]:
+        """`conda activate [ENV]`, as conda images and tutorials put it after the initialize
+        block (or after sourcing conda.sh): ENV's bin (base's without one) comes first, whatever
+        auto_activate_base says."""
+        if not args or args[0] != "activate" or any(UNKNOWN in a for a in args):
+            return None
+        names = [a for a in args[1:] if not a.startswith("-")]
+        prefix = self.conda_prefix
+        found = self.which("conda")
+        if found is not None:
+            top = os.path.dirname(os.path.dirname(found))  # PREFIX/bin/conda, PREFIX/condabin/conda
+            if self.fs.is_file(f"{top}/bin/conda"):
+                prefix = top
+        if not prefix:
+            return False  # no conda to run: the shell says "command not found"
+        env = names[0] if names else "base"
+        top = env if env.startswith("/") else prefix if env == "base" else f"{prefix}/envs/{env}"
+        bin_dir = os.path.normpath(f"{top}/bin")
+        if not self.fs.is_dir(bin_dir):
+            return False
+        self.set_path([(bin_dir, self.line(where, "shell"))] +
+                      [e for e in self.path if e[0] != bin_dir])
+        return True
 
     def assign(self, word: str, where: _Where) -> None:
         name, _, raw = word.partition("=")
@@ -284,7 +314,11 @@ class _Reader:
             found = target if target.startswith("/") else f"{self.home}/{target}"
         if found is None or not self.fs.is_file(found):
             return False
-        self.read(os.path.normpath(found))
+        found = os.path.normpath(found)
+        if found.endswith(CONDA_SH) and self.fs.is_file(found[:-len(CONDA_SH)] + "/bin/conda"):
+            self.conda_prefix = found[:-len(CONDA_SH)]  # defines the conda function, nothing more
+            return True
+        self.read(found)
         return True
 
     def eval(self, args: List[str], where: _Where) -> Optional[bool]:
@@ -326,6 +360,7 @@ class _Reader:
         line = ShellLine(where.file, first, where.lines[first - 1].strip(), "conda", block,
                          where.bodies)
         setting, active = _conda_setting(self.fs, self.home, prefix)
+        self.conda_prefix = prefix
         self.conda.setdefault((where.file, first), CondaSetup(prefix, line, setting, active))
         if active:
             self.set_path([(f"{prefix}/bin", line)] + self.path)

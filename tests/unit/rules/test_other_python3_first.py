@@ -525,3 +525,33 @@ def test_conda_installations_own_condarc_decides_when_roots_says_nothing(fake_ro
     fake_root.write("/root/.bashrc", DEBIAN_BASHRC + CONDA_BLOCK)
     fake_root.write("/opt/conda/.condarc", "auto_activate_base: false\n")
     assert doctor(fake_root) == []
+
+
+def test_an_explicit_conda_activate_puts_its_environment_first(fake_root, doctor):
+    """The miniconda images and many guides: `conda activate base` after the initialize block
+    (or after sourcing conda.sh), whatever auto_activate_base says."""
+    debian_shells(fake_root)
+    conda(fake_root)
+    fake_root.write("/opt/conda/.condarc", "auto_activate_base: false\n")
+    fake_root.write("/root/.bashrc", DEBIAN_BASHRC + CONDA_BLOCK + "conda activate base\n")
+    assert doctor(fake_root) == [finding(
+        "/opt/conda/bin/python3", SHELLS,
+        "/opt/conda/bin/python3 is found before Debian's /usr/bin/python3: /root/.bashrc line 18: "
+        "conda activate base",
+        ["/opt/conda/bin/python3", "/root/.bashrc"],
+        [comment_out("python3-path-opt-conda-bin-python3", {"/root/.bashrc": [18]})])]
+
+
+def test_conda_activate_of_a_named_environment_after_conda_sh(fake_root, doctor):
+    debian_shells(fake_root)
+    conda(fake_root)
+    fake_root.write("/opt/conda/etc/profile.d/conda.sh", "conda() { :; }\n")
+    fake_root.write("/opt/conda/envs/tools/bin/python3", b"\x7fELF")
+    fake_root.write("/root/.bashrc", DEBIAN_BASHRC + ". /opt/conda/etc/profile.d/conda.sh\n"
+                                                     "conda activate --stack tools\n")
+    assert doctor(fake_root) == [finding(
+        "/opt/conda/envs/tools/bin/python3", SHELLS,
+        "/opt/conda/envs/tools/bin/python3 is found before Debian's /usr/bin/python3: /root/.bashrc "
+        "line 9: conda activate --stack tools",
+        ["/opt/conda/envs/tools/bin/python3", "/root/.bashrc"],
+        [comment_out("python3-path-opt-conda-envs-tools-bin-python3", {"/root/.bashrc": [9]})])]
