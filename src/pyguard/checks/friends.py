@@ -12,7 +12,7 @@ from ..findings import Hit
 from .stray import debian_modules, interpreter_versions, local_sites, root_sites
 
 PYTHON = "/usr/bin/python"
-SCRIPT_DIRS = ("/usr/bin", "/usr/sbin", "/usr/local/bin")
+SCRIPT_DIRS = ("/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin")
 VERSION_DIR = re.compile(r"python(3\.\d+)")
 HACK = "_distutils_hack"
 HACK_PTH = "distutils-precedence.pth"

@@ -32,8 +32,10 @@ def test_apt_py_in_usr_bin(fake_root, doctor):
 def test_stdlib_name_in_usr_local_bin_and_sbin(fake_root, doctor):
     fake_root.write("/usr/local/bin/json.py", "")
     fake_root.symlink("/usr/sbin/six.py", "/home/alice/six.py")
+    fake_root.write("/usr/local/sbin/json.py", "")  # first on root's PATH
     assert doctor(fake_root) == [
         finding("/usr/local/bin/json.py", "json", "/usr/local/bin", "libpython3.11-stdlib"),
+        finding("/usr/local/sbin/json.py", "json", "/usr/local/sbin", "libpython3.11-stdlib"),
         finding("/usr/sbin/six.py", "six", "/usr/sbin", "python3-six"),
     ]
 
