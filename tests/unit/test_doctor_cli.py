@@ -102,6 +102,7 @@ DAMAGED = ("{root}/var/lib/dpkg looks damaged: {why}. pyguard judges nothing by 
     ("no-info", "/var/lib/dpkg/info is missing"),
     ("cut", "/var/lib/dpkg/status lists 1 packages, but /var/lib/dpkg/info has the file lists of "
             "{lists}"),
+    ("dir", "/var/lib/dpkg/status is not a regular file"),
 ])
 def test_a_damaged_dpkg_database_is_refused_not_judged(fake_root, damage, why):
     """An emptied status file (a full disk, a crash) once made every Debian package's files
@@ -116,6 +117,9 @@ def test_a_damaged_dpkg_database_is_refused_not_judged(fake_root, damage, why):
         status.write_bytes(status.read_bytes().replace(b"\n", b"\r\n"))
     elif damage == "no-info":
         fake_root.remove("/var/lib/dpkg/info")
+    elif damage == "dir":
+        status.unlink()
+        status.mkdir()
     else:
         status.write_text(status.read_text().split("\n\n")[0] + "\n")
     root = str(fake_root)

@@ -106,10 +106,11 @@ class DpkgDatabase:
         packages would seem not installed (an emptied or hand-edited status file, a lost info
         directory) and every file of theirs stray. None when it is usable."""
         root, where = self.fs.root, f"{self.admindir}/status"
-        if not self.present:
+        if not self.present and self.fs.lstat(where) is None:
             return ("not-debian", f"{root} has no {where}: is it the root of a Debian or Ubuntu "
                                   "system?")
-        damage = self._damage()
+        damage = "" if self.present else f"{where} is not a regular file"
+        damage = damage or self._damage()
         if not damage:
             return None
         return ("dpkg-database-damaged",
