@@ -54,7 +54,7 @@ def run(facts: Facts, rules: Mapping[str, Rule], only: Optional[Sequence[str]] =
                 continue
             try:
                 hits = facts.hits(resolve_check(rule))
-                findings += findings_for(rule, hits, facts.owner_of)
+                findings += findings_for(rule, hits, facts.owners)
             except Exception as exc:  # one broken check must not hide the others' findings
                 errors.append(Problem("check-failed", f"{rule.id}: {type(exc).__name__}: {exc}"))
     order = {rule_id: i for i, rule_id in enumerate(rules)}

@@ -146,13 +146,13 @@ def test_a_users_venv_is_rebuilt_by_her_and_her_build_never_runs_as_root(real_ro
     _broken_venv_of_alice(root, "/srv/root-app", "root")    # root's venv, her source
     _broken_venv_of_alice(root, "/srv/shared-app", "root")  # root's venv, her metadata too:
     evil = f"/srv/shared-app/lib/python{v}/site-packages/evil-6.6.6.dist-info"
-    root.host(evil).mkdir()  # the admin let her keep a project there: what she writes in it
+    root.host(evil).mkdir()  # the admin let her keep a project's files there
     (root.host(evil) / "METADATA").write_text("Metadata-Version: 2.1\nName: evil\nVersion: 6.6.6\n")
     (root.host(evil) / "RECORD").write_text("")
     (root.host(evil) / "direct_url.json").write_text(json.dumps({
         "url": "https://example.org/alice/evil.git",
         "vcs_info": {"vcs": "git", "commit_id": "deadbeef"}}))
-    root.run(f"chown -R alice: {evil}")
+    root.run(f"chown alice: {evil}/*")  # her files in root's directory: hers to write, not move
     before = fingerprint(root)
     code, envelope = doctor(root)
     assert code == 1
@@ -180,6 +180,29 @@ def test_a_users_venv_is_rebuilt_by_her_and_her_build_never_runs_as_root(real_ro
                   "/srv/root-app/bin/python -c pass", "/srv/shared-app/bin/python -c pass")
     built = sorted(p.name for p in root.host("/tmp").glob("proj-built-by-*"))
     assert built == ["proj-built-by-1000"]  # built by alice, never by root
+    assert fingerprint(root) == before
+
+
+def test_roots_venv_with_a_directory_of_hers_is_not_taken_away_by_root(real_root) -> None:
+    """tar --remove-files unlinks what it archived by path (unlinkat(dirfd, "srv/app/her/x/y")):
+    with a directory of hers inside root's venv she could swap x for a link to /etc between the
+    archive and the unlink. pyguard offers no repair there and fix leaves the venv as it is."""
+    root = real_root("bookworm")
+    v = version_of(root)
+    add_alice(root)
+    _broken_venv_of_alice(root, "/srv/root-app", "root")
+    hers = f"/srv/root-app/lib/python{v}/site-packages/hers"
+    root.run(f"install -d -o alice -g alice {hers}")
+    as_alice(root, f"mkdir -p {hers}/sub && echo mine > {hers}/sub/shadow")
+    before = fingerprint(root)
+    code, envelope = doctor(root)
+    [found] = envelope["findings"]
+    assert (code, found["rule"], found["repair"], found["detail"].endswith(
+        "pyguard offers no repair: directories inside it are not its owner's alone, and whoever "
+        "else controls one could redirect the removal of the files below it; set it aside by "
+        "hand")) == (1, "venv-broken", [], True)
+    fixed = pyguard(root, "fix", "--yes")
+    assert (fixed.returncode, root.run(f"cat {hers}/sub/shadow").stdout) == (1, "mine\n")
     assert fingerprint(root) == before
 
 

@@ -149,15 +149,22 @@ def _split_by_owner(action: Action, owner_of: OwnerOf) -> List[Action]:
         return [CommentOut(tuple(e), action.label, u) for u, e in groups.items()]
     if hasattr(action, "paths"):
         return _split_paths(action, owner_of)
-    target = getattr(action, "file", None) or getattr(action, "venv")
-    user = owner_of(target)
+    file = getattr(action, "file", None)
+    user = owner_of(file) if file else _tree_owner(owner_of)(getattr(action, "venv"))
     return [] if user is None else [_replace(action, user=user)]
+
+
+def _tree_owner(owner_of: OwnerOf) -> OwnerOf:
+    """Who may take a tree away whole (and make a venv anew where one was): its owner, when
+    every directory below is hers too (facts.accounts.tree_owner); plain owner_of otherwise."""
+    return getattr(owner_of, "tree", owner_of)
 
 
 def _split_paths(action, owner_of: OwnerOf) -> List[Action]:
     groups: Dict[Tuple[str, bool], list] = {}
+    whole = _tree_owner(owner_of) if isinstance(action, MoveAside) else owner_of
     for path in action.paths:
-        user = owner_of(path)
+        user = whole(path)
         if user is None:
             continue
         keep_top = (isinstance(action, MoveAside) and user != ROOT_USER

@@ -24,8 +24,13 @@ def venv_broken(facts: Facts) -> Iterator[Hit]:
         withheld = left_out(facts, venv.path, venv.site_packages,
                             [p for p in venv.packages if p.requirement in venv.requirements],
                             "the venv's owner")
-        yield Hit(subject=venv.path, evidence=evidence(venv, no_ensurepip, withheld),
-                  paths=(f"{venv.path}/pyvenv.cfg", venv.interpreter))
+        found = evidence(venv, no_ensurepip, withheld)
+        if facts.owner_of(venv.path) is not None and facts.owners.tree(venv.path) is None:
+            found["blocked"] = (" pyguard offers no repair: directories inside it are not its "
+                                "owner's alone, and whoever else controls one could redirect the "
+                                "removal of the files below it; set it aside by hand")
+        yield Hit(subject=venv.path, evidence=found, paths=(f"{venv.path}/pyvenv.cfg",
+                                                            venv.interpreter))
 
 
 def made(venv: Venv) -> str:
@@ -58,4 +63,5 @@ def evidence(venv: Venv, no_ensurepip: bool, withheld: Mapping[str, str] = {}) -
         "requirements": requirements,
         "withheld": left_out,
         "source": f"as recorded on {venv.recorded}" if venv.recorded else "read from its metadata",
+        "blocked": "",
     }

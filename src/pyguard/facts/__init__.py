@@ -6,7 +6,7 @@ from functools import cached_property
 from typing import Any, Callable, Dict, Iterable, Optional, Tuple, TypeVar
 
 from ..rootfs import RootFS
-from .accounts import owner_of, read_accounts
+from .accounts import Owners, owner_of, read_accounts
 from .dpkg import DpkgDatabase
 from .host import HostInfo, read_host
 from .python import (Interpreter, Python3Link, PythonDefaults, find_interpreters,
@@ -51,6 +51,11 @@ class Facts:
     def owner_of(self, path: str) -> Optional[str]:
         """Who a repair may act on `path` as: root, its one controlling user, or None (nobody)."""
         return owner_of(self.fs, self.accounts, path)
+
+    @cached_property
+    def owners(self) -> Owners:
+        """owner_of, and the owner of a tree taken away whole, for the repair templates."""
+        return Owners(self.fs, lambda: self.accounts)
 
     @cached_property
     def dpkg(self) -> DpkgDatabase:

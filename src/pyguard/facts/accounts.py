@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import stat
-from typing import Dict, FrozenSet, Optional
+from typing import Callable, Dict, FrozenSet, Optional
 
 from ..rootfs import Control, RootFS
 
@@ -27,11 +27,65 @@ def read_accounts(fs: RootFS) -> Dict[int, str]:
 def owner_of(fs: RootFS, accounts: Dict[int, str], path: str) -> Optional[str]:
     """root when only root can change what `path` names; the user's name when exactly one user
     can; None when several can, anyone can, or the one user has no name to run as."""
-    control = fs.control(path)
+    return _named(fs.control(path), accounts)
+
+
+def _named(control: Control, accounts: Dict[int, str]) -> Optional[str]:
     if control.root_only:
         return ROOT
     uid = control.user
     return None if uid is None else accounts.get(uid)
+
+
+TREE_DIRECTORIES = 50000
+"""Directories of one tree tree_owner() looks at at most; past them nobody is held to it."""
+
+
+def tree_owner(fs: RootFS, accounts: Dict[int, str], path: str) -> Optional[str]:
+    """owner_of for a tree a repair takes away whole: every directory below must be its too.
+
+    tar --remove-files removes what it archived by path from its -C directory: were a directory
+    somewhere below root's tree hers, she could swap it for a link to /etc between the archive
+    and the unlink, and root's tar would delete root's files there; a directory of someone else
+    inside hers, her own tar could not empty. Such a tree is nobody's alone to act on. Files
+    count by their directories (hers in root's directory she cannot rename); links are not
+    followed, as tar does not follow them.
+    """
+    top = fs.control(path)
+    owner = _named(top, accounts)
+    st = fs.lstat(path)
+    resolved = fs.resolve(path, follow_last=False)
+    if owner is None or st is None or not stat.S_ISDIR(st.st_mode) or resolved is None:
+        return owner
+    allowed = top.uids | {0}
+    pending, looked = [resolved], 0
+    while pending:
+        directory = pending.pop()
+        looked += 1
+        here = fs.lstat(directory)
+        if looked > TREE_DIRECTORIES:
+            return None
+        if here is None:
+            continue
+        if here.st_uid not in allowed or here.st_mode & WRITABLE:
+            return None
+        pending += [f"{directory.rstrip('/')}/{name}"
+                    for name, kind in fs.entries(directory, resolved=True) if kind == "dir"]
+    return owner
+
+
+class Owners:
+    """Who a repair may act on a path as (owner_of), and on a tree it takes away whole (tree):
+    what the engine hands the rules' repair templates."""
+
+    def __init__(self, fs: RootFS, accounts: Callable[[], Dict[int, str]]) -> None:
+        self.fs, self._accounts = fs, accounts
+
+    def __call__(self, path: str) -> Optional[str]:
+        return owner_of(self.fs, self._accounts(), path)
+
+    def tree(self, path: str) -> Optional[str]:
+        return tree_owner(self.fs, self._accounts(), path)
 
 
 def writers(fs: RootFS, path: str, limit: int = TREE_LIMIT, below: bool = True) -> Control:

@@ -210,16 +210,15 @@ STATE = ("/srv/app/bin/python3 now runs Python 3.13 (/usr/bin/python3.13), which
 
 
 def test_a_project_whose_metadata_a_user_can_write_is_never_installed_as_root(tmp_path, doctor):
-    """Root's venv, but alice owns one project's metadata (an admin's chown, an ACL on a
-    directory): what it names, a typosquat or her git URL, would be built as root."""
+    """Root's venv, but alice owns one project's metadata files (an admin's chown, an ACL):
+    what they name, a typosquat or her git URL, would be built as root."""
     import os
 
     root, site = _roots_venv_after_the_upgrade(tmp_path)
     direct(root, site, "innocent", "1.0", {"url": "https://github.com/alice/evil.git",
                                            "vcs_info": {"vcs": "git", "commit_id": "deadbeef"}})
-    for top, dirs, files in os.walk(root.host(f"{site}/innocent-1.0.dist-info")):
-        for name in [top] + [os.path.join(top, n) for n in files]:
-            os.lchown(name, 1000, 1000)
+    for name in os.listdir(root.host(f"{site}/innocent-1.0.dist-info")):
+        os.lchown(root.host(f"{site}/innocent-1.0.dist-info/{name}"), 1000, 1000)
     os.chmod(root.host(f"{site}/six-1.17.0.dist-info/METADATA"), 0o666)
     assert doctor(root) == [_left_out(
         broken("/srv/app", STATE, "attrs 24.2.0", "attrs==24.2.0"),
@@ -229,17 +228,20 @@ def test_a_project_whose_metadata_a_user_can_write_is_never_installed_as_root(tm
         "control (a group or everyone can change it)")]
 
 
-def test_a_site_packages_a_user_can_write_leaves_every_project_out_of_roots_rebuild(tmp_path,
-                                                                                   doctor):
-    """She can add or replace any metadata there: nothing read from it is root's choice."""
+def test_roots_venv_with_a_directory_a_user_controls_gets_no_repair(tmp_path, doctor):
+    """tar --remove-files unlinks what it archived by path: bob could swap a directory of his
+    inside root's venv for a link to /etc while root's tar works, and root's files there would
+    go. Such a tree is nobody's alone to take away, and no rebuild is offered either."""
     import os
 
     root, site = _roots_venv_after_the_upgrade(tmp_path)
     os.chown(root.host(site), 1001, 1001)
-    where = f"whose metadata in {site} the venv's owner does not control (bob can change it)"
-    assert doctor(root) == [_left_out(
-        broken("/srv/app", STATE, "no projects besides pip and setuptools", ""),
-        f"attrs 24.2.0, {where}", f"six 1.17.0, {where}")]
+    found = broken("/srv/app", STATE, "no projects besides pip and setuptools", "")
+    found["detail"] += (" pyguard offers no repair: directories inside it are not its owner's "
+                        "alone, and whoever else controls one could redirect the removal of the "
+                        "files below it; set it aside by hand")
+    found["repair"] = []
+    assert doctor(root) == [found]
 
 
 def test_an_editable_checkout_of_roots_with_a_users_file_in_it_is_left_out(tmp_path, doctor):
