@@ -132,3 +132,15 @@ def _pyguard_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory,
     yield
     assert os.environ.get("PYGUARD_CACHE_DIR"), \
         "the test dropped PYGUARD_CACHE_DIR (monkeypatch.undo()?): its runs wrote the host's cache"
+
+
+@pytest.fixture(autouse=True)
+def _collector_back_on() -> Iterator[None]:
+    """pyguard's main turns the cycle collector off for its short run; a test that calls it in
+    this process would leave it off for every later test, whose RootFS descriptors then pile up
+    (past 1,024 a pty test's select() fails). It is turned back on after each test."""
+    import gc
+
+    yield
+    if not gc.isenabled():
+        gc.enable()

@@ -157,7 +157,7 @@ def test_resolved_findings_are_reported_once(env, fake_root):
     (b"[" * 100_000 + b"]" * 100_000, "it is not JSON"),  # past Python's recursion limit
     (b'{"format": "pyguard-report-state/1", "root": "ROOT", "time": 1' + b"0" * 400
      + b', "findings": []}', "its content is damaged (OverflowError"),
-])
+], ids=["garbage", "foreign", "list", "other-root", "damaged", "deep", "huge-time"])
 def test_corrupt_or_foreign_state_is_set_aside_with_a_message(env, fake_root, tmp_path, content, why):
     fake_root.remove(MARKER)
     assert report(env, fake_root).returncode == 1

@@ -163,9 +163,8 @@ def test_a_snapshot_of_metadata_a_user_can_change_is_not_installed_as_root(fake_
     fake_root.passwd([("bob", 1001, "/home/bob")])
     site = app(fake_root)
     fake_root.pip_install(site, "reqeusts", "6.6.6", top_level=["reqeusts"], python="3.11")
-    for top, dirs, files in os.walk(fake_root.host(f"{site}/reqeusts-6.6.6.dist-info")):
-        for name in [top] + [os.path.join(top, n) for n in files]:
-            os.lchown(name, 1001, 1001)
+    for name in os.listdir(fake_root.host(f"{site}/reqeusts-6.6.6.dist-info")):
+        os.lchown(fake_root.host(f"{site}/reqeusts-6.6.6.dist-info/{name}"), 1001, 1001)
     run_report(fake_root, state)
     break_app(fake_root)
     finding = broken_finding(fake_root, f"as recorded on {today()}",

@@ -6,7 +6,7 @@ from functools import cached_property
 from typing import Any, Callable, Dict, Iterable, Optional, Tuple, TypeVar
 
 from ..rootfs import RootFS
-from .accounts import Owners, owner_of, read_accounts
+from .accounts import Owners
 from .dpkg import DpkgDatabase
 from .host import HostInfo, read_host
 from .python import (Interpreter, Python3Link, PythonDefaults, find_interpreters,
@@ -44,18 +44,18 @@ class Facts:
             self._hits[check] = tuple(check(self))
         return self._hits[check]
 
-    @cached_property
+    @property
     def accounts(self) -> Dict[int, str]:
-        return read_accounts(self.fs)
+        return self.owners.accounts
 
     def owner_of(self, path: str) -> Optional[str]:
         """Who a repair may act on `path` as: root, its one controlling user, or None (nobody)."""
-        return owner_of(self.fs, self.accounts, path)
+        return self.owners(path)
 
     @cached_property
     def owners(self) -> Owners:
         """owner_of, and the owner of a tree taken away whole, for the repair templates."""
-        return Owners(self.fs, lambda: self.accounts)
+        return Owners(self.fs)
 
     @cached_property
     def dpkg(self) -> DpkgDatabase:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import stat
-from typing import Callable, Dict, FrozenSet, Optional
+from typing import Dict, FrozenSet, Optional
 
 from ..rootfs import Control, RootFS
 
@@ -76,17 +76,23 @@ def tree_owner(fs: RootFS, accounts: Dict[int, str], path: str) -> Optional[str]
 
 class Owners:
     """Who a repair may act on a path as (owner_of), and on a tree it takes away whole (tree):
-    what the engine hands the rules' repair templates."""
+    what the engine hands the rules' repair templates. /etc/passwd is read once, when asked."""
 
-    def __init__(self, fs: RootFS, accounts: Callable[[], Dict[int, str]]) -> None:
-        self.fs, self._accounts = fs, accounts
+    def __init__(self, fs: RootFS) -> None:
+        self.fs = fs
+        self._accounts: Optional[Dict[int, str]] = None
+
+    @property
+    def accounts(self) -> Dict[int, str]:
+        if self._accounts is None:
+            self._accounts = read_accounts(self.fs)
+        return self._accounts
 
     def __call__(self, path: str) -> Optional[str]:
-        return owner_of(self.fs, self._accounts(), path)
+        return owner_of(self.fs, self.accounts, path)
 
     def tree(self, path: str) -> Optional[str]:
-        return tree_owner(self.fs, self._accounts(), path)
-
+        return tree_owner(self.fs, self.accounts, path)
 
 def writers(fs: RootFS, path: str, limit: int = TREE_LIMIT, below: bool = True) -> Control:
     """Who besides root can change `path` or anything it holds: what RootFS.control says of
@@ -127,3 +133,4 @@ def outsiders(control: Control, owner: Control) -> FrozenSet[int]:
     if control.anyone and not owner.anyone:
         return frozenset({-1})
     return frozenset(control.uids - owner.uids)
+
