@@ -76,28 +76,6 @@ def test_reinstall_with_python3_dangling_leaves_a_package_to_reinstall(real_root
                   "apt-get install --reinstall -y python3-six")
 
 
-def test_with_the_interpreter_itself_gone_it_comes_back_before_the_packages(real_root) -> None:
-    """A release upgrade cut short (LP#1768379): /usr/bin/python3.X gone, a package left to
-    reinstall. Its reinstall and dpkg --configure -a need python3: the interpreter comes first."""
-    root = real_root("bookworm")
-    v = version_of(root)
-    root.run(f"rm /usr/bin/python{v}")
-    failed = root.run("apt-get install --reinstall -y python3-six", check=False)
-    assert failed.returncode == 100, failed.stdout + failed.stderr
-    code, envelope = doctor(root)
-    assert code == 2
-    assert [(f["rule"], [s["command"] for s in f["repair"]]) for f in envelope["findings"]] == [
-        ("python-dpkg-interrupted", [
-            f"ln -sfn python{v} /usr/bin/python3",
-            f"apt-get install --reinstall -y python3-minimal python{v}-minimal python3-six",
-            "dpkg --configure -a"]),
-        ("python3-link", [f"ln -sfn python{v} /usr/bin/python3",
-                          f"apt-get install --reinstall -y python3-minimal python{v}-minimal"]),
-    ]
-    assert_healed(root, envelope, AUDIT_CLEAN, "python3 -c 'import six'",
-                  "apt-get install --reinstall -y python3-six")
-
-
 @pytest.mark.parametrize("release", RELEASES)
 def test_a_failing_stale_rtupdate_hook_is_moved_aside(real_root, release) -> None:
     root = real_root(release)

@@ -30,13 +30,7 @@ def interrupted_python_packages(facts: Facts) -> Iterator[Hit]:
     if not python:
         return
     reinstall = tuple(u.apt_name for u in progress.unfinished if u.needs_reinstall)
-    default = facts.defaults.default
-    relink = default if _python3_broken(facts) else ""
-    if relink and facts.fs.lstat(f"/usr/bin/python{default}") is None:
-        # the interpreter itself is gone (a release upgrade cut short): every maintainer script
-        # run before python3-link's reinstall would fail, so it comes back first
-        reinstall = tuple(dict.fromkeys(("python3-minimal", f"python{default}-minimal")
-                                        + reinstall))
+    relink = facts.defaults.default if _python3_broken(facts) else ""
     yield Hit(
         subject=", ".join(u.name for u in python),
         evidence={"packages": tuple(_describe(u) for u in python),

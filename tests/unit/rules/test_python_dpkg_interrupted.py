@@ -62,20 +62,6 @@ def test_with_python3_broken_the_link_is_fixed_first(fake_root, doctor):
     ]
 
 
-def test_with_the_interpreter_itself_gone_it_is_reinstalled_before_anything_runs(fake_root,
-                                                                                   doctor):
-    """A release upgrade cut short: /usr/bin/python3.11 gone, python3-six left half done. The
-    reinstall and dpkg --configure -a ran maintainer scripts that need python3 and failed, so
-    fix stopped before python3-link's reinstall of the interpreter."""
-    fake_root.set_status("python3-six", "install reinstreq half-configured")
-    fake_root.remove("/usr/bin/python3.11")
-    [found, link] = doctor(fake_root)
-    assert (found, link["rule"]) == (
-        interrupted("python3-six (half-configured, must be reinstalled)", "python3-six",
-                    [RELINK, reinstall("python3-minimal", "python3.11-minimal", "python3-six"),
-                     CONFIGURE]), "python3-link")
-
-
 def test_half_configured_python3_only_needs_configuring(fake_root, doctor):
     fake_root.set_status("python3", "install ok half-configured")
     fake_root.set_status("libpython3.11-stdlib", "install ok triggers-pending")
