@@ -98,7 +98,10 @@ def main(argv: list[str] | None = None) -> int:
             args = _parser(argv[0] if argv else "").parse_args(argv)
         except UsageError:  # said by the parser of every command, as without the shortcut
             args = _parser().parse_args(argv)
-        return args.run(args)
+        code = args.run(args)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a full stdout fails here, where it is said, not at exit
+        return code
     except UsageError as exc:
         return _fail(argv, "usage", str(exc))
     except KeyboardInterrupt:

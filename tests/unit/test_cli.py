@@ -174,7 +174,8 @@ def test_an_empty_path_is_bad_usage_never_a_default(command):
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_output_that_cannot_be_written_is_said_on_stderr_not_a_traceback(broken_root, fmt):
-    environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM")}
+    environ = {k: v for k, v in os.environ.items()  # stdout buffered, as on most hosts
+               if k not in ("NO_COLOR", "TERM", "PYTHONUNBUFFERED")}
     environ["PYTHONPATH"] = SRC + os.pathsep + environ.get("PYTHONPATH", "")
     said = []
     for closed in (False, True):
