@@ -9,6 +9,8 @@ SAFE = "safe"
 MOVES_FILES = "moves files"
 CHANGES_PACKAGES = "changes packages"
 """A step apt turns into an upgrade or a removal: only apt's simulation can tell (fix.apt)."""
+BUILDS_FROM_INDEX = "installs from the index"
+"""pip fetches projects from the index it is configured with and runs their builds."""
 
 
 @dataclass(frozen=True)
@@ -27,11 +29,16 @@ class Effects:
     """Edited configuration files are replaced by the packaged ones."""
     user: str = "root"
     """Who the step runs as: root, or the user who controls what it touches."""
+    fetches: bool = False
+    """pip installs projects from its index (a venv rebuilt), running their builds as `user`:
+    not Debian's archive, whose packages are what "safe" means."""
 
     @property
     def risk(self) -> str:
         if self.moves or self.edits or self.replaces or self.replaces_conffiles:
             return MOVES_FILES
+        if self.fetches:
+            return BUILDS_FROM_INDEX
         return SAFE
 
     @property

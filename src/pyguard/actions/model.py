@@ -277,7 +277,7 @@ class RecreateVenv:
         return f"{make} && {pip}"
 
     def effects(self) -> Effects:
-        return Effects(creates=(self.venv,), user=self.user)
+        return Effects(creates=(self.venv,), user=self.user, fetches=bool(self.requirements))
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence
 
-from ..actions.effects import CHANGES_PACKAGES
+from ..actions.effects import BUILDS_FROM_INDEX, CHANGES_PACKAGES
 from ..actions.model import as_json
 from ..fix.execute import FixRun, StepResult, tail
 from ..fix.plan import Plan, Step
@@ -45,11 +45,15 @@ def plan_text(plan: Plan, where: str, style: Style = plain,
             if why_not:
                 lines.append(f"     {style(p(why_not), 'warning')}")
     changes = any(s.risk == CHANGES_PACKAGES for s in plan.steps)
+    fetches = any(s.risk == BUILDS_FROM_INDEX for s in plan.steps)
     lines += ["", f"safe: reinstalls from the archive and touches nothing local; moves files: "
                   f"what it names goes aside."
                   + (" changes packages: apt upgrades, downgrades or removes packages, as the "
                      "step says; undo puts local files back, never older versions." if changes
-                     else "") +
+                     else "")
+                  + (" installs from the index: pip fetches the projects named from the index "
+                     "it is configured with and runs their builds, as the user it runs as."
+                     if fetches else "") +
                   f" Every file a step removes or overwrites is copied "
                   f"first to {STORE}/ID; pyguard undo puts it back. A step on files a user "
                   f"controls runs as that user."]
