@@ -12,6 +12,8 @@ WRITABLE = stat.S_IWGRP | stat.S_IWOTH
 TREE_LIMIT = 20000
 """Entries of a tree writers() looks at at most: a checkout or a metadata directory is far
 smaller; past it, the tree counts as anyone's."""
+TREE_DIRECTORIES = 50000
+"""Directories of one tree tree_owner() looks at at most; past them nobody is held to it."""
 
 
 def read_accounts(fs: RootFS) -> Dict[int, str]:
@@ -35,10 +37,6 @@ def _named(control: Control, accounts: Dict[int, str]) -> Optional[str]:
         return ROOT
     uid = control.user
     return None if uid is None else accounts.get(uid)
-
-
-TREE_DIRECTORIES = 50000
-"""Directories of one tree tree_owner() looks at at most; past them nobody is held to it."""
 
 
 def tree_owner(fs: RootFS, accounts: Dict[int, str], path: str) -> Optional[str]:
@@ -94,6 +92,7 @@ class Owners:
     def tree(self, path: str) -> Optional[str]:
         return tree_owner(self.fs, self.accounts, path)
 
+
 def writers(fs: RootFS, path: str, limit: int = TREE_LIMIT, below: bool = True) -> Control:
     """Who besides root can change `path` or anything it holds: what RootFS.control says of
     each entry (the way to it, its owner), links followed inside the root, and anyone a group
@@ -110,12 +109,12 @@ def writers(fs: RootFS, path: str, limit: int = TREE_LIMIT, below: bool = True) 
         current = pending.pop()
         if len(looked) >= limit:
             return Control(frozenset(uids), True)
-        for way in dict.fromkeys((current, fs.resolve(current) or current)):
+        resolved = fs.resolve(current)
+        for way in dict.fromkeys((current, resolved or current)):
             control = fs.control(way)
             uids |= control.uids
             anyone = anyone or control.anyone
         st = fs.stat(current)
-        resolved = fs.resolve(current)
         if st is None or resolved is None or resolved in looked:
             continue
         looked.add(resolved)
