@@ -229,6 +229,9 @@ class FakeRoot:
         self._paragraph(package, arch).status = status
         self._write_status()
 
+    def version_of(self, package: str, arch: Optional[str] = None) -> str:
+        return self._paragraph(package, arch).version
+
     def purge(self, package: str, arch: Optional[str] = None) -> None:
         """Forget a package as `dpkg --purge` does, but leave its files on disk."""
         paragraph = self._paragraph(package, arch)

@@ -15,8 +15,6 @@ RELEASES = realroot.CATALOG_ROOTS
 AUDIT_CLEAN = "test -z \"$(dpkg --audit)\""
 
 
-
-
 def interrupted(packages: str, repair: list) -> dict:
     return {
         "rule": "python-dpkg-interrupted",
@@ -33,6 +31,10 @@ def interrupted(packages: str, repair: list) -> dict:
 
 CONFIGURE = {"command": "dpkg --configure -a",
              "note": "finish configuring every package left half done"}
+
+KILL_ONCE = ("#!/bin/sh\n"
+             "# dpkg killed while it runs this script, as the OOM killer or a stopped container do\n"
+             "if [ ! -e /root/dpkg-killed ]; then : > /root/dpkg-killed; kill -9 \"$PPID\"; fi\n")
 
 
 @pytest.mark.parametrize("release", RELEASES)
@@ -76,6 +78,65 @@ def test_reinstall_with_python3_dangling_leaves_a_package_to_reinstall(real_root
                   "apt-get install --reinstall -y python3-six")
 
 
+@pytest.mark.parametrize("release, killed", [("bookworm", False), ("trixie", True)],
+                         ids=["bookworm-reinstreq", "trixie-killed"])
+def test_with_the_interpreter_itself_gone_dpkg_alone_puts_it_back_first(real_root, release,
+                                                                       killed) -> None:
+    """A release upgrade cut short (LP#1768379): /usr/bin/python3.X gone and a package left
+    to reinstall (or dpkg killed, its record in its journal). apt retries that package first,
+    whose scripts need python3, and stops: the interpreter comes back by dpkg alone."""
+    root = real_root(release)
+    v = version_of(root)
+    minimal = root.run(f"dpkg-query -W -f='${{Version}}_${{Architecture}}' python{v}-minimal")
+    version, arch = minimal.stdout.split("_")
+    if killed:
+        prerm = "/var/lib/dpkg/info/python3-six.prerm"
+        shipped = root.host(prerm).read_text() if root.host(prerm).exists() else "#!/bin/sh\n"
+        root.write(prerm, KILL_ONCE + shipped.split("\n", 1)[1], mode=0o755)
+    root.run(f"rm /usr/bin/python{v} /var/cache/apt/archives/python{v}-minimal_*.deb")
+    failed = root.run("apt-get install --reinstall -y python3-six", check=False)
+    assert failed.returncode == 100, failed.stdout + failed.stderr
+    code, envelope = doctor(root)
+    assert code == 2
+    deb = f"/var/cache/apt/archives/python{v}-minimal_{version.replace(':', '%3a')}_{arch}.deb"
+    triggers = [{"command": "dpkg --triggers-only -a",
+                 "note": "write down what the journal of the killed dpkg holds: apt refuses to "
+                         "run until then"}] if killed else []
+    assert envelope["findings"] == [
+        dict(interrupted("python3-six (half-configured, must be reinstalled)", [
+            {"command": f"ln -sfn python{v} /usr/bin/python3",
+             "note": "the maintainer scripts need a working python3 (the link python3-minimal ships)"},
+            *triggers,
+            {"command": f"apt-get install --reinstall --download-only -y python{v}-minimal={version}"
+                        f" && dpkg --unpack {deb}",
+             "note": "put the interpreter back first, with dpkg alone (apt would first retry the "
+                     "packages whose scripts need it)"},
+            {"command": "apt-get install --reinstall -y python3-six",
+             "note": "unpack again what dpkg flagged \"reinstall required\""},
+            CONFIGURE,
+        ]), paths=["/var/lib/dpkg/status"] + (["/var/lib/dpkg/updates"] if killed else [])),
+        {
+            "rule": "python3-link",
+            "severity": "error",
+            "title": f"/usr/bin/python3 is not Debian's python{v}",
+            "detail": f"/usr/bin/python3 must run Debian's default interpreter /usr/bin/python{v}, "
+                      f"but it points to /usr/bin/python{v}, which does not exist. apt's hooks, "
+                      "maintainer scripts, lsb_release and add-apt-repository all run "
+                      f"/usr/bin/python3 and need the modules Debian built for Python {v}.",
+            "subject": "/usr/bin/python3",
+            "paths": ["/usr/bin/python3", f"/usr/bin/python{v}"],
+            "repair": [
+                {"command": f"ln -sfn python{v} /usr/bin/python3",
+                 "note": "point /usr/bin/python3 back at Debian's default interpreter"},
+                {"command": f"apt-get install --reinstall -y python3-minimal python{v}-minimal",
+                 "note": "restore both packages' files as shipped"},
+            ],
+        },
+    ]
+    assert_healed(root, envelope, AUDIT_CLEAN, "python3 -c 'import six'",
+                  f"test -x /usr/bin/python{v}", "apt-get install --reinstall -y python3-six")
+
+
 @pytest.mark.parametrize("release", RELEASES)
 def test_a_failing_stale_rtupdate_hook_is_moved_aside(real_root, release) -> None:
     root = real_root(release)
@@ -113,11 +174,6 @@ def test_a_failing_stale_rtupdate_hook_is_moved_aside(real_root, release) -> Non
     ]
     assert_healed(root, envelope, AUDIT_CLEAN, "apt-get install --reinstall -y python3",
                   "test $(ls /var/lib/pyguard/aside | wc -l) = 1")
-
-
-KILL_ONCE = ("#!/bin/sh\n"
-             "# dpkg killed while it runs this script, as the OOM killer or a stopped container do\n"
-             "if [ ! -e /root/dpkg-killed ]; then : > /root/dpkg-killed; kill -9 \"$PPID\"; fi\n")
 
 
 @pytest.mark.parametrize("release", RELEASES)

@@ -4,7 +4,8 @@ import pytest
 
 from pyguard.actions.model import (Append, CommentOut, ConfigurePending, Install, LinkPrograms,
                                    MoveAside, RecreateVenv, Reinstall, Relink, RemoveAlternative,
-                                   RemoveDiversion, as_json)
+                                   RemoveDiversion, UnpackAlone, as_json)
+from pyguard.apt_cache import deb_parts
 from pyguard.actions.shell import for_person
 from pyguard.actions.template import TemplateError, parse_line
 from pyguard.rules import load_rules
@@ -26,7 +27,8 @@ CATALOG = {
     'pep668-marker': [('remove-diversion', 'moves files'), ('append', 'moves files'), ('reinstall', 'safe')],
     'pip-break-system-packages': [('comment-out', 'moves files')],
     'pip-in-usr-local': [('move-aside', 'moves files')],
-    'python-dpkg-interrupted': [('relink', 'moves files'), ('configure-pending', 'safe'), ('reinstall', 'safe'), ('configure-pending', 'safe')],
+    'python-dpkg-interrupted': [('relink', 'moves files'), ('configure-pending', 'safe'), ('unpack', 'safe'),
+                                ('reinstall', 'safe'), ('configure-pending', 'safe')],
     'python-unversioned-link': [('remove-alternative', 'moves files'), ('move-aside', 'moves files')],
     'python3-alternatives': [('remove-alternative', 'moves files'), ('relink', 'moves files'), ('reinstall', 'safe')],
     'python3-distutils-missing': [('install', 'safe')],
@@ -76,6 +78,8 @@ def test_commands_are_what_a_person_would_type():
         RemoveDiversion("/usr/lib/python3.11/EXTERNALLY-MANAGED"),
         ConfigurePending(),
         ConfigurePending(("python3",)),
+        UnpackAlone(("/var/cache/apt/archives/python3.11-minimal_3.11.2-6+deb12u8_amd64.deb",
+                     "/var/cache/apt/archives/python3-minimal_1%3a3.11.2-1_all.deb")),
     )] == [
         "apt-get install --reinstall -y python3-minimal python3.11-minimal",
         "apt-get install --reinstall -y -o Dpkg::Options::=--force-confmiss "
@@ -89,7 +93,22 @@ def test_commands_are_what_a_person_would_type():
         "dpkg-divert --rename --remove /usr/lib/python3.11/EXTERNALLY-MANAGED",
         "dpkg --configure -a",
         "dpkg --configure python3",
+        "apt-get install --reinstall --download-only -y python3.11-minimal=3.11.2-6+deb12u8 "
+        "python3-minimal=1:3.11.2-1 && dpkg --unpack "
+        "/var/cache/apt/archives/python3.11-minimal_3.11.2-6+deb12u8_amd64.deb "
+        "/var/cache/apt/archives/python3-minimal_1%3a3.11.2-1_all.deb",
     ]
+
+
+def test_a_deb_in_apts_cache_is_named_as_apt_names_it():
+    unpack = UnpackAlone(("/var/cache/apt/archives/python3-minimal_1%3a3.11.2-1_all.deb",))
+    assert (unpack.packages, unpack.words(), unpack.effects().risk, as_json(unpack)) == (
+        ("python3-minimal",),
+        ("apt-get", "install", "--reinstall", "-y", "python3-minimal=1:3.11.2-1"),
+        "safe",
+        {"kind": "unpack", "debs": ["/var/cache/apt/archives/python3-minimal_1%3a3.11.2-1_all.deb"]})
+    assert [deb_parts(p) for p in ("/x/a_1_all.deb", "<interpreter>", "/x/a_b.deb")] == [
+        ("a", "1", "all"), ("<interpreter>", "", ""), ("a_b.deb", "", "")]
 
 
 def test_files_a_user_controls_are_handled_by_her_own_processes():

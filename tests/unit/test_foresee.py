@@ -43,3 +43,35 @@ def test_each_apt_step_is_foreseen_until_dpkgs_unfinished_work_or_a_refresh(tmp_
         (None, ""),
         (None, "asked once step 5 has finished dpkg's work"),
     ]
+
+
+def test_an_unpack_is_asked_as_the_reinstall_it_stands_for_and_runs_what_apt_would_unpack(
+        tmp_path: Path, monkeypatch):
+    """The rule names the installed version's .deb; where the archive no longer has it (a host
+    behind its archive) apt's forecast brings the newer one and its lockstep sibling, and the
+    step unpacks both, as apt would have."""
+    from pyguard.actions.model import UnpackAlone
+
+    (tmp_path / "usr/bin").mkdir(parents=True)
+    (tmp_path / "usr/bin/apt-get").write_text("")
+    u8, u9 = "3.11.2-6+deb12u8", "3.11.2-6+deb12u9"
+    security = apt.Release("Debian", "bookworm-security", "oldstable-security")
+    changes = tuple(apt.PackageChange(name, "amd64", "upgrade", u8, u9, named, (security,), True)
+                    for name, named in (("python3.11-minimal", True),
+                                        ("libpython3.11-minimal", False)))
+    asked = []
+
+    def forecast(root, argv, packages, distro, codename):
+        asked.append((argv, packages))
+        return apt.Forecast(tuple(argv), ("",), (u9,), changes, distro, codename)
+
+    monkeypatch.setattr(apt, "forecast", forecast)
+    archives = "/var/cache/apt/archives"
+    unpack = UnpackAlone((f"{archives}/python3.11-minimal_{u8}_amd64.deb",))
+    [step] = foresee.foresee(str(tmp_path), plan_of(unpack)).steps
+    assert asked == [(("apt-get", "install", "--reinstall", "-y", "python3.11-minimal"),
+                      ("python3.11-minimal",))]
+    assert (step.command, step.risk) == (
+        f"apt-get install --reinstall --download-only -y python3.11-minimal={u9} "
+        f"libpython3.11-minimal={u9} && dpkg --unpack {archives}/python3.11-minimal_{u9}_amd64.deb "
+        f"{archives}/libpython3.11-minimal_{u9}_amd64.deb", "changes packages")

@@ -12,6 +12,7 @@ import shlex
 from dataclasses import dataclass, fields
 from typing import Dict, Tuple, Union
 
+from ..apt_cache import deb_parts
 from .effects import Effects
 
 ASIDE = "/var/lib/pyguard/aside"
@@ -84,6 +85,40 @@ class Install:
     def command(self) -> str:
         install = _q(self.words())
         return f"apt-get update && {install}" if self.refresh else install
+
+    def effects(self) -> Effects:
+        return Effects(packages=self.packages)
+
+
+@dataclass(frozen=True)
+class UnpackAlone:
+    """Unpack packages with dpkg alone, from the .debs apt downloads into its cache.
+
+    apt first finishes every package dpkg left half done, and stops at the first whose
+    maintainer script fails: when what is gone is the interpreter those scripts run, nothing
+    apt does can put it back. dpkg --unpack runs only the named packages' own scripts and
+    leaves them unpacked, for the next apt or dpkg run to configure."""
+
+    debs: Tuple[str, ...]
+    """In apt's cache, by the names apt gives them: the installed versions, as the rule names
+    them; fix puts in what apt's forecast unpacks (fix.plan.as_run)."""
+
+    kind = "unpack"
+
+    @property
+    def packages(self) -> Tuple[str, ...]:
+        return tuple(deb_parts(deb)[0] for deb in self.debs)
+
+    def words(self) -> Tuple[str, ...]:
+        """The apt-get command that downloads exactly these .debs."""
+        pinned = tuple(f"{name}={version}" if version else name
+                       for name, version, _ in map(deb_parts, self.debs))
+        return ("apt-get", "install", "--reinstall", "-y") + pinned
+
+    def command(self) -> str:
+        words = self.words()
+        download = _q(words[:3] + ("--download-only",) + words[3:])
+        return f"{download} && {_q(('dpkg', '--unpack') + self.debs)}"
 
     def effects(self) -> Effects:
         return Effects(packages=self.packages)
@@ -301,12 +336,15 @@ class LinkPrograms:
         return Effects(replaces=self.programs, user=self.user)
 
 
-Action = Union[Reinstall, Install, MoveAside, KeepCopy, CommentOut, Append, Relink,
+Action = Union[Reinstall, Install, UnpackAlone, MoveAside, KeepCopy, CommentOut, Append, Relink,
                RemoveAlternative, RemoveDiversion, ConfigurePending, RecreateVenv, LinkPrograms]
 
 KINDS: Dict[str, type] = {cls.kind: cls for cls in (
-    Reinstall, Install, MoveAside, KeepCopy, CommentOut, Append, Relink, RemoveAlternative,
-    RemoveDiversion, ConfigurePending, RecreateVenv, LinkPrograms)}
+    Reinstall, Install, UnpackAlone, MoveAside, KeepCopy, CommentOut, Append, Relink,
+    RemoveAlternative, RemoveDiversion, ConfigurePending, RecreateVenv, LinkPrograms)}
+
+APT_ACTIONS = (Reinstall, Install, UnpackAlone)
+"""Actions whose packages apt is asked about and downloads before anything runs."""
 
 OWNED = (MoveAside, KeepCopy, CommentOut, Append, RecreateVenv, LinkPrograms)
 """Actions on files that someone other than root may control: they carry `user`."""

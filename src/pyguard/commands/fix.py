@@ -132,7 +132,7 @@ def apt_blocked(root: str, plan) -> Optional[str]:
     """Why apt would refuse the plan's first apt step, or None: a killed dpkg left records in
     its journal, and no step before writes them into the status file ("dpkg was interrupted,
     you must manually run 'dpkg --configure -a'")."""
-    from ..actions.model import ConfigurePending, Install, Reinstall
+    from ..actions.model import APT_ACTIONS, ConfigurePending
     from ..facts.dpkg import DPKG_DIR
     from ..dpkg_journal import JOURNAL, journal_names
     from ..rootfs import RootFS
@@ -140,7 +140,7 @@ def apt_blocked(root: str, plan) -> Optional[str]:
     for step in plan.steps:
         if isinstance(step.action, ConfigurePending):
             return None  # any dpkg run writes the journal down
-        if isinstance(step.action, (Install, Reinstall)):
+        if isinstance(step.action, APT_ACTIONS):
             break
     else:
         return None

@@ -30,11 +30,11 @@ from dataclasses import dataclass, field, replace
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 from urllib.parse import unquote
 
+from ..apt_cache import deb_path
 from ..rootfs import RootFS
 from .aptstate import fingerprint
 from .chroot import run
 
-ARCHIVES = "/var/cache/apt/archives"
 _INST = re.compile(r"^Inst (\S+) (?:\[(\S+)\] )?\((\S+) .*?\[(\S+)\]\)", re.M)
 _REMV = re.compile(r"^Remv (\S+)(?: \[(\S+)\])?", re.M)
 _URI = re.compile(r"^'([^']+)' (\S+) \d+", re.M)
@@ -374,11 +374,6 @@ class Unpack:
     @property
     def deb(self) -> str:
         return deb_path(self.name, self.version, self.arch)
-
-
-def deb_path(name: str, version: str, arch: str) -> str:
-    """Where apt keeps the .deb of that version (an epoch's colon is %3a in the name)."""
-    return f"{ARCHIVES}/{name}_{version.replace(':', '%3a')}_{arch}.deb"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import shlex
 from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from ..actions.model import Action, Install, MoveAside, Reinstall
+from ..actions.model import APT_ACTIONS, Action, Install, MoveAside
 from ..facts.host import read_host
 from ..rootfs import RootFS
 from . import apt
@@ -15,7 +15,7 @@ from .aptstate import fingerprint
 from .at_once import each_at_once
 from .chroot import Ran, mounted, planned_mounts, run
 from .native import run_natively
-from .plan import Plan, Step
+from .plan import Plan, Step, apt_question, as_run
 from .store import Record, Store, StoreError
 from .touched import touched_paths
 
@@ -119,7 +119,7 @@ def _unavailable(root: str, steps: Sequence[Step], fetched: Fetched) -> List[Una
 
 
 def _is_apt(action: Action) -> bool:
-    return isinstance(action, (Reinstall, Install))
+    return isinstance(action, APT_ACTIONS)
 
 
 def _run_step(root: str, store: Store, record: Record, step: Step, fetched: Fetched,
@@ -187,13 +187,12 @@ def _at_risk(root: str, action: Action, planned: Optional[apt.Forecast], record:
         forecast = planned
     else:
         host = read_host(fs)
-        forecast = apt.forecast(root, action.words(), action.packages, host.distro,
+        forecast = apt.forecast(root, apt_question(action), action.packages, host.distro,
                                 host.codename)
     refusal = forecast.why_not(allow_upgrade)
     if refusal:
         raise apt.AptError(f"pyguard: {refusal}")
-    if isinstance(action, Reinstall) and any(forecast.versions):
-        action = replace(action, versions=forecast.versions)
+    action = as_run(action, forecast)
     said = _fetch(root, action, fetched)
     if said.unavailable:
         raise apt.AptError(said.unavailable)

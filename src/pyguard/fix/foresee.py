@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
-from ..actions.model import ConfigurePending, Install, Reinstall
+from ..actions.model import APT_ACTIONS, ConfigurePending, Install
 from ..facts.host import read_host
 from ..rootfs import RootFS
 from . import apt
 from .at_once import each_at_once
-from .plan import Plan, Step
+from .plan import Plan, Step, apt_question
 
 APT_GET = "/usr/bin/apt-get"
 
@@ -33,7 +33,7 @@ def foresee(root: str, plan: Plan) -> Plan:
     to_ask = []
     for step in plan.steps:
         action = step.action
-        if not isinstance(action, (Reinstall, Install)):
+        if not isinstance(action, APT_ACTIONS):
             if isinstance(action, ConfigurePending) and not later:
                 later = f"asked once step {step.number} has finished dpkg's work"
             steps.append(step)
@@ -48,7 +48,7 @@ def foresee(root: str, plan: Plan) -> Plan:
     def ask(step: Step) -> Step:
         action = step.action
         try:
-            return replace(step, forecast=apt.forecast(root, action.words(), action.packages,
+            return replace(step, forecast=apt.forecast(root, apt_question(action), action.packages,
                                                        host.distro, host.codename))
         except apt.AptError as exc:
             return replace(step, unforeseen=_gist(str(exc)))

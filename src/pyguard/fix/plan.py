@@ -6,7 +6,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
 
 from ..actions.effects import CHANGES_PACKAGES, Effects
-from ..actions.model import Action, Install, Reinstall
+from ..actions.model import APT_ACTIONS, Action, Reinstall, UnpackAlone
+from ..apt_cache import deb_path
 from ..findings import Finding
 
 if TYPE_CHECKING:
@@ -29,12 +30,7 @@ class Step:
 
     @property
     def runs(self) -> Action:
-        """The action as fix runs it: a reinstall pinned to the installed versions where apt
-        would otherwise upgrade them."""
-        if isinstance(self.action, Reinstall) and self.forecast is not None and \
-                any(self.forecast.versions):
-            return replace(self.action, versions=self.forecast.versions)
-        return self.action
+        return as_run(self.action, self.forecast)
 
     @property
     def command(self) -> str:
@@ -66,7 +62,29 @@ class Step:
 
     @property
     def packages(self) -> Tuple[str, ...]:
-        return self.action.packages if isinstance(self.action, (Reinstall, Install)) else ()
+        return self.action.packages if isinstance(self.action, APT_ACTIONS) else ()
+
+
+def apt_question(action: Action) -> Tuple[str, ...]:
+    """The apt-get command apt's forecast is asked about: an unpack as the reinstall it stands
+    for, unpinned, so that the forecast pins what a source still has (or takes apt's choice)."""
+    if isinstance(action, UnpackAlone):
+        return Reinstall(action.packages).words()
+    return action.words()
+
+
+def as_run(action: Action, forecast: Optional["Forecast"]) -> Action:
+    """The action as fix runs it, once apt has said what it will do: a reinstall pinned to
+    the installed versions where apt would otherwise upgrade them; an unpack of every .deb apt
+    would unpack (a version gone from the archive brings its newer lockstep siblings)."""
+    if forecast is None:
+        return action
+    if isinstance(action, Reinstall) and any(forecast.versions):
+        return replace(action, versions=forecast.versions)
+    if isinstance(action, UnpackAlone):
+        return replace(action, debs=tuple(deb_path(c.name, c.version, c.arch)
+                                          for c in forecast.changes if c.version))
+    return action
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,25 @@ def test_with_python3_broken_the_link_is_fixed_first(fake_root, doctor):
     ]
 
 
+def test_with_the_interpreter_itself_gone_dpkg_alone_unpacks_it_first(fake_root, doctor):
+    """A release upgrade cut short (LP#1768379): /usr/bin/python3.11 gone, python3-six left to
+    reinstall. apt retries python3-six first, whose scripts need python3, and stops: only dpkg
+    alone, from the .deb apt downloads, can put the interpreter back."""
+    fake_root.set_status("python3-six", "install reinstreq half-configured")
+    fake_root.remove("/usr/bin/python3.11")
+    version = fake_root.version_of("python3.11-minimal")
+    [found, link] = doctor(fake_root)
+    assert (found, link["rule"]) == (
+        interrupted("python3-six (half-configured, must be reinstalled)", "python3-six", [
+            RELINK,
+            (f"apt-get install --reinstall --download-only -y python3.11-minimal={version} && "
+             "dpkg --unpack /var/cache/apt/archives/"
+             f"python3.11-minimal_{version.replace(':', '%3a')}_amd64.deb",
+             "put the interpreter back first, with dpkg alone (apt would first retry the "
+             "packages whose scripts need it)"),
+            reinstall("python3-six"), CONFIGURE]), "python3-link")
+
+
 def test_half_configured_python3_only_needs_configuring(fake_root, doctor):
     fake_root.set_status("python3", "install ok half-configured")
     fake_root.set_status("libpython3.11-stdlib", "install ok triggers-pending")
