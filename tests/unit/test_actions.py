@@ -3,7 +3,7 @@
 import pytest
 
 from pyguard.actions.model import (Append, CommentOut, ConfigurePending, Install, LinkPrograms,
-                                   MoveAside, RecreateVenv, Reinstall, Relink, RemoveAlternative,
+                                   MoveAside, PipxReinstall, RecreateVenv, Reinstall, Relink, RemoveAlternative,
                                    RemoveDiversion, UnpackAlone, as_json)
 from pyguard.apt_cache import deb_parts
 from pyguard.actions.shell import for_person
@@ -27,6 +27,8 @@ CATALOG = {
     'pep668-marker': [('remove-diversion', 'moves files'), ('append', 'moves files'), ('reinstall', 'safe')],
     'pip-break-system-packages': [('comment-out', 'moves files')],
     'pip-in-usr-local': [('move-aside', 'moves files')],
+    'pipx-app-broken': [('install', 'safe'), ('keep-copy', 'safe'),
+                        ('pipx-reinstall', 'installs from the index')],
     'python-dpkg-interrupted': [('relink', 'moves files'), ('configure-pending', 'safe'), ('unpack', 'safe'),
                                 ('reinstall', 'safe'), ('configure-pending', 'safe')],
     'python-unversioned-link': [('remove-alternative', 'moves files'), ('move-aside', 'moves files')],
@@ -48,6 +50,7 @@ CATALOG = {
                       ('link-programs', 'moves files')],
     'upgrade-dropped-package': [('install', 'safe')],
     'upgrade-extension': [('move-aside', 'moves files')],
+    'upgrade-pipx-app': [('install', 'safe')],
     'upgrade-site': [('install', 'safe')],
     'upgrade-venv': [('install', 'safe')],
 }
@@ -135,6 +138,13 @@ def test_files_a_user_controls_are_handled_by_her_own_processes():
         "runuser -u alice -- /usr/bin/python3 -m venv --system-site-packages /srv/app && "
         "runuser -u alice -- /srv/app/bin/python -m pip install --no-cache-dir six==1.16.0 "
         "--editable=/srv/app-src")
+    home = "/home/alice/.local/pipx"
+    pipx = PipxReinstall(f"{home}/venvs/alicetool", home, user="alice")
+    assert (pipx.command(), pipx.effects().risk, as_json(pipx)) == (
+        "runuser -u alice -- env PIPX_HOME=/home/alice/.local/pipx /usr/bin/pipx reinstall "
+        "--python /usr/bin/python3 alicetool", "installs from the index",
+        {"kind": "pipx-reinstall", "venv": f"{home}/venvs/alicetool", "home": home,
+         "python": "/usr/bin/python3", "user": "alice"})
 
 
 def test_programs_are_linked_back_into_the_venv_that_now_holds_their_projects():

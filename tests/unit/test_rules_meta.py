@@ -38,14 +38,16 @@ def test_rule_files_exist():
         "extension-abi.rule", "lsb-release-copy.rule", "modified-debian-file.rule",
         "module-beside-scripts.rule", "orphaned-site.rule", "other-python3-first.rule",
         "pep668-marker.rule",
-        "pip-break-system-packages.rule", "pip-in-usr-local.rule", "python-dpkg-interrupted.rule",
+        "pip-break-system-packages.rule", "pip-in-usr-local.rule", "pipx-app-broken.rule",
+        "python-dpkg-interrupted.rule",
         "python-unversioned-link.rule", "python3-alternatives.rule",
         "python3-distutils-missing.rule", "python3-link.rule", "python3-pip-missing.rule",
         "python3-venv-missing.rule", "record-outside-installation.rule",
         "shadowed-debian-module-user.rule",
         "shadowed-debian-module.rule", "site-packages-dir.rule", "stale-rtupdate-hook.rule",
         "startup-hook.rule", "stray-in-dist-packages.rule", "unowned-extension.rule",
-        "upgrade-dropped-package.rule", "upgrade-extension.rule", "upgrade-site.rule",
+        "upgrade-dropped-package.rule", "upgrade-extension.rule", "upgrade-pipx-app.rule",
+        "upgrade-site.rule",
         "upgrade-venv.rule", "venv-broken.rule",
     ]
 

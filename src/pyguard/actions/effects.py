@@ -22,7 +22,8 @@ class Effects:
     replaces: Tuple[str, ...] = ()
     """Paths replaced by something else (a symlink, an alternative's links, a diversion)."""
     creates: Tuple[str, ...] = ()
-    """Paths made anew (a venv rebuilt where the old one was emptied)."""
+    """Paths made anew (a venv rebuilt where the old one was emptied, or by pipx in place of
+    the old one): the undo store keeps what was there, to give back exactly."""
     packages: Tuple[str, ...] = ()
     """Packages apt unpacks; what that overwrites, apt's simulation and the .debs tell."""
     replaces_conffiles: bool = False

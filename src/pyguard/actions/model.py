@@ -316,6 +316,30 @@ class RecreateVenv:
 
 
 @dataclass(frozen=True)
+class PipxReinstall:
+    """Have pipx make one of its apps anew (pipx reinstall), as the app's owner: from pipx's
+    own record of what it installed there (the package, its pip arguments, what was injected),
+    with Debian's python3."""
+
+    venv: str
+    """HOME/venvs/NAME: pipx takes the app by NAME."""
+    home: str
+    """PIPX_HOME, named for pipx: it may not be where pipx looks by default."""
+    python: str = "/usr/bin/python3"
+    user: str = ROOT_USER
+
+    kind = "pipx-reinstall"
+
+    def command(self) -> str:
+        name = self.venv.rsplit("/", 1)[-1]
+        return as_user(self.user, _q(("env", f"PIPX_HOME={self.home}", "/usr/bin/pipx",
+                                      "reinstall", "--python", self.python, name)))
+
+    def effects(self) -> Effects:
+        return Effects(creates=(self.venv,), user=self.user, fetches=True)
+
+
+@dataclass(frozen=True)
 class LinkPrograms:
     """Put programs back where pip had written them, as links to their copies in a venv that
     now holds their projects (a site left behind by a release upgrade, rebuilt as a venv)."""
@@ -337,16 +361,18 @@ class LinkPrograms:
 
 
 Action = Union[Reinstall, Install, UnpackAlone, MoveAside, KeepCopy, CommentOut, Append, Relink,
-               RemoveAlternative, RemoveDiversion, ConfigurePending, RecreateVenv, LinkPrograms]
+               RemoveAlternative, RemoveDiversion, ConfigurePending, RecreateVenv, PipxReinstall,
+               LinkPrograms]
 
 KINDS: Dict[str, type] = {cls.kind: cls for cls in (
     Reinstall, Install, UnpackAlone, MoveAside, KeepCopy, CommentOut, Append, Relink,
-    RemoveAlternative, RemoveDiversion, ConfigurePending, RecreateVenv, LinkPrograms)}
+    RemoveAlternative, RemoveDiversion, ConfigurePending, RecreateVenv, PipxReinstall,
+    LinkPrograms)}
 
 APT_ACTIONS = (Reinstall, Install, UnpackAlone)
 """Actions whose packages apt is asked about and downloads before anything runs."""
 
-OWNED = (MoveAside, KeepCopy, CommentOut, Append, RecreateVenv, LinkPrograms)
+OWNED = (MoveAside, KeepCopy, CommentOut, Append, RecreateVenv, PipxReinstall, LinkPrograms)
 """Actions on files that someone other than root may control: they carry `user`."""
 
 

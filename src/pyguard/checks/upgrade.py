@@ -17,7 +17,7 @@ from ..facts.snapshots import find_site_snapshot, find_snapshot, host_state_dir,
 from ..facts.sites import DEBIAN_DIST_PACKAGES
 from ..facts.upgrade import Upgrade, gather_upgrade
 from ..findings import Hit
-from .venvs import held, made
+from .venvs import held, made, pipx_package
 
 VENV_PACKAGE = "python3-venv"
 
@@ -29,7 +29,7 @@ def upgrade_venv(facts: Facts) -> Iterator[Hit]:
         return
     upgrade = breakage.upgrade
     for venv, fate in breakage.venvs:
-        if not fate.breaks:
+        if not fate.breaks or venv.pipx_home:
             continue
         snapshot = find_snapshot(facts.fs, venv)
         yield Hit(
@@ -115,6 +115,22 @@ def upgrade_extension(facts: Facts) -> Iterator[Hit]:
                       "target": upgrade.target, "release": upgrade.name,
                       "move": tuple(found), "label": aside_label("abi", upgrade.current)},
             paths=tuple(found))
+
+
+def upgrade_pipx_app(facts: Facts) -> Iterator[Hit]:
+    """pipx's apps whose venv the upgrade breaks: pipx reinstalls them afterwards."""
+    breakage = facts.get(gather_breakage)
+    if breakage is None:
+        return
+    upgrade = breakage.upgrade
+    for venv, fate in breakage.venvs:
+        if fate.breaks and venv.pipx_app:
+            yield Hit(
+                subject=venv.path,
+                evidence={"venv": venv.path, "app": venv.path.rsplit("/", 1)[1],
+                          "when": _when(fate.when, upgrade), "made": made(venv), "why": fate.why,
+                          "target": upgrade.target, "pipx_package": pipx_package(facts)},
+                paths=(f"{venv.path}/pyvenv.cfg", venv.interpreter))
 
 
 def _when(when: str, upgrade: Upgrade) -> str:

@@ -11,11 +11,12 @@ from ..findings import Hit
 from .rebuild import left_out
 
 VENV_PACKAGE = "python3-venv"
+PIPX = "/usr/bin/pipx"
 
 
 def venv_broken(facts: Facts) -> Iterator[Hit]:
     venvs = facts.get(gather_venvs).venvs
-    broken = [venv for venv in venvs if not venv.healthy]
+    broken = [venv for venv in venvs if not venv.healthy and not venv.pipx_home]
     if not broken:
         return
     default = facts.defaults.default
@@ -31,6 +32,32 @@ def venv_broken(facts: Facts) -> Iterator[Hit]:
                                 "removal of the files below it; set it aside by hand")
         yield Hit(subject=venv.path, evidence=found, paths=(f"{venv.path}/pyvenv.cfg",
                                                             venv.interpreter))
+
+
+def pipx_app_broken(facts: Facts) -> Iterator[Hit]:
+    """pipx's apps whose venv no longer works: pipx makes them anew from its own record."""
+    for venv in facts.get(gather_venvs).venvs:
+        if venv.healthy or not venv.pipx_app:
+            continue
+        name = venv.path.rsplit("/", 1)[1]
+        mine = facts.owners.tree(venv.path)
+        ours = mine is not None and facts.owner_of(venv.pipx_home) == mine
+        yield Hit(
+            subject=venv.path,
+            evidence={"venv": venv.path, "app": name, "made": made(venv), "state": venv.problem,
+                      "home": venv.pipx_home, "pipx_package": pipx_package(facts),
+                      "label": aside_label("pipx", venv.path.strip("/").replace("/", "-")),
+                      "app_venv": venv.path if ours else "",
+                      "blocked": "" if ours else (
+                          " pyguard offers no repair: the app's directories and pipx's home "
+                          f"{venv.pipx_home} are not one user's alone, so no single user can "
+                          "have pipx make it anew")},
+            paths=(f"{venv.path}/pyvenv.cfg", venv.interpreter))
+
+
+def pipx_package(facts: Facts) -> str:
+    """pipx, when Debian's is not installed: the repair runs /usr/bin/pipx, never a user's."""
+    return "" if facts.dpkg.is_installed("pipx") and facts.fs.is_file(PIPX) else "pipx"
 
 
 def made(venv: Venv) -> str:

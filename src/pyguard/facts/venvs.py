@@ -94,6 +94,15 @@ class Venv:
     recorded: str = ""
     """The day (YYYY-MM-DD) of the snapshot `packages` come from; empty when they were read
     from the venv's metadata."""
+    pipx_home: str = ""
+    """PIPX_HOME when the venv is pipx's (facts.pipx): one of its apps, or its own shared venv;
+    pipx remakes both itself."""
+
+    @property
+    def pipx_app(self) -> bool:
+        from .pipx import is_pipx_app
+
+        return is_pipx_app(self.path, self.pipx_home)
 
     @property
     def made_minor(self) -> str:
@@ -156,14 +165,17 @@ def with_snapshot(fs: RootFS, venv: Venv) -> Venv:
 
 
 def find_venvs(fs: RootFS, dpkg: DpkgDatabase, roots: Iterable[str]) -> Tuple[Venv, ...]:
-    """Every venv at most MAX_DEPTH below one of `roots`, sorted by path.
+    """Every venv at most MAX_DEPTH below one of `roots`, or one of pipx's apps in the homes
+    there, sorted by path.
 
     Where they are is kept between runs while every directory the search listed stays as it
     was (pyguard.memo): the search lists a thousand directories to find a few venvs.
     """
     from ..memo import kept_reading
+    from .pipx import pipx_venv_dirs
 
     roots = tuple(roots)
+    roots = tuple(pipx_venv_dirs(fs, roots)) + roots  # first: the search marks what it has seen
     found = kept_reading("venv-search", fs, roots, lambda own: venv_dirs(own, roots))
     return tuple(read_venv(fs, dpkg, path) for path in found)
 
@@ -260,8 +272,10 @@ def read_venv(fs: RootFS, dpkg: DpkgDatabase, path: str) -> Venv:
                 system_site_packages=system, interpreter=interpreter,
                 interpreter_target=link.final, interpreter_kind=link.kind, runs=link.version,
                 site_packages=tuple(sites), packages=packages, owner=owner, problem="")
+    from .pipx import pipx_home_of
+
     problem = diagnose(fs, venv)
-    return replace(venv, problem=problem) if problem else venv
+    return replace(venv, problem=problem, pipx_home=pipx_home_of(fs, path))
 
 
 def read_packages(fs: RootFS, dpkg: DpkgDatabase, site: str, venv: str) -> Tuple[VenvPackage, ...]:

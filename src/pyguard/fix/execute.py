@@ -7,7 +7,7 @@ import shlex
 from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from ..actions.model import APT_ACTIONS, Action, Install, MoveAside
+from ..actions.model import APT_ACTIONS, Action, Install
 from ..facts.host import read_host
 from ..rootfs import RootFS
 from . import apt
@@ -134,7 +134,9 @@ def _run_step(root: str, store: Store, record: Record, step: Step, fetched: Fetc
             return StepResult(step, ran.exit_code, seconds, "".join(outputs), 0)
     try:
         action, paths = _at_risk(root, action, step.forecast, record, fetched, allow_upgrade)
-        kept = len(store.keep(record, paths, step.number, whole=isinstance(action, MoveAside)))
+        effects = action.effects()
+        whole = bool(effects.moves or effects.creates)  # the step takes them away, or remakes them
+        kept = len(store.keep(record, paths, step.number, whole=whole))
     except apt.AptError as exc:
         outputs.append(str(exc) + "\n")
         return StepResult(step, 100, seconds, "".join(outputs), 0)

@@ -18,7 +18,7 @@ def touched_paths(root: str, action: Action) -> List[str]:
     if isinstance(action, RemoveDiversion):
         return _diversion(RootFS(root), action.path)
     effects = action.effects()
-    return list(effects.moves + effects.edits + effects.replaces)
+    return list(effects.moves + effects.edits + effects.replaces + effects.creates)
 
 
 def _alternative(fs: RootFS, name: str) -> List[str]:

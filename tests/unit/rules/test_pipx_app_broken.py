@@ -1,0 +1,112 @@
+"""pipx-app-broken: pipx's apps whose venv no longer works, which pipx makes anew itself."""
+
+import json
+import os
+
+import pytest
+
+from fakeroot import FakeRoot
+from fakeroot_venvs import make_venv
+
+ARCHIVE = '"$(mktemp --suffix=.tar.gz /var/lib/pyguard/aside/{label}.XXXXXX)"'
+KEPT = "keep a copy of the broken venv (in /var/lib/pyguard/aside)"
+PIPX = "pipx reinstall needs pipx: Debian's (the repair never runs a user's)"
+UPGRADED = ("/bin/python3 now runs Python 3.13 (/usr/bin/python3.13), which does not look in "
+            "{venv}/lib/python3.11/site-packages")
+
+
+@pytest.fixture(autouse=True)
+def _default_roots(monkeypatch, tmp_path):
+    monkeypatch.delenv("PYGUARD_VENV_ROOTS", raising=False)
+    monkeypatch.setenv("PYGUARD_STATE_DIR", str(tmp_path / "state"))
+
+
+def pipx_app(root: FakeRoot, home: str, name: str, version: str = "3.11.2") -> str:
+    """`pipx install NAME` with PIPX_HOME=home: a venv made --without-pip, the app, pipx's
+    record, and pipx's own shared venv beside."""
+    venv = f"{home}/venvs/{name}"
+    make_venv(root, venv, version=version, provided=[],
+              packages=[(name, "1.0", [name])])
+    root.write(f"{venv}/pipx_metadata.json", json.dumps(
+        {"main_package": {"package": name, "package_or_url": name, "pip_args": []},
+         "pipx_metadata_version": "0.2", "python_version": f"Python {version}"}))
+    make_venv(root, f"{home}/shared", version=version)
+    return venv
+
+
+def chown_tree(root: FakeRoot, path: str, uid: int) -> None:
+    for top, dirs, files in os.walk(root.host(path)):
+        for name in [top] + [os.path.join(top, n) for n in dirs + files]:
+            os.lchown(name, uid, uid)
+
+
+def broken(venv, home, user="", pipx_installed=False, state=None):
+    run = f"runuser -u {user} -- " if user else ""
+    name = venv.rsplit("/", 1)[1]
+    archive = ARCHIVE.format(label="pipx-" + venv.strip("/").replace("/", "-"))
+    keep = (f"mkdir -p /var/lib/pyguard/aside && {run}tar -C / -czf - {venv.lstrip('/')} > {archive}"
+            if user else
+            f"mkdir -p /var/lib/pyguard/aside && tar -C / -czf {archive} {venv.lstrip('/')}")
+    state = state or venv + UPGRADED.format(venv=venv)
+    return {
+        "rule": "pipx-app-broken",
+        "severity": "warning",
+        "title": f"pipx's app {name} is broken",
+        "detail": f"{venv}, the venv pipx made for {name}, was made with Python 3.11.2, but "
+                  f"{state}. The app's programs fail to start, and `pipx list` still calls it "
+                  "installed.",
+        "subject": venv,
+        "paths": [f"{venv}/pyvenv.cfg", f"{venv}/bin/python3"],
+        "repair": ([] if pipx_installed else [("apt-get install -y pipx", PIPX)]) + [
+            (keep, KEPT),
+            (f"{run}env PIPX_HOME={home} /usr/bin/pipx reinstall --python /usr/bin/python3 {name}",
+             f"have pipx make {name} anew with Debian's python3, from its own record of what it "
+             "installed"),
+        ],
+    }
+
+
+def test_users_pipx_apps_after_the_upgrade_are_reinstalled_by_pipx_as_her(tmp_path, doctor):
+    """Debian 12's pipx kept its home in ~/.local/pipx, 13's in ~/.local/share/pipx: both are
+    below what the venv search reaches. pipx's shared venv is pipx's own business."""
+    root = FakeRoot.trixie(tmp_path / "root")
+    root.mkdir("/usr/lib/python3.13/ensurepip")
+    root.passwd([("alice", 1000, "/home/alice"), ("bob", 1001, "/home/bob")])
+    old = pipx_app(root, "/home/alice/.local/pipx", "httpie")
+    new = pipx_app(root, "/home/bob/.local/share/pipx", "black")
+    chown_tree(root, "/home/alice", 1000)
+    chown_tree(root, "/home/bob", 1001)
+    assert doctor(root) == [broken(old, "/home/alice/.local/pipx", "alice"),
+                            broken(new, "/home/bob/.local/share/pipx", "bob")]
+
+
+def test_roots_pipx_home_in_opt_with_debians_pipx_installed(tmp_path, doctor):
+    root = FakeRoot.trixie(tmp_path / "root")
+    root.mkdir("/usr/lib/python3.13/ensurepip")
+    root.install("pipx", version="1.7.1-1", files={"/usr/bin/pipx": "#!/usr/bin/python3\n"})
+    venv = pipx_app(root, "/opt/pipx", "ansible-core")
+    assert doctor(root) == [broken(venv, "/opt/pipx", pipx_installed=True)]
+
+
+def test_her_app_in_roots_pipx_home_gets_no_repair(tmp_path, doctor):
+    """Her venv in root's /opt/pipx/venvs: pipx run as her cannot write root's home, and run
+    as root it would act on her tree."""
+    root = FakeRoot.trixie(tmp_path / "root")
+    root.mkdir("/usr/lib/python3.13/ensurepip")
+    root.passwd([("alice", 1000, "/home/alice")])
+    venv = pipx_app(root, "/opt/pipx", "httpie")
+    chown_tree(root, venv, 1000)
+    [found] = doctor(root)
+    assert found == {**broken(venv, "/opt/pipx"), "repair": [("apt-get install -y pipx", PIPX)],
+                     "detail": broken(venv, "/opt/pipx")["detail"] + (
+                         " pyguard offers no repair: the app's directories and pipx's home "
+                         "/opt/pipx are not one user's alone, so no single user can have pipx "
+                         "make it anew")}
+
+
+def test_a_venv_in_a_venvs_directory_without_pipxs_record_is_an_ordinary_venv(tmp_path,
+                                                                             doctor):
+    root = FakeRoot.trixie(tmp_path / "root")
+    root.mkdir("/usr/lib/python3.13/ensurepip")
+    make_venv(root, "/srv/venvs/app")
+    assert [(f["rule"], f["subject"]) for f in doctor(root)] == [("venv-broken", "/srv/venvs/app")]
