@@ -70,3 +70,22 @@ def owner_of(root: FakeRoot, path: str) -> str:
     """uid:gid of a path as the venv-broken repair's chown names it; "" for root's own."""
     st = os.stat(root.host(path))
     return "" if (st.st_uid, st.st_gid) == (0, 0) else f"{st.st_uid}:{st.st_gid}"
+
+
+def pipx_app(root: FakeRoot, home: str, name: str, version: str = "3.11.2") -> str:
+    """`pipx install NAME` with PIPX_HOME=home: a venv made --without-pip, the app, pipx's
+    record, and pipx's own shared venv beside."""
+    venv = f"{home}/venvs/{name}"
+    make_venv(root, venv, version=version, provided=[],
+              packages=[(name, "1.0", [name])])
+    root.write(f"{venv}/pipx_metadata.json", json.dumps(
+        {"main_package": {"package": name, "package_or_url": name, "pip_args": []},
+         "pipx_metadata_version": "0.2", "python_version": f"Python {version}"}))
+    make_venv(root, f"{home}/shared", version=version)
+    return venv
+
+
+def chown_tree(root: FakeRoot, path: str, uid: int) -> None:
+    for top, dirs, files in os.walk(root.host(path)):
+        for name in [top] + [os.path.join(top, n) for n in dirs + files]:
+            os.lchown(name, uid, uid)

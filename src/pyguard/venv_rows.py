@@ -34,6 +34,8 @@ class VenvRow:
     """Why the venv does not work (the end of a sentence); empty when it does."""
     system_site_packages: bool
     projects: Tuple[VenvProject, ...]
+    managed_by: str = ""
+    """"pipx" for pipx's apps and its shared venv (pipx remakes them itself); '' otherwise."""
 
     @property
     def healthy(self) -> bool:

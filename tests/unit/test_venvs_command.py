@@ -99,11 +99,12 @@ def test_json(upgraded):
         "venvs": [
             {"path": "/opt/tool", "python": "3.13.5", "interpreter": "/usr/bin/python3.13",
              "runs": "python3.13", "health": "ok", "problem": "", "system_site_packages": False,
+             "managed_by": "",
              "packages": [{"name": "attrs", "version": "24.2.0", "installer": "pip"},
                           {"name": "pip", "version": "25.1.1", "installer": "pip"}]},
             {"path": "/srv/app", "python": "3.11.2", "interpreter": "/usr/bin/python3.13",
              "runs": "python3.13", "health": "broken", "problem": BROKEN,
-             "system_site_packages": False,
+             "system_site_packages": False, "managed_by": "",
              "packages": [{"name": "pip", "version": "23.0.1", "installer": "pip"},
                           {"name": "setuptools", "version": "66.1.1", "installer": "pip"},
                           {"name": "six", "version": "1.17.0", "installer": "pip"}]},
@@ -163,3 +164,23 @@ def test_a_huge_tree_is_looked_at_only_so_far_and_says_so(fake_root, monkeypatch
     fs = RootFS(str(fake_root))
     assert (venvs.find_venvs(fs, DpkgDatabase(fs), ["/srv"]), fs.notes) == ((), [Note(
         "too-many-dirs", "/srv", "looked at 10 directories for virtual environments, not further")])
+
+
+def test_pipxs_venvs_are_marked_and_the_summary_names_the_rule_that_repairs_them(upgraded):
+    from fakeroot_venvs import pipx_app
+
+    app = pipx_app(upgraded, "/root/.local/share/pipx", "httpie")
+    result = pyguard("venvs", "--root", str(upgraded))
+    assert (result.returncode, result.stdout.split("\n")) == (1, [
+        "VENV                                         PYTHON  INTERPRETER          PACKAGES  HEALTH",
+        "/opt/tool                                    3.13.5  /usr/bin/python3.13         2  ok",
+        f"{app} (pipx)  3.11.2  /usr/bin/python3.13         1  broken: {app}/bin/python3 now "
+        "runs Python 3.13 (/usr/bin/python3.13), which does not look in "
+        f"{app}/lib/python3.11/site-packages",
+        f"/srv/app                                     3.11.2  /usr/bin/python3.13         3  "
+        f"broken: {BROKEN}",
+        "",
+        f"pyguard venvs: 3 found under {DEFAULT_ROOTS}, 2 broken; `pyguard doctor --only "
+        "venv-broken --only pipx-app-broken` prints the repairs.",
+        "",
+    ])

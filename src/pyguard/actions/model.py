@@ -336,7 +336,8 @@ class PipxReinstall:
                                       "reinstall", "--python", self.python, name)))
 
     def effects(self) -> Effects:
-        return Effects(creates=(self.venv,), user=self.user, fetches=True)
+        # pipx also makes its shared venv anew where that is broken
+        return Effects(creates=(self.venv, f"{self.home}/shared"), user=self.user, fetches=True)
 
 
 @dataclass(frozen=True)

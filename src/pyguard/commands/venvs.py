@@ -91,5 +91,6 @@ def venv_rows(venvs: Iterable[Venv]) -> Tuple[VenvRow, ...]:
                          runs=v.runs or "", problem=v.problem,
                          system_site_packages=v.system_site_packages,
                          projects=tuple(VenvProject(p.name, p.version, p.installer)
-                                        for p in v.packages))
+                                        for p in v.packages),
+                         managed_by="pipx" if v.pipx_home else "")
                  for v in venvs)

@@ -24,9 +24,13 @@ def health(venv: VenvRow) -> str:
 
 def rows(venvs: Sequence[VenvRow]) -> List[List[str]]:
     """One row per venv: path, version pyvenv.cfg records, where bin/python3 leads, count, health."""
-    return [[printable(cell) for cell in (v.path, v.python or "?", v.interpreter,
+    return [[printable(cell) for cell in (_path(v), v.python or "?", v.interpreter,
                                           str(len(v.projects)), health(v))]
             for v in venvs]
+
+
+def _path(venv: VenvRow) -> str:
+    return f"{venv.path} ({venv.managed_by})" if venv.managed_by else venv.path
 
 
 def status(venvs: Sequence[VenvRow], errors: Sequence[Problem]) -> str:
@@ -47,7 +51,10 @@ def summary(venvs: Sequence[VenvRow], roots: Sequence[str]) -> str:
     line = f"pyguard venvs: {len(venvs)} found under {where}, "
     if not bad:
         return line + "all ok."
-    return line + f"{bad} broken; `pyguard doctor --only venv-broken` prints the repairs."
+    rules = [rule for rule, managed in (("venv-broken", ""), ("pipx-app-broken", "pipx"))
+             if any(not v.healthy and v.managed_by == managed for v in venvs)]
+    only = " ".join(f"--only {rule}" for rule in rules or ["pipx-app-broken"])
+    return line + f"{bad} broken; `pyguard doctor {only}` prints the repairs."
 
 
 def text(venvs: Sequence[VenvRow], roots: Sequence[str], notes: Sequence[Note] = ()) -> str:
@@ -118,6 +125,7 @@ def _venv(venv: VenvRow) -> Dict[str, Any]:
         "health": "ok" if venv.healthy else "broken",
         "problem": venv.problem,
         "system_site_packages": venv.system_site_packages,
+        "managed_by": venv.managed_by,
         "packages": [{"name": p.name, "version": p.version, "installer": p.installer}
                      for p in venv.projects],
     }

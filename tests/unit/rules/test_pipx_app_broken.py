@@ -1,12 +1,9 @@
 """pipx-app-broken: pipx's apps whose venv no longer works, which pipx makes anew itself."""
 
-import json
-import os
-
 import pytest
 
 from fakeroot import FakeRoot
-from fakeroot_venvs import make_venv
+from fakeroot_venvs import chown_tree, make_venv, pipx_app
 
 ARCHIVE = '"$(mktemp --suffix=.tar.gz /var/lib/pyguard/aside/{label}.XXXXXX)"'
 KEPT = "keep a copy of the broken venv (in /var/lib/pyguard/aside)"
@@ -19,25 +16,6 @@ UPGRADED = ("/bin/python3 now runs Python 3.13 (/usr/bin/python3.13), which does
 def _default_roots(monkeypatch, tmp_path):
     monkeypatch.delenv("PYGUARD_VENV_ROOTS", raising=False)
     monkeypatch.setenv("PYGUARD_STATE_DIR", str(tmp_path / "state"))
-
-
-def pipx_app(root: FakeRoot, home: str, name: str, version: str = "3.11.2") -> str:
-    """`pipx install NAME` with PIPX_HOME=home: a venv made --without-pip, the app, pipx's
-    record, and pipx's own shared venv beside."""
-    venv = f"{home}/venvs/{name}"
-    make_venv(root, venv, version=version, provided=[],
-              packages=[(name, "1.0", [name])])
-    root.write(f"{venv}/pipx_metadata.json", json.dumps(
-        {"main_package": {"package": name, "package_or_url": name, "pip_args": []},
-         "pipx_metadata_version": "0.2", "python_version": f"Python {version}"}))
-    make_venv(root, f"{home}/shared", version=version)
-    return venv
-
-
-def chown_tree(root: FakeRoot, path: str, uid: int) -> None:
-    for top, dirs, files in os.walk(root.host(path)):
-        for name in [top] + [os.path.join(top, n) for n in dirs + files]:
-            os.lchown(name, uid, uid)
 
 
 def broken(venv, home, user="", pipx_installed=False, state=None):

@@ -4,7 +4,7 @@ left to pipx."""
 import pytest
 
 from fakeroot_upgrade import trixie_lists
-from test_pipx_app_broken import chown_tree, pipx_app
+from fakeroot_venvs import chown_tree, pipx_app
 
 
 @pytest.fixture(autouse=True)
