@@ -28,9 +28,7 @@ def left_out(facts: Facts, owner_path: str, sites: Sequence[str], packages: Iter
     in_sites = " and ".join(sites)
 
     def why(what: str, who: FrozenSet[int]) -> str:
-        names = ("a group or everyone" if -1 in who else
-                 ", ".join(facts.accounts.get(uid, f"uid {uid}") for uid in sorted(who)))
-        return f"{what} {owner_noun} does not control ({names} can change it)"
+        return f"{what} {owner_noun} does not control ({names_of(facts, who)} can change it)"
 
     site_who = frozenset().union(*(outsiders(writers(facts.fs, site, below=False), owner)
                                    for site in sites))
@@ -58,6 +56,13 @@ def left_out(facts: Facts, owner_path: str, sites: Sequence[str], packages: Iter
             if who:
                 out[package.requirement] = why(f"whose source {source}", who)
     return out
+
+
+def names_of(facts: Facts, who: FrozenSet[int]) -> str:
+    """Who outsiders() found, as the evidence names them."""
+    if -1 in who:
+        return "a group or everyone"
+    return ", ".join(facts.accounts.get(uid, f"uid {uid}") for uid in sorted(who))
 
 
 def _entries_who(facts: Facts, sites: Sequence[str], owner: Control) -> FrozenSet[int]:

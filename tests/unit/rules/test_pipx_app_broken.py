@@ -1,5 +1,7 @@
 """pipx-app-broken: pipx's apps whose venv no longer works, which pipx makes anew itself."""
 
+import os
+
 import pytest
 
 from fakeroot import FakeRoot
@@ -88,3 +90,18 @@ def test_a_venv_in_a_venvs_directory_without_pipxs_record_is_an_ordinary_venv(tm
     root.mkdir("/usr/lib/python3.13/ensurepip")
     make_venv(root, "/srv/venvs/app")
     assert [(f["rule"], f["subject"]) for f in doctor(root)] == [("venv-broken", "/srv/venvs/app")]
+
+
+def test_roots_app_whose_record_she_can_change_gets_no_repair(tmp_path, doctor):
+    """pipx reinstall installs what pipx_metadata.json asks for (a package, a URL, pip's
+    arguments): hers in root's venv would choose what root's pip builds."""
+    root = FakeRoot.trixie(tmp_path / "root")
+    root.mkdir("/usr/lib/python3.13/ensurepip")
+    root.install("pipx", version="1.7.1-1", files={"/usr/bin/pipx": "#!/usr/bin/python3\n"})
+    root.passwd([("alice", 1000, "/home/alice")])
+    venv = pipx_app(root, "/opt/pipx", "ansible-core")
+    os.lchown(root.host(f"{venv}/pipx_metadata.json"), 1000, 1000)
+    expected = broken(venv, "/opt/pipx", pipx_installed=True)
+    assert doctor(root) == [{**expected, "repair": [], "detail": expected["detail"] + (
+        " pyguard offers no repair: alice can change what pipx would read and run to make it "
+        "anew (its record in the venv, pipx's home or its shared pip), as root")}]
