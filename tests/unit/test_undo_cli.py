@@ -60,3 +60,25 @@ def test_undo_list_is_a_table_with_a_header(tmp_path):
         f"{second.id}  {second.created}  running      0      0  pyguard fix",
         "",
     ]
+
+
+def test_an_unreadable_record_is_said_and_undo_will_not_guess_the_last_fix(tmp_path):
+    """A damaged manifest was skipped silently: --list said "No fixes recorded.", and a plain
+    undo took the fix before it for the last one."""
+    root = tmp_path / "root"
+    store = _fixed(root)
+    first = store.records()[0]
+    later = store.new_record("pyguard fix")
+    manifest = root / f"var/lib/pyguard/undo/{later.id}/manifest.json"
+    manifest.write_text("{not json")
+    listed = pyguard("undo", "--root", str(root), "--list")
+    assert (listed.returncode, listed.stdout.split("\n")[1:], listed.stderr) == (
+        3, [f"{first.id}  {first.created}  done       2      4  pyguard fix --root x", ""],
+        f"pyguard undo: not listed: {manifest}: not a pyguard undo manifest "
+        "(Expecting property name enclosed in double quotes: line 1 column 2 (char 1))\n")
+    undone = pyguard("undo", "--root", str(root), "--yes")
+    assert (undone.returncode, undone.stdout, undone.stderr) == (
+        3, "", f"pyguard undo: cannot tell which fix was the last: {manifest}: not a pyguard "
+               "undo manifest (Expecting property name enclosed in double quotes: line 1 "
+               "column 2 (char 1)). Name the fix to undo: pyguard undo ID (see --list)\n")
+    assert not (root / "srv/app").exists()

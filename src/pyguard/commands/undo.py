@@ -33,12 +33,16 @@ def run_undo(args: argparse.Namespace) -> int:
         return _fail(bad_root)
     store = Store(args.root)
     try:
-        records = store.records()
+        records, unreadable = store.survey()
         if args.list:
-            return _list(records)
+            return _list(records, unreadable)
         fixes = [r for r in records if not r.id.startswith("undo-")]
         if args.id:
             record = store.load(args.id)
+        elif unreadable:
+            return _fail("cannot tell which fix was the last: "
+                         + "; ".join(why for _, why in unreadable)
+                         + ". Name the fix to undo: pyguard undo ID (see --list)")
         elif fixes:
             record = fixes[-1]
         else:
@@ -86,10 +90,13 @@ def put_back(changed: int, kept: int) -> str:
 LIST_HEADERS = ("ID", "CREATED", "STATE", "STEPS", "PATHS", "COMMAND")
 
 
-def _list(records) -> int:
+def _list(records, unreadable) -> int:
+    for _, why in unreadable:
+        sys.stderr.write(f"pyguard undo: not listed: {printable(why)}\n")
     if not records:
-        sys.stdout.write("No fixes recorded.\n")
-        return 0
+        sys.stdout.write("No fixes recorded.\n" if not unreadable else
+                         "No readable fix records.\n")
+        return 3 if unreadable else 0
     rows = [LIST_HEADERS] + [
         tuple(printable(cell) for cell in (r.id, r.created, r.state, str(len(r.steps)),
                                            str(len(r.entries)), r.command))
@@ -99,7 +106,7 @@ def _list(records) -> int:
         cells = [cell.rjust(w) if LIST_HEADERS[i] in ("STEPS", "PATHS") else cell.ljust(w)
                  for i, (cell, w) in enumerate(zip(row, widths))]
         sys.stdout.write("  ".join(cells + [row[-1]]) + "\n")
-    return 0
+    return 3 if unreadable else 0
 
 
 def _confirmed() -> bool:

@@ -205,21 +205,26 @@ class Store:
             raise StoreError(f"{path}: {exc.strerror}") from None
 
     def records(self) -> List[Record]:
-        """Every record, oldest first; unreadable ones are skipped."""
+        """Every readable record, oldest first."""
+        return self.survey()[0]
+
+    def survey(self) -> Tuple[List[Record], List[Tuple[str, str]]]:
+        """Every readable record, oldest first, and (name, why) of each one that is not."""
         try:
             names = sorted(self._listdir(STORE))
         except (FileNotFoundError, NotADirectoryError):
-            return []
+            return [], []
         except OSError as exc:
             raise StoreError(f"{self.root.rstrip('/')}{STORE}: {exc.strerror} "
                              "(the undo store is root's: run as root)") from None
         out = []
+        unreadable = []
         for name in names:
             try:
                 out.append(self.load(name))
-            except StoreError:
-                continue
-        return sorted(out, key=lambda r: (r.created, r.id))
+            except StoreError as exc:
+                unreadable.append((name, str(exc)))
+        return sorted(out, key=lambda r: (r.created, r.id)), unreadable
 
     # -- keeping -----------------------------------------------------------------------------
 
