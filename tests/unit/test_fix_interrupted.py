@@ -51,6 +51,20 @@ def test_a_journal_left_by_the_killed_dpkg_is_written_down_first(fake_root):
         "what was changed.\n")
 
 
+def test_with_the_interpreter_itself_gone_dpkg_alone_puts_it_back_first(fake_root):
+    """Interrupted while the interpreter was away: apt's reinstall would run scripts that need
+    it and stop, as python-dpkg-interrupted's repair knows."""
+    fake_root.set_status("python3-six", "install reinstreq half-configured")
+    fake_root.remove("/usr/bin/python3.11")
+    version = fake_root.version_of("python3.11-minimal")
+    root = str(fake_root)
+    assert interrupted_text(root, as_root=True).split("\n")[2:4] == [
+        f"  chroot {root} /bin/sh -c 'apt-get install --reinstall --download-only -y "
+        f"python3.11-minimal={version} && dpkg --unpack /var/cache/apt/archives/"
+        f"python3.11-minimal_{version}_amd64.deb'",
+        f"  chroot {root} /bin/sh -c 'apt-get install --reinstall -y python3-six'"]
+
+
 # -- chroot.run on Ctrl-C: pass it on, wait for the command to stop, escalate -----------------
 
 RUNNER = """

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Iterator, List, Tuple
+from typing import Iterator, List
 
-from ..apt_cache import deb_path
 from ..aside import aside_label
 from ..facts import Facts
 from ..facts.dpkg import DPKG_DIR
 from ..dpkg_journal import JOURNAL
-from ..facts.unfinished import STATUS_FILE, DpkgProgress, Unfinished, gather_dpkg_progress
+from ..facts.unfinished import (STATUS_FILE, DpkgProgress, Unfinished, gather_dpkg_progress,
+                                interpreter_debs)
 from ..findings import Hit
 from .interpreter import python3_alternatives, python3_link
 
@@ -36,7 +36,7 @@ def interrupted_python_packages(facts: Facts) -> Iterator[Hit]:
         subject=", ".join(u.name for u in python),
         evidence={"packages": tuple(_describe(u) for u in python),
                   "reinstall": reinstall, "relink": relink,
-                  "interpreter": _interpreter_debs(facts) if relink else (),
+                  "interpreter": interpreter_debs(facts) if relink else (),
                   "journal": "yes" if progress.journal else ""},
         paths=(STATUS_FILE,) + ((JOURNAL_DIR,) if progress.journal else ()),
     )
@@ -63,17 +63,6 @@ def _describe(package: Unfinished) -> str:
     if package.flag == "reinstreq":
         words.append("must be reinstalled")
     return f"{package.apt_name} ({', '.join(words)})"
-
-
-def _interpreter_debs(facts: Facts) -> Tuple[str, ...]:
-    """The .debs of Debian's default interpreter, installed versions, when its program is gone
-    (a release upgrade cut short): every maintainer script needs it back first."""
-    program = f"/usr/bin/python{facts.defaults.default}"
-    if facts.fs.is_file(program):
-        return ()
-    owners = facts.dpkg.owners(program) or (f"python{facts.defaults.default}-minimal",)
-    packages = [p for p in map(facts.dpkg.package, owners) if p is not None and p.installed]
-    return tuple(deb_path(p.name, p.version, p.arch) for p in packages)
 
 
 def _python3_broken(facts: Facts) -> bool:

@@ -207,9 +207,9 @@ def interrupted_text(root: str, as_root: bool) -> str:
     whether dpkg was left half done in the root (then how to finish it before anything else)."""
     import shlex
 
-    from ..actions.model import ConfigurePending, Reinstall
+    from ..actions.model import ConfigurePending, Reinstall, UnpackAlone
     from ..facts import Facts
-    from ..facts.unfinished import gather_dpkg_progress
+    from ..facts.unfinished import gather_dpkg_progress, interpreter_debs
     from ..render.escape import printable
     from ..render.text import Context, repair_command
     from ..rootfs import RootFS
@@ -217,8 +217,10 @@ def interrupted_text(root: str, as_root: bool) -> str:
     option = "" if root == "/" else f" --root {shlex.quote(root)}"
     undo = f"`pyguard undo{option}` puts back what was changed"
     try:
-        progress = gather_dpkg_progress(Facts(RootFS(root)))
+        facts = Facts(RootFS(root))
+        progress = gather_dpkg_progress(facts)
         unfinished = progress.unfinished
+        interpreter = interpreter_debs(facts) if unfinished else ()
     except Exception as exc:  # say what could not be checked rather than nothing
         return (f"pyguard fix: interrupted; every mount pyguard made is undone. {undo}.\n"
                 f"pyguard fix: could not read dpkg's state ({printable(str(exc))}); check it "
@@ -231,6 +233,8 @@ def interrupted_text(root: str, as_root: bool) -> str:
                                  + (", reinstall required" if u.flag == "reinstreq" else "") + ")")
                        for u in unfinished)
     steps: list = [ConfigurePending(triggers_only=True)] if progress.journal else []
+    if interpreter:
+        steps.append(UnpackAlone(interpreter))
     reinstall = tuple(u.apt_name for u in unfinished if u.needs_reinstall)
     if reinstall:
         steps.append(Reinstall(reinstall))

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import List, Tuple
 
+from ..apt_cache import deb_path
 from . import Facts
 
 STATUS_FILE = "/var/lib/dpkg/status"
@@ -97,3 +98,14 @@ def gather_dpkg_progress(facts: Facts) -> DpkgProgress:
         hooks.append(RuntimeHook(path, dpkg.owners(path), bool(st.st_mode & 0o111)))
     return DpkgProgress(tuple(sorted(unfinished, key=lambda u: u.name)), tuple(hooks),
                         dpkg.journal)
+
+
+def interpreter_debs(facts: Facts) -> Tuple[str, ...]:
+    """The .debs of Debian's default interpreter, installed versions, when its program is gone
+    (a release upgrade cut short): every maintainer script needs it back first."""
+    program = f"/usr/bin/python{facts.defaults.default}"
+    if not facts.defaults.default or facts.fs.is_file(program):
+        return ()
+    owners = facts.dpkg.owners(program) or (f"python{facts.defaults.default}-minimal",)
+    packages = [p for p in map(facts.dpkg.package, owners) if p is not None and p.installed]
+    return tuple(deb_path(p.name, p.version, p.arch) for p in packages)
