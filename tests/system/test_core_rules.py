@@ -347,3 +347,40 @@ def test_pip_target_into_dist_packages_is_moved_aside_and_debian_files_restored(
     ]
     assert_healed(root, envelope, "dpkg -V python3-six", "! python3 -c 'import attr'",
                   "python3 -c 'import six'")
+
+
+def test_the_apt_pkg_so_hack_is_moved_aside_and_python3_apt_restored(real_root) -> None:
+    """The web's "fix" for "No module named 'apt_pkg'" (CORPUS 2, 4): the module linked or
+    copied under a name any Python accepts. The links go aside; python3-apt is reinstalled."""
+    root = real_root("trixie")
+    dist = "/usr/lib/python3/dist-packages"
+    root.run(f"cd {dist} && ln -s apt_pkg.cpython-313-x86_64-linux-gnu.so apt_pkg.so && "
+             "cp apt_inst.cpython-313-x86_64-linux-gnu.so apt_inst.so")
+    code, envelope = doctor(root)
+
+    def finding(name: str) -> dict:
+        path = f"{dist}/{name}.so"
+        return {
+            "rule": "unowned-extension",
+            "severity": "error",
+            "title": f"hand-made copy of a python3-apt module: {path}",
+            "detail": f"{path} is not from any Debian package but carries the name of a module "
+                      "python3-apt ships. Such copies (often \"cp apt_pkg.cpython-3X-....so "
+                      "apt_pkg.so\") load a module built for another Python and crash or hide the "
+                      "real breakage.",
+            "subject": path,
+            "paths": [path],
+            "repair": [
+                {"command": "mkdir -p /var/lib/pyguard/aside && tar -C / --remove-files -czf "
+                            f"\"$(mktemp --suffix=.tar.gz /var/lib/pyguard/aside/{name}.so.XXXXXX)\" "
+                            f"{path.lstrip('/')}",
+                 "note": "move the copy aside (kept in /var/lib/pyguard/aside)"},
+                {"command": "apt-get install --reinstall -y python3-apt",
+                 "note": "restore the real modules as shipped"},
+            ],
+        }
+
+    assert (code, envelope["findings"]) == (2, [finding("apt_inst"), finding("apt_pkg")])
+    assert_healed(root, envelope, f"test ! -e {dist}/apt_pkg.so -a ! -e {dist}/apt_inst.so",
+                  "python3 -c 'import apt_pkg, apt_inst'", "apt-get check",
+                  "test $(ls /var/lib/pyguard/aside | wc -l) = 2")

@@ -49,7 +49,7 @@ def test_an_unpack_is_asked_as_the_reinstall_it_stands_for_and_runs_what_apt_wou
         tmp_path: Path, monkeypatch):
     """The rule names the installed version's .deb; where the archive no longer has it (a host
     behind its archive) apt's forecast brings the newer one and its lockstep sibling, and the
-    step unpacks both, as apt would have."""
+    step unpacks both, as apt would have, the named one first."""
     from pyguard.actions.model import UnpackAlone
 
     (tmp_path / "usr/bin").mkdir(parents=True)
@@ -57,8 +57,8 @@ def test_an_unpack_is_asked_as_the_reinstall_it_stands_for_and_runs_what_apt_wou
     u8, u9 = "3.11.2-6+deb12u8", "3.11.2-6+deb12u9"
     security = apt.Release("Debian", "bookworm-security", "oldstable-security")
     changes = tuple(apt.PackageChange(name, "amd64", "upgrade", u8, u9, named, (security,), True)
-                    for name, named in (("python3.11-minimal", True),
-                                        ("libpython3.11-minimal", False)))
+                    for name, named in (("libpython3.11-minimal", False),
+                                        ("python3.11-minimal", True)))
     asked = []
 
     def forecast(root, argv, packages, distro, codename):

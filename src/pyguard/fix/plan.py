@@ -81,9 +81,9 @@ def as_run(action: Action, forecast: Optional["Forecast"]) -> Action:
         return action
     if isinstance(action, Reinstall) and any(forecast.versions):
         return replace(action, versions=forecast.versions)
-    if isinstance(action, UnpackAlone):
-        return replace(action, debs=tuple(deb_path(c.name, c.version, c.arch)
-                                          for c in forecast.changes if c.version))
+    if isinstance(action, UnpackAlone):  # dpkg unpacks in this order: the named ones first
+        unpacked = sorted((c for c in forecast.changes if c.version), key=lambda c: not c.named)
+        return replace(action, debs=tuple(deb_path(c.name, c.version, c.arch) for c in unpacked))
     return action
 
 
