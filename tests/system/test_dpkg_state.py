@@ -10,6 +10,7 @@ import pytest
 
 from . import realroot
 from .realroot import assert_healed, doctor, version_of
+from .test_core_rules import link_finding
 
 RELEASES = realroot.CATALOG_ROOTS
 AUDIT_CLEAN = "test -z \"$(dpkg --audit)\""
@@ -56,23 +57,8 @@ def test_reinstall_with_python3_dangling_leaves_a_package_to_reinstall(real_root
              "note": "unpack again what dpkg flagged \"reinstall required\""},
             CONFIGURE,
         ]),
-        {
-            "rule": "python3-link",
-            "severity": "error",
-            "title": f"/usr/bin/python3 is not Debian's python{v}",
-            "detail": f"/usr/bin/python3 must run Debian's default interpreter /usr/bin/python{v}, "
-                      "but it points to /usr/bin/python3.missing, which does not exist. apt's hooks, "
-                      "maintainer scripts, lsb_release and add-apt-repository all run "
-                      f"/usr/bin/python3 and need the modules Debian built for Python {v}.",
-            "subject": "/usr/bin/python3",
-            "paths": ["/usr/bin/python3", "/usr/bin/python3.missing"],
-            "repair": [
-                {"command": f"ln -sfn python{v} /usr/bin/python3",
-                 "note": "point /usr/bin/python3 back at Debian's default interpreter"},
-                {"command": f"apt-get install --reinstall -y python3-minimal python{v}-minimal",
-                 "note": "restore both packages' files as shipped"},
-            ],
-        },
+        link_finding(v, "it points to /usr/bin/python3.missing, which does not exist",
+                     "/usr/bin/python3.missing"),
     ]
     assert_healed(root, envelope, AUDIT_CLEAN, "python3 -c 'import six'",
                   "apt-get install --reinstall -y python3-six")
@@ -115,23 +101,8 @@ def test_with_the_interpreter_itself_gone_dpkg_alone_puts_it_back_first(real_roo
              "note": "unpack again what dpkg flagged \"reinstall required\""},
             CONFIGURE,
         ]), paths=["/var/lib/dpkg/status"] + (["/var/lib/dpkg/updates"] if killed else [])),
-        {
-            "rule": "python3-link",
-            "severity": "error",
-            "title": f"/usr/bin/python3 is not Debian's python{v}",
-            "detail": f"/usr/bin/python3 must run Debian's default interpreter /usr/bin/python{v}, "
-                      f"but it points to /usr/bin/python{v}, which does not exist. apt's hooks, "
-                      "maintainer scripts, lsb_release and add-apt-repository all run "
-                      f"/usr/bin/python3 and need the modules Debian built for Python {v}.",
-            "subject": "/usr/bin/python3",
-            "paths": ["/usr/bin/python3", f"/usr/bin/python{v}"],
-            "repair": [
-                {"command": f"ln -sfn python{v} /usr/bin/python3",
-                 "note": "point /usr/bin/python3 back at Debian's default interpreter"},
-                {"command": f"apt-get install --reinstall -y python3-minimal python{v}-minimal",
-                 "note": "restore both packages' files as shipped"},
-            ],
-        },
+        link_finding(v, f"it points to /usr/bin/python{v}, which does not exist",
+                     f"/usr/bin/python{v}"),
     ]
     assert_healed(root, envelope, AUDIT_CLEAN, "python3 -c 'import six'",
                   f"test -x /usr/bin/python{v}", "apt-get install --reinstall -y python3-six")

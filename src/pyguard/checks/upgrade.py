@@ -7,30 +7,37 @@ plan: what `pyguard fix` does after the upgrade, from the snapshots kept now.
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Tuple
 
 from ..aside import aside_label
 from ..facts import Facts
-from ..facts.breakage import AT_UPGRADE, gather_breakage
+from ..facts.breakage import AT_UPGRADE, Fate, gather_breakage
 from ..facts.installs import Installation
 from ..facts.snapshots import find_site_snapshot, find_snapshot, host_state_dir, snapshot_dir
 from ..facts.sites import DEBIAN_DIST_PACKAGES
 from ..facts.upgrade import Upgrade, gather_upgrade
+from ..facts.venvs import Venv
 from ..findings import Hit
 from .venvs import held, made, pipx_package
 
 VENV_PACKAGE = "python3-venv"
 
 
-def upgrade_venv(facts: Facts) -> Iterator[Hit]:
-    """Venvs whose interpreter the upgrade takes away or changes under them."""
+def _breaking_venvs(facts: Facts) -> Iterator[Tuple[Venv, Fate, Upgrade]]:
+    """Each venv the upgrade ahead breaks, with how and the upgrade."""
     breakage = facts.get(gather_breakage)
     if breakage is None:
         return
-    upgrade = breakage.upgrade
     for venv, fate in breakage.venvs:
-        if not fate.breaks or venv.pipx_home:
-            continue
+        if fate.breaks:
+            yield venv, fate, breakage.upgrade
+
+
+def upgrade_venv(facts: Facts) -> Iterator[Hit]:
+    """Venvs whose interpreter the upgrade takes away or changes under them."""
+    for venv, fate, upgrade in _breaking_venvs(facts):
+        if venv.pipx_home:
+            continue  # pipx's: upgrade_pipx_app
         snapshot = find_snapshot(facts.fs, venv)
         yield Hit(
             subject=venv.path,
@@ -119,12 +126,8 @@ def upgrade_extension(facts: Facts) -> Iterator[Hit]:
 
 def upgrade_pipx_app(facts: Facts) -> Iterator[Hit]:
     """pipx's apps whose venv the upgrade breaks: pipx reinstalls them afterwards."""
-    breakage = facts.get(gather_breakage)
-    if breakage is None:
-        return
-    upgrade = breakage.upgrade
-    for venv, fate in breakage.venvs:
-        if fate.breaks and venv.pipx_app:
+    for venv, fate, upgrade in _breaking_venvs(facts):
+        if venv.pipx_app:
             yield Hit(
                 subject=venv.path,
                 evidence={"venv": venv.path, "app": venv.path.rsplit("/", 1)[1],
