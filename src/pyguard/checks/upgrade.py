@@ -18,7 +18,8 @@ from ..facts.sites import DEBIAN_DIST_PACKAGES
 from ..facts.upgrade import Upgrade, gather_upgrade
 from ..facts.venvs import Venv
 from ..findings import Hit
-from .venvs import held, made, pipx_package
+from .pipx import pipx_package
+from .venvs import held, made
 
 VENV_PACKAGE = "python3-venv"
 
