@@ -27,6 +27,11 @@ PARSER = ("rules.py", "findings.py", "actions/template.py", "actions/model.py",
           "actions/effects.py", "catalogue.py")
 """pyguard's modules that decide what a rule file parses to (and how its examples read)."""
 
+BREAKS_AT_UPGRADE = ("upgrade-venv", "upgrade-pipx-app", "upgrade-site", "upgrade-dropped-package",
+                     "upgrade-extension")
+"""The rules that say what moving to the next release's python3 breaks: upgrade-check and the
+apt hook before the upgrade run them."""
+
 SECTIONS = (("What", "What it checks"), ("Why", "Why it matters on Debian"),
             ("Example", "Example"), ("Repair", "Repair"), ("Repair-Safety", "Repair safety"),
             ("References", "References"))

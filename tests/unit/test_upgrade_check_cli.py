@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from fakeroot_upgrade import bookworm_lists, jammy, noble_lists, trixie_lists
-from fakeroot_venvs import make_venv
+from fakeroot_venvs import make_venv, pipx_app
 from pyguard.cli import main
 from pyguard.facts.snapshots import snapshot_dir, snapshot_name
 
@@ -201,6 +201,33 @@ def test_the_pre_invoke_hook_warns_and_records_before_the_upgrade(capsys, eve, t
         f"  More: pyguard upgrade-check --root {root}. To silence this check: [hooks] apt = no "
         "in /etc/pyguard/pyguard.conf.\n")
     assert sorted(os.listdir(where)) == sorted(snapshot_name(p) for p in ("/srv/app", LOCAL))
+
+
+def test_a_pipx_app_is_foretold_by_the_hook_and_upgrade_check(capsys, eve, tmp_path,
+                                                               monkeypatch):
+    """Both ran their own list of rules, which upgrade-pipx-app was not on."""
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    pipx_app(eve, "/root/.local/pipx", "httpie")
+    root = os.path.realpath(str(eve))
+    where = snapshot_dir(str(tmp_path / "state"), root)
+    assert hook(capsys, root) == (
+        "pyguard: the apt lists describe Debian 13 (trixie): when this run upgrades python3, "
+        "Python 3.11 gives way to 3.13, and this breaks:\n"
+        "  virtual environment /srv/app will break at the upgrade to Debian 13 (trixie)  "
+        "[upgrade-venv]\n"
+        "  pipx's app httpie will break at the upgrade to Debian 13 (trixie)  "
+        "[upgrade-pipx-app]\n"
+        f"  pip's projects in {LOCAL} will vanish from python3's sys.path at the upgrade to "
+        "Debian 13 (trixie)  [upgrade-site]\n"
+        f"  What they hold is recorded in {where}; after the upgrade, `pyguard fix` rebuilds "
+        "them from there.\n"
+        f"  More: pyguard upgrade-check --root {root}. To silence this check: [hooks] apt = no "
+        "in /etc/pyguard/pyguard.conf.\n")
+    result = pyguard("upgrade-check", "--root", root, "--format", "json", "--no-record")
+    assert [(f["rule"], f["subject"]) for f in json.loads(result.stdout)["findings"]] == [
+        ("upgrade-venv", "/srv/app"),
+        ("upgrade-pipx-app", "/root/.local/pipx/venvs/httpie"),
+        ("upgrade-site", LOCAL)]
 
 
 def test_the_hook_is_silent_without_an_upgrade_ahead_and_once_python3_moved(capsys, eve,

@@ -15,7 +15,6 @@ from typing import Callable, List, Optional
 
 from ..render.escape import printable
 
-RULES = ("upgrade-venv", "upgrade-site", "upgrade-dropped-package", "upgrade-extension")
 CONFIG_HINT = "[hooks] apt = no in /etc/pyguard/pyguard.conf"
 
 Recorder = Callable[[str], str]
@@ -25,6 +24,7 @@ Recorder = Callable[[str], str]
 def warning(root: str, acks=None, record: Optional[Recorder] = None,
             today: Optional[datetime.date] = None) -> str:
     """The lines for apt's terminal, or "" when no upgrade is ahead or it breaks nothing."""
+    from ..catalogue import BREAKS_AT_UPGRADE
     from ..engine import run
     from ..facts import Facts
     from ..facts.upgrade import gather_upgrade
@@ -38,7 +38,8 @@ def warning(root: str, acks=None, record: Optional[Recorder] = None,
     if upgrade is None or facts.python3.version == upgrade.target:
         return ""  # nothing ahead, or python3 moved already (a later dpkg run of the upgrade)
     rules = load_rules()
-    report = run(facts, {rule_id: rule for rule_id, rule in rules.items() if rule_id in RULES})
+    report = run(facts, {rule_id: rule for rule_id, rule in rules.items()
+                         if rule_id in BREAKS_AT_UPGRADE})
     today = today or datetime.date.today()
     findings = [f for f in report.findings if not _acknowledged(acks, f, today)]
     if not findings:

@@ -15,11 +15,11 @@ import time
 from dataclasses import dataclass
 from typing import Any, Optional, Tuple
 
+from ..catalogue import BREAKS_AT_UPGRADE
 from ..facts import Facts
 from ..findings import Examination, Host, Problem
 
-UPGRADE_RULES = ("upgrade-venv", "upgrade-site", "upgrade-dropped-package", "upgrade-extension",
-                 "pip-break-system-packages", "env-guard-rails")
+UPGRADE_RULES = BREAKS_AT_UPGRADE + ("pip-break-system-packages", "env-guard-rails")
 """What moving to the next python3 breaks, and configuration that defeats its guard rails."""
 
 
