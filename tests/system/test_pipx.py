@@ -11,6 +11,7 @@ pip, setuptools and wheel there too.
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 from . import realroot
 from .realroot import RealRoot, assert_healed, doctor
@@ -27,8 +28,10 @@ VENV = f"{HOME}/venvs/alicetool"
 
 def prepare(root: RealRoot) -> None:
     version = realroot.default_python(root).removeprefix("python")
-    for pins in (realroot.WHEEL_PINS, PIPX_PINS):
-        realroot.copy_wheels(root, realroot.download_wheels(version, pins), WHEELS)
+    realroot.copy_wheels(root, realroot.download_wheels(version), WHEELS)
+    # a cache directory of their own: the other tests copy every wheel of the pinned ones'
+    extra = Path(realroot.DEFAULT_WHEELS_DIR) / "pipx"
+    realroot.copy_wheels(root, realroot.download_wheels(version, PIPX_PINS, extra), WHEELS)
     tool_wheel(root.host(WHEELS), "alicetool")
     root.write("/etc/pip.conf", PIP_CONF)
     root.run(f"chmod -R a+rX {WHEELS} && useradd -m -u 1000 -s /bin/bash alice")
