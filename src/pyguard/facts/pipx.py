@@ -1,10 +1,11 @@
-"""pipx's apps: the venvs pipx made, and where its homes are.
+"""pipx's apps: the venvs pipx made, and where its homes are (and other tools' venvs there).
 
 pipx keeps each app it installs in PIPX_HOME/venvs/NAME, a venv with a pipx_metadata.json
 beside its pyvenv.cfg from which `pipx reinstall NAME` makes it again, and its own pip in
 PIPX_HOME/shared, which it remakes itself when that breaks. A user's PIPX_HOME is below
 ~/.local, deeper than the venv search goes and through a `share` it skips: those homes are
-searched on their own, for the accounts whose homes lie in the scan roots.
+searched on their own, for the accounts whose homes lie in the scan roots, and so are pipenv's
+and poetry's venvs (~/.local/share/virtualenvs, ~/.cache/pypoetry/virtualenvs).
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from ..rootfs import RootFS
 HOMES = (".local/pipx", ".local/share/pipx")
 """Below a user's home: pipx before 1.3 (Debian 12's 1.1), and after (Debian 13's 1.7, which
 keeps using the first where it exists)."""
+TOOL_VENV_DIRS = tuple(f"{home}/venvs" for home in HOMES) + (
+    ".local/share/virtualenvs", ".cache/pypoetry/virtualenvs")
+"""pipx's apps, pipenv's venvs (WORKON_HOME's default) and poetry's (its cache's): plain venvs
+the search would not reach, the last two left to venv-broken."""
 METADATA = "pipx_metadata.json"
 SHARED = "shared"
 """PIPX_HOME/shared: the venv of pipx's own pip, which pipx remakes when it breaks."""
@@ -25,15 +30,16 @@ APP_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 of its apps (the name goes into a command)."""
 
 
-def pipx_venv_dirs(fs: RootFS, roots: Sequence[str]) -> List[str]:
-    """PIPX_HOME/venvs of each home in (or at) a scan root: /root, /home/NAME."""
+def home_venv_dirs(fs: RootFS, roots: Sequence[str]) -> List[str]:
+    """The directories of venvs tools keep below each home in (or at) a scan root (/root,
+    /home/NAME): pipx's PIPX_HOME/venvs, pipenv's and poetry's."""
     homes: List[str] = []
     for root in roots:
         top = root.rstrip("/") or "/"
         homes.append(top)
         homes += [f"{top.rstrip('/')}/{name}" for name, kind in fs.entries(top) if kind == "dir"]
-    return [f"{home.rstrip('/')}/{where}/venvs" for home in homes for where in HOMES
-            if fs.is_dir(f"{home.rstrip('/')}/{where}/venvs")]
+    return [f"{home.rstrip('/')}/{where}" for home in homes for where in TOOL_VENV_DIRS
+            if fs.is_dir(f"{home.rstrip('/')}/{where}")]
 
 
 def pipx_home_of(fs: RootFS, venv: str) -> str:

@@ -165,17 +165,17 @@ def with_snapshot(fs: RootFS, venv: Venv) -> Venv:
 
 
 def find_venvs(fs: RootFS, dpkg: DpkgDatabase, roots: Iterable[str]) -> Tuple[Venv, ...]:
-    """Every venv at most MAX_DEPTH below one of `roots`, or one of pipx's apps in the homes
-    there, sorted by path.
+    """Every venv at most MAX_DEPTH below one of `roots`, or among those pipx, pipenv and
+    poetry keep in the homes there, sorted by path.
 
     Where they are is kept between runs while every directory the search listed stays as it
     was (pyguard.memo): the search lists a thousand directories to find a few venvs.
     """
     from ..memo import kept_reading
-    from .pipx import pipx_venv_dirs
+    from .pipx import home_venv_dirs
 
     roots = tuple(roots)
-    roots = tuple(pipx_venv_dirs(fs, roots)) + roots  # first: the search marks what it has seen
+    roots = tuple(home_venv_dirs(fs, roots)) + roots  # first: the search marks what it has seen
     found = kept_reading("venv-search", fs, roots, lambda own: venv_dirs(own, roots))
     return tuple(read_venv(fs, dpkg, path) for path in found)
 

@@ -276,3 +276,23 @@ def test_a_users_own_venv_keeps_what_she_installed(tmp_path, doctor):
         "/home/alice/app", state, "attrs 24.2.0, innocent 1.0, six 1.17.0",
         "attrs==24.2.0 'innocent @ git+https://github.com/alice/tool.git@deadbeef' six==1.17.0",
         user="alice")]
+
+
+def test_pipenvs_and_poetrys_venvs_in_a_home_are_found(tmp_path, doctor):
+    """Below ~/.local/share and ~/.cache, which the search skips, and deeper than it goes."""
+    from fakeroot_venvs import chown_tree
+
+    root = FakeRoot.trixie(tmp_path / "root")
+    root.mkdir("/usr/lib/python3.13/ensurepip")
+    root.passwd([("alice", 1000, "/home/alice")])
+    pipenv = "/home/alice/.local/share/virtualenvs/shop-Ab12Cd34"
+    poetry = "/home/alice/.cache/pypoetry/virtualenvs/shop-Xy9_-py3.11"
+    for venv in (pipenv, poetry):
+        make_venv(root, venv, packages=SIX_ATTRS)
+    chown_tree(root, "/home/alice", 1000)
+    state = ("{venv}/bin/python3 now runs Python 3.13 (/usr/bin/python3.13), which does not look "
+             "in {venv}/lib/python3.11/site-packages")
+    assert doctor(root) == [
+        broken(venv, state.format(venv=venv), "attrs 24.2.0, six 1.17.0",
+               "attrs==24.2.0 six==1.17.0", user="alice")
+        for venv in (poetry, pipenv)]
