@@ -228,3 +228,31 @@ def test_a_person_gets_one_line_that_runs_wholly_with_root_rights():
     assert for_person(chained, "/", as_root=True) == chained
     assert for_person("dpkg --configure -a", "/mnt", as_root=False) == (
         "sudo chroot /mnt /bin/sh -c 'dpkg --configure -a'")
+
+
+def test_a_name_a_terminal_must_not_get_raw_is_written_so_that_sh_gives_it_back():
+    """Shown escaped (\\xff), a quoted name was another file's once pasted; and dash, Debian's
+    sh, has no $'...'."""
+    import subprocess
+
+    from pyguard.actions.quoting import quote
+
+    names = ["/home/alice/.local/lib/bad\udcff.py", "/srv/\x1b]0;owned\x07x", "/srv/a\u202eb",
+             "/srv/it's", "/srv/plain"]
+    quoted = [quote(n) for n in names]
+    assert quoted == [
+        "/home/alice/.local/lib/bad\"$(printf '\\377')\".py",
+        "/srv/\"$(printf '\\033')\"']0;owned'\"$(printf '\\007')\"x",
+        "/srv/a\"$(printf '\\342\\200\\256')\"b",
+        "'/srv/it'\"'\"'s'",
+        "/srv/plain",
+    ]
+    assert all(q.isprintable() for q in quoted)
+    for name, word in zip(names, quoted):
+        said = subprocess.run(["/bin/sh", "-c", f"printf '%s' {word}"], capture_output=True,
+                              check=True).stdout
+        assert said == name.encode("utf-8", "surrogateescape")
+    assert MoveAside((names[0],), "bad", "alice").command() == (
+        "mkdir -p /var/lib/pyguard/aside && runuser -u alice -- tar -C / --remove-files -czf - "
+        "home/alice/.local/lib/bad\"$(printf '\\377')\".py > "
+        "\"$(mktemp --suffix=.tar.gz /var/lib/pyguard/aside/bad.XXXXXX)\"")

@@ -8,12 +8,12 @@ the paths fix keeps in the undo store, the risk label, the JSON. Nothing parses 
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass, fields
 from typing import Dict, Tuple, Union
 
 from ..apt_cache import deb_parts
 from .effects import Effects
+from .quoting import quote
 
 ASIDE = "/var/lib/pyguard/aside"
 ROOT_USER = "root"
@@ -24,7 +24,7 @@ Edit = Tuple[str, Tuple[int, ...]]
 
 
 def _q(words) -> str:
-    return " ".join(shlex.quote(w) for w in words)
+    return " ".join(quote(w) for w in words)
 
 
 def _relative(paths) -> Tuple[str, ...]:
@@ -38,7 +38,7 @@ def _archive(label: str, suffix: str = "") -> str:
 
 def as_user(user: str, command: str) -> str:
     """`command` (one simple command) run with the rights of `user`: root runs it as is."""
-    return command if user == ROOT_USER else f"runuser -u {shlex.quote(user)} -- {command}"
+    return command if user == ROOT_USER else f"runuser -u {quote(user)} -- {command}"
 
 
 @dataclass(frozen=True)
@@ -146,8 +146,8 @@ class MoveAside:
         make = f"mkdir -p {ASIDE} && "
         if self.keep_top:
             top = self.paths[0]
-            pack = as_user(self.user, f"tar -C {shlex.quote(top)} -czf - .")
-            empty = as_user(self.user, f"find {shlex.quote(top)} -mindepth 1 -delete")
+            pack = as_user(self.user, f"tar -C {quote(top)} -czf - .")
+            empty = as_user(self.user, f"find {quote(top)} -mindepth 1 -delete")
             return f"{make}{pack} > {_archive(self.label)} && {empty}"
         members = _q(_relative(self.paths))
         if self.user == ROOT_USER:
@@ -193,7 +193,7 @@ class CommentOut:
 
     def command(self) -> str:
         keep = KeepCopy(tuple(f for f, _ in self.edits), self.label, self.user).command()
-        seds = [as_user(self.user, f"sed -i {shlex.quote(_sed_script(lines))} {shlex.quote(f)}")
+        seds = [as_user(self.user, f"sed -i {quote(_sed_script(lines))} {quote(f)}")
                 for f, lines in self.edits]
         return " && ".join([keep] + seds)
 
@@ -217,8 +217,8 @@ class Append:
     kind = "append"
 
     def command(self) -> str:
-        writer = as_user(self.user, f"tee -a {shlex.quote(self.file)}")
-        return f"printf '%s\\n' {shlex.quote(self.line)} | {writer} > /dev/null"
+        writer = as_user(self.user, f"tee -a {quote(self.file)}")
+        return f"printf '%s\\n' {quote(self.line)} | {writer} > /dev/null"
 
     def effects(self) -> Effects:
         return Effects(edits=(self.file,), user=self.user)

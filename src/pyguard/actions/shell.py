@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shlex
 
+from .quoting import quote
+
 OPERATORS = (" && ", " | ", " > ")
 
 
@@ -15,7 +17,7 @@ def for_person(command: str, root: str, as_root: bool) -> str:
     """
     compound = any(op in command for op in OPERATORS)
     if root != "/":
-        command = f"chroot {shlex.quote(root)} /bin/sh -c {shlex.quote(command)}"
+        command = f"chroot {quote(root)} /bin/sh -c {shlex.quote(command)}"
     elif compound and not as_root:
         command = f"sh -c {shlex.quote(command)}"
     return command if as_root else f"sudo {command}"
