@@ -230,6 +230,43 @@ def test_her_names_reach_roots_terminal_escaped(real_root) -> None:
     assert envelope["findings"][0]["title"] == f"{evil} 9 in alice's {site} hides Debian's six"
 
 
+def test_a_repair_naming_her_odd_name_pasted_from_roots_terminal_moves_that_very_file(
+        real_root) -> None:
+    """A byte that is not UTF-8 and an ESC in a directory's name: shown escaped inside the
+    quotes, the line named another file once pasted; now sh's printf gives the bytes back."""
+    root = real_root("trixie")
+    v = version_of(root)
+    add_alice(root)
+    site = f"/home/alice/.local/lib/python{v}/site-packages"
+    as_alice(root, f"mkdir -p {site} && echo 'x = 1' > {site}/six.py")
+    odd = os.fsencode(str(root.host(site))) + b"/six\xff\x1b-9.dist-info"
+    os.mkdir(odd)
+    for name, text in ((b"METADATA", b"Metadata-Version: 2.1\nName: six\nVersion: 9\n"),
+                       (b"RECORD", b"six.py,,\n")):
+        with open(odd + b"/" + name, "wb") as f:
+            f.write(text)
+        os.chown(odd + b"/" + name, 1000, 1000)
+    os.chown(odd, 1000, 1000)
+    text = pyguard(root, "doctor")
+    assert text.returncode == 1, text
+    steps = [line.split(". ", 1)[1] for line in text.stdout.splitlines()
+             if line.startswith("    1. ")]
+    assert steps == [f"chroot {root.path} /bin/sh -c " + shlex.quote(
+        "mkdir -p /var/lib/pyguard/aside && runuser -u alice -- tar -C / --remove-files -czf - "
+        f"home/alice/.local/lib/python{v}/site-packages/six\"$(printf '\\377\\033')\"-9.dist-info "
+        f"home/alice/.local/lib/python{v}/site-packages/six.py > \"$(mktemp --suffix=.tar.gz "
+        "/var/lib/pyguard/aside/six-9.XXXXXX)\"")]
+    pasted = subprocess.run(["bash", "-c", steps[0]], capture_output=True)
+    assert (pasted.returncode, pasted.stderr) == (0, b"")
+    assert not os.path.lexists(odd) and not root.host(f"{site}/six.py").exists()
+    archive = f"{root.path}/var/lib/pyguard/aside/six-9.*"
+    listed = subprocess.run(f"tar --quoting-style=literal -tzf {archive}", shell=True,
+                            capture_output=True, check=True).stdout.split(b"\n")
+    assert odd[len(os.fsencode(str(root.path))) + 1:] + b"/METADATA" in listed
+    code, envelope = doctor(root)
+    assert (code, envelope["findings"]) == (0, [])
+
+
 def test_a_swapped_directory_never_leads_root_outside_her_tree(real_root) -> None:
     """While doctor and fix run, she swaps a directory of her site for a link to /root and back,
     as fast as she can; root's files stay untouched and nothing outside her tree goes aside."""

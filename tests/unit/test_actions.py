@@ -238,7 +238,7 @@ def test_a_name_a_terminal_must_not_get_raw_is_written_so_that_sh_gives_it_back(
     from pyguard.actions.quoting import quote
 
     names = ["/home/alice/.local/lib/bad\udcff.py", "/srv/\x1b]0;owned\x07x", "/srv/a\u202eb",
-             "/srv/it's", "/srv/plain"]
+             "/srv/it's", "/srv/plain", "x\x1b\x07\udcfe"]
     quoted = [quote(n) for n in names]
     assert quoted == [
         "/home/alice/.local/lib/bad\"$(printf '\\377')\".py",
@@ -246,6 +246,7 @@ def test_a_name_a_terminal_must_not_get_raw_is_written_so_that_sh_gives_it_back(
         "/srv/a\"$(printf '\\342\\200\\256')\"b",
         "'/srv/it'\"'\"'s'",
         "/srv/plain",
+        "x\"$(printf '\\033\\007\\376')\"",
     ]
     assert all(q.isprintable() for q in quoted)
     for name, word in zip(names, quoted):

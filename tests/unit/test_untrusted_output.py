@@ -29,10 +29,10 @@ DIST_INFO = TITLE_NAME + r"\rZ\x1d\x1e-1.0.dist-info"
 TITLE = f"{TITLE_NAME} 1.0 in /usr/lib/python3/dist-packages is not from a Debian package"
 MOVE = ('mkdir -p /var/lib/pyguard/aside && tar -C / --remove-files -czf "$(mktemp '
         '--suffix=.tar.gz /var/lib/pyguard/aside/x_0_title_2J_8m_Y_bold_-1.0.XXXXXX)" '
-        "usr/lib/python3/dist-packages/x\"$(printf '\\033')\"']0;title'\"$(printf '\\007')\""
-        "\"$(printf '\\033')\"'[2J'\"$(printf '\\033')\"'[8m'\"$(printf '\\342\\200\\256')\"Y"
-        "\"$(printf '\\177')\"\"$(printf '\\302\\233')\"\"$(printf '\\037')\"'[bold]'"
-        "\"$(printf '\\015')\"Z\"$(printf '\\035')\"\"$(printf '\\036')\"-1.0.dist-info "
+        "usr/lib/python3/dist-packages/x\"$(printf '\\033')\"']0;title'\"$(printf '\\007\\033')\""
+        "'[2J'\"$(printf '\\033')\"'[8m'\"$(printf '\\342\\200\\256')\"Y"
+        "\"$(printf '\\177\\302\\233\\037')\"'[bold]'"
+        "\"$(printf '\\015')\"Z\"$(printf '\\035\\036')\"-1.0.dist-info "
         "usr/lib/python3/dist-packages/evilmod")
 """The name's characters a terminal must not get raw, each as sh's printf gives it back: the
 command, pasted, names the very directory (test_actions.py runs such words through sh)."""

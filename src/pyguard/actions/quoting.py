@@ -17,16 +17,19 @@ def quote(word: str) -> str:
     if word.isprintable():
         return shlex.quote(word)
     parts = []
-    plain = ""
+    run = ""
     for char in word:
-        if char.isprintable() or char == "\n":
-            plain += char
-            continue
-        if plain:
-            parts.append(shlex.quote(plain))
-            plain = ""
-        octal = "".join(f"\\{b:03o}" for b in char.encode("utf-8", "surrogateescape"))
-        parts.append(f"\"$(printf '{octal}')\"")
-    if plain:
-        parts.append(shlex.quote(plain))
-    return "".join(parts)
+        shown = char.isprintable() or char == "\n"
+        if run and shown != (run[0].isprintable() or run[0] == "\n"):
+            parts.append(_word(run))
+            run = ""
+        run += char
+    return "".join(parts + [_word(run)])
+
+
+def _word(run: str) -> str:
+    """A run of characters, all shown or all not, as one shell word."""
+    if run[0].isprintable() or run[0] == "\n":
+        return shlex.quote(run)
+    octal = "".join(f"\\{b:03o}" for b in run.encode("utf-8", "surrogateescape"))
+    return f"\"$(printf '{octal}')\""
