@@ -184,22 +184,28 @@ def hook(capsys, root) -> str:
     return err
 
 
-def test_the_pre_invoke_hook_warns_and_records_before_the_upgrade(capsys, eve, tmp_path,
-                                                                   monkeypatch):
-    monkeypatch.setattr(os, "geteuid", lambda: 0)
-    root = os.path.realpath(str(eve))
-    where = snapshot_dir(str(tmp_path / "state"), root)
-    assert hook(capsys, root) == (
+def hook_text(root: str, where: str, pipx: str = "") -> str:
+    """What the hook says on the eve's root (and of a pipx app there)."""
+    return (
         "pyguard: the apt lists describe Debian 13 (trixie): when this run upgrades python3, "
         "Python 3.11 gives way to 3.13, and this breaks:\n"
         "  virtual environment /srv/app will break at the upgrade to Debian 13 (trixie)  "
         "[upgrade-venv]\n"
+        + pipx +
         f"  pip's projects in {LOCAL} will vanish from python3's sys.path at the upgrade to "
         "Debian 13 (trixie)  [upgrade-site]\n"
         f"  What they hold is recorded in {where}; after the upgrade, `pyguard fix` rebuilds "
         "them from there.\n"
         f"  More: pyguard upgrade-check --root {root}. To silence this check: [hooks] apt = no "
         "in /etc/pyguard/pyguard.conf.\n")
+
+
+def test_the_pre_invoke_hook_warns_and_records_before_the_upgrade(capsys, eve, tmp_path,
+                                                                   monkeypatch):
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    root = os.path.realpath(str(eve))
+    where = snapshot_dir(str(tmp_path / "state"), root)
+    assert hook(capsys, root) == hook_text(root, where)
     assert sorted(os.listdir(where)) == sorted(snapshot_name(p) for p in ("/srv/app", LOCAL))
 
 
@@ -210,19 +216,9 @@ def test_a_pipx_app_is_foretold_by_the_hook_and_upgrade_check(capsys, eve, tmp_p
     pipx_app(eve, "/root/.local/pipx", "httpie")
     root = os.path.realpath(str(eve))
     where = snapshot_dir(str(tmp_path / "state"), root)
-    assert hook(capsys, root) == (
-        "pyguard: the apt lists describe Debian 13 (trixie): when this run upgrades python3, "
-        "Python 3.11 gives way to 3.13, and this breaks:\n"
-        "  virtual environment /srv/app will break at the upgrade to Debian 13 (trixie)  "
-        "[upgrade-venv]\n"
-        "  pipx's app httpie will break at the upgrade to Debian 13 (trixie)  "
-        "[upgrade-pipx-app]\n"
-        f"  pip's projects in {LOCAL} will vanish from python3's sys.path at the upgrade to "
-        "Debian 13 (trixie)  [upgrade-site]\n"
-        f"  What they hold is recorded in {where}; after the upgrade, `pyguard fix` rebuilds "
-        "them from there.\n"
-        f"  More: pyguard upgrade-check --root {root}. To silence this check: [hooks] apt = no "
-        "in /etc/pyguard/pyguard.conf.\n")
+    assert hook(capsys, root) == hook_text(
+        root, where, "  pipx's app httpie will break at the upgrade to Debian 13 (trixie)  "
+                     "[upgrade-pipx-app]\n")
     result = pyguard("upgrade-check", "--root", root, "--format", "json", "--no-record")
     assert [(f["rule"], f["subject"]) for f in json.loads(result.stdout)["findings"]] == [
         ("upgrade-venv", "/srv/app"),
