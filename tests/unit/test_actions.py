@@ -144,7 +144,7 @@ def test_files_a_user_controls_are_handled_by_her_own_processes():
         "runuser -u alice -- env PIPX_HOME=/home/alice/.local/pipx /usr/bin/pipx reinstall "
         "--python /usr/bin/python3 alicetool", "installs from the index",
         {"kind": "pipx-reinstall", "venv": f"{home}/venvs/alicetool", "home": home,
-         "python": "/usr/bin/python3", "user": "alice"})
+         "bin_dir": "", "python": "/usr/bin/python3", "user": "alice"})
 
 
 def test_programs_are_linked_back_into_the_venv_that_now_holds_their_projects():

@@ -325,6 +325,8 @@ class PipxReinstall:
     """HOME/venvs/NAME: pipx takes the app by NAME."""
     home: str
     """PIPX_HOME, named for pipx: it may not be where pipx looks by default."""
+    bin_dir: str = ""
+    """PIPX_BIN_DIR where the app's programs are linked elsewhere than ~/.local/bin."""
     python: str = "/usr/bin/python3"
     user: str = ROOT_USER
 
@@ -332,8 +334,10 @@ class PipxReinstall:
 
     def command(self) -> str:
         name = self.venv.rsplit("/", 1)[-1]
-        return as_user(self.user, _q(("env", f"PIPX_HOME={self.home}", "/usr/bin/pipx",
-                                      "reinstall", "--python", self.python, name)))
+        env = (f"PIPX_HOME={self.home}",) + ((f"PIPX_BIN_DIR={self.bin_dir}",)
+                                              if self.bin_dir else ())
+        return as_user(self.user, _q(("env",) + env + ("/usr/bin/pipx", "reinstall", "--python",
+                                                       self.python, name)))
 
     def effects(self) -> Effects:
         # pipx also makes its shared venv anew where that is broken

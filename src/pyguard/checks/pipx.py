@@ -7,7 +7,7 @@ from typing import Iterator
 
 from ..aside import aside_label
 from ..facts import Facts
-from ..facts.accounts import outsiders, writers
+from ..facts.accounts import ROOT, outsiders, writers
 from ..facts.pipx import SHARED
 from ..facts.venvs import Venv, gather_venvs
 from ..findings import Hit
@@ -15,6 +15,7 @@ from .rebuild import names_of
 from .venvs import made
 
 PIPX = "/usr/bin/pipx"
+GLOBAL_BIN = "/usr/local/bin"
 
 
 def pipx_app_broken(facts: Facts) -> Iterator[Hit]:
@@ -30,8 +31,23 @@ def pipx_app_broken(facts: Facts) -> Iterator[Hit]:
                       "pipx_package": "" if blocked else pipx_package(facts),
                       "label": aside_label("pipx", venv.path.strip("/").replace("/", "-")),
                       "app_venv": "" if blocked else venv.path,
+                      "bin_dir": "" if blocked else _global_bin_dir(facts, venv),
                       "blocked": f" pyguard offers no repair: {blocked}" if blocked else ""},
             paths=(f"{venv.path}/pyvenv.cfg", venv.interpreter))
+
+
+def _global_bin_dir(facts: Facts, venv: Venv) -> str:
+    """/usr/local/bin where root's pipx linked the app's programs there (PIPX_BIN_DIR, as with
+    PIPX_HOME=/opt/pipx or `pipx --global`): named to pipx, the reinstall links them there
+    again, not into root's ~/.local/bin; '' otherwise."""
+    if facts.owner_of(venv.path) != ROOT:
+        return ""
+    inside = f"{venv.path}/bin/"
+    for name, kind in facts.fs.entries(GLOBAL_BIN):
+        target = facts.fs.readlink(f"{GLOBAL_BIN}/{name}") if kind == "link" else None
+        if target is not None and target.startswith(inside):
+            return GLOBAL_BIN
+    return ""
 
 
 def _pipx_blocked(facts: Facts, venv: Venv) -> str:

@@ -68,6 +68,23 @@ def test_roots_pipx_home_in_opt_with_debians_pipx_installed(tmp_path, doctor):
     assert doctor(root) == [broken(venv, "/opt/pipx", pipx_installed=True)]
 
 
+def test_roots_global_app_is_linked_again_where_its_programs_were(tmp_path, doctor):
+    """PIPX_HOME=/opt/pipx PIPX_BIN_DIR=/usr/local/bin pipx install (or pipx --global): told
+    nothing, the reinstall would link the programs into root's ~/.local/bin."""
+    root = FakeRoot.trixie(tmp_path / "root")
+    root.mkdir("/usr/lib/python3.13/ensurepip")
+    root.install("pipx", version="1.7.1-1", files={"/usr/bin/pipx": "#!/usr/bin/python3\n"})
+    venv = pipx_app(root, "/opt/pipx", "ansible-core")
+    root.write(f"{venv}/bin/ansible", "#!/opt/pipx/venvs/ansible-core/bin/python\n")
+    root.symlink("/usr/local/bin/ansible", f"{venv}/bin/ansible")
+    expected = broken(venv, "/opt/pipx", pipx_installed=True)
+    [keep, _] = expected["repair"]
+    assert doctor(root) == [{**expected, "repair": [keep, (
+        "env PIPX_HOME=/opt/pipx PIPX_BIN_DIR=/usr/local/bin /usr/bin/pipx reinstall --python "
+        "/usr/bin/python3 ansible-core", "have pipx make ansible-core anew with Debian's "
+        "python3, from its own record of what it installed")]}]
+
+
 def test_her_app_in_roots_pipx_home_gets_no_repair(tmp_path, doctor):
     """Her venv in root's /opt/pipx/venvs: pipx run as her cannot write root's home, and run
     as root it would act on her tree."""
