@@ -19,17 +19,20 @@ def quote(word: str) -> str:
     parts = []
     run = ""
     for char in word:
-        shown = char.isprintable() or char == "\n"
-        if run and shown != (run[0].isprintable() or run[0] == "\n"):
+        if run and _shown(char) != _shown(run[0]):
             parts.append(_word(run))
             run = ""
         run += char
     return "".join(parts + [_word(run)])
 
 
+def _shown(char: str) -> bool:
+    return char.isprintable() or char == "\n"
+
+
 def _word(run: str) -> str:
     """A run of characters, all shown or all not, as one shell word."""
-    if run[0].isprintable() or run[0] == "\n":
+    if _shown(run[0]):
         return shlex.quote(run)
     octal = "".join(f"\\{b:03o}" for b in run.encode("utf-8", "surrogateescape"))
     return f"\"$(printf '{octal}')\""
