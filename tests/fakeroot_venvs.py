@@ -89,3 +89,35 @@ def chown_tree(root: FakeRoot, path: str, uid: int) -> None:
     for top, dirs, files in os.walk(root.host(path)):
         for name in [top] + [os.path.join(top, n) for n in dirs + files]:
             os.lchown(name, uid, uid)
+
+
+UV_PYVENV_CFG = """\
+home = /usr/bin
+implementation = CPython
+uv = 0.13.9
+version_info = {version}
+include-system-site-packages = false
+"""
+
+
+def uv_tool(root: FakeRoot, home: str, name: str, version: str = "3.11.2") -> str:
+    """`uv tool install NAME` as the user of `home`, with no Python of uv's own: the venv as uv
+    0.13 makes it (bin/python -> /usr/bin/python3, bin/python3 and python3.X -> python, no
+    pip), uv's receipt, the program linked in ~/.local/bin. Returns the venv."""
+    minor = ".".join(version.split(".")[:2])
+    venv = f"{home}/.local/share/uv/tools/{name}"
+    root.write(f"{venv}/pyvenv.cfg", UV_PYVENV_CFG.format(version=version))
+    root.write(f"{venv}/CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n")
+    root.symlink(f"{venv}/bin/python", "/usr/bin/python3")
+    root.symlink(f"{venv}/bin/python3", "python")
+    root.symlink(f"{venv}/bin/python{minor}", "python")
+    root.write(f"{venv}/bin/{name}", f"#!{venv}/bin/python\nfrom {name} import main\nmain()\n")
+    root.symlink(f"{venv}/lib64", "lib")
+    root.pip_install(f"{venv}/lib/python{minor}/site-packages", name, "1.0", top_level=[name],
+                     installer="uv", python=minor)
+    root.write(f"{venv}/uv-receipt.toml", (
+        f'[tool]\nrequirements = [{{ name = "{name}" }}]\nentrypoints = [\n'
+        f'    {{ name = "{name}", install-path = "{home}/.local/bin/{name}", from = "{name}" }},\n'
+        ']\n'))
+    root.symlink(f"{home}/.local/bin/{name}", f"{venv}/bin/{name}")
+    return venv

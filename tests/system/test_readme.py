@@ -38,7 +38,7 @@ def test_a_clean_root_is_one_calm_line_under_debians_python(real_root) -> None:
     root = real_root("bookworm")
     result = run_inside(root, "doctor")
     assert (result.returncode, result.stdout, result.stderr) == (
-        0, "pyguard: / (Debian 12 (bookworm), default Python 3.11) is healthy; 34 rules checked.\n", "")
+        0, "pyguard: / (Debian 12 (bookworm), default Python 3.11) is healthy; 35 rules checked.\n", "")
 
 
 FIX_SAMPLE = re.compile(r"```text\n\$ sudo pyguard fix --root /mnt --yes\n(.*?)```", re.S)

@@ -2,9 +2,11 @@
 
 import pytest
 
+from pyguard.actions.effects import Effects
 from pyguard.actions.model import (Append, CommentOut, ConfigurePending, Install, LinkPrograms,
-                                   MoveAside, PipxReinstall, RecreateVenv, Reinstall, Relink, RemoveAlternative,
-                                   RemoveDiversion, UnpackAlone, as_json)
+                                   MoveAside, PipxReinstall, RecreateVenv, Reinstall, Relink,
+                                   RemoveAlternative, RemoveDiversion, UnpackAlone, UvToolUpgrade,
+                                   as_json)
 from pyguard.apt_cache import deb_parts
 from pyguard.actions.shell import for_person
 from pyguard.actions.template import TemplateError, parse_line
@@ -45,6 +47,7 @@ CATALOG = {
     'startup-hook': [('move-aside', 'moves files'), ('reinstall', 'safe'), ('reinstall', 'safe')],
     'stray-in-dist-packages': [('move-aside', 'moves files'), ('keep-copy', 'safe'), ('reinstall', 'safe')],
     'unowned-extension': [('move-aside', 'moves files'), ('reinstall', 'safe')],
+    'uv-tool-broken': [('keep-copy', 'safe'), ('uv-tool-upgrade', 'installs from the index')],
     'venv-broken': [('install', 'safe'), ('move-aside', 'moves files'), ('recreate-venv', 'installs from the index')],
     'orphaned-site': [('install', 'safe'), ('move-aside', 'moves files'), ('recreate-venv', 'installs from the index'),
                       ('link-programs', 'moves files')],
@@ -145,6 +148,14 @@ def test_files_a_user_controls_are_handled_by_her_own_processes():
         "--python /usr/bin/python3 alicetool", "installs from the index",
         {"kind": "pipx-reinstall", "venv": f"{home}/venvs/alicetool", "home": home,
          "bin_dir": "", "python": "/usr/bin/python3", "user": "alice"})
+    tools = "/home/alice/.local/share/uv/tools"
+    uv = UvToolUpgrade(f"{tools}/ruff", "/home/alice/.local/bin/uv", user="alice")
+    assert (uv.command(), uv.effects(), as_json(uv)) == (
+        f"runuser -u alice -- env UV_TOOL_DIR={tools} /home/alice/.local/bin/uv tool upgrade "
+        "--reinstall --python /usr/bin/python3 ruff",
+        Effects(creates=(f"{tools}/ruff",), user="alice", fetches=True),
+        {"kind": "uv-tool-upgrade", "venv": f"{tools}/ruff", "program": "/home/alice/.local/bin/uv",
+         "python": "/usr/bin/python3", "user": "alice"})
 
 
 def test_programs_are_linked_back_into_the_venv_that_now_holds_their_projects():

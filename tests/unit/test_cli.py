@@ -34,7 +34,7 @@ def test_healthy_root_prints_one_calm_line_and_exits_0(fake_root):
     result = pyguard("doctor", "--root", str(fake_root))
     assert (result.returncode, result.stdout, result.stderr) == (
         0, f"pyguard: {fake_root} (Debian 12 (bookworm), default Python 3.11) is healthy; "
-           "34 rules checked.\n", "")
+           "35 rules checked.\n", "")
 
 
 def test_warning_prints_grouped_finding_with_chrooted_numbered_repair_and_exits_1(broken_root):
@@ -212,7 +212,7 @@ def test_explain_prints_every_section():
 def test_rules_lists_every_rule_in_doctor_order():
     result = pyguard("rules", env={"COLUMNS": "120"})
     rows = [line.split()[:2] for line in result.stdout.splitlines() if line[:1].strip()]
-    assert (result.returncode, rows[0], rows[-1]) == (0, ["RULE", "SEVERITY"], ["34", "rules,"])
+    assert (result.returncode, rows[0], rows[-1]) == (0, ["RULE", "SEVERITY"], ["35", "rules,"])
     assert rows[1:-1] == [
         ["stale-rtupdate-hook", "error"],
         ["python-dpkg-interrupted", "error"],
@@ -240,6 +240,7 @@ def test_rules_lists_every_rule_in_doctor_order():
         ["venv-broken", "warning"],
         ["orphaned-site", "warning"],
         ["pipx-app-broken", "warning"],
+        ["uv-tool-broken", "warning"],
         ["upgrade-venv", "warning"],
         ["upgrade-pipx-app", "warning"],
         ["upgrade-site", "warning"],
@@ -260,4 +261,4 @@ def test_trixie_root_is_described_as_trixie(tmp_path):
     root = FakeRoot.trixie(tmp_path)
     result = pyguard("doctor", "--root", str(root))
     assert (result.returncode, result.stdout) == (
-        0, f"pyguard: {root} (Debian 13 (trixie), default Python 3.13) is healthy; 34 rules checked.\n")
+        0, f"pyguard: {root} (Debian 13 (trixie), default Python 3.13) is healthy; 35 rules checked.\n")

@@ -23,7 +23,7 @@ def test_only_a_rule_that_finds_nothing_does_not_call_a_broken_root_healthy(two_
     root = str(two_problems)
     result = pyguard("doctor", "--root", root, "--only", "python3-alternatives")
     assert (result.returncode, result.stdout, result.stderr) == (
-        0, f"pyguard: no problem found by python3-alternatives on {root} {HOST}; 1 of 34 rules "
+        0, f"pyguard: no problem found by python3-alternatives on {root} {HOST}; 1 of 35 rules "
            "checked (--only).\n", "")
 
 
@@ -33,7 +33,7 @@ def test_only_reports_that_rules_findings_and_counts_the_rules_it_checked(two_pr
                      "--only", "python3-alternatives", "--only", "pep668-marker")
     assert (result.returncode, result.stderr) == (1, "")
     assert result.stdout.split("\n") == [
-        f"pyguard doctor: 1 warning on {root} {HOST}; 2 of 34 rules checked (--only)",
+        f"pyguard doctor: 1 warning on {root} {HOST}; 2 of 35 rules checked (--only)",
         f"Run the repairs below as root; they work inside {root} with chroot.",
         "",
         "Warnings",
@@ -150,7 +150,7 @@ def test_acknowledged_findings_are_left_out_with_one_line_that_says_how_to_see_t
     root = str(two_problems)
     result = pyguard("doctor", "--root", root, env=_with_acks(tmp_path, ACK))
     assert (result.returncode, result.stdout, result.stderr) == (
-        0, f"pyguard: {root} {HOST} is healthy; 34 rules checked.\n"
+        0, f"pyguard: {root} {HOST} is healthy; 35 rules checked.\n"
            "\n"
            f"2 acknowledged findings not shown (pyguard doctor --all --root {root}).\n", "")
 

@@ -47,8 +47,7 @@ def test_rule_files_exist():
         "shadowed-debian-module.rule", "site-packages-dir.rule", "stale-rtupdate-hook.rule",
         "startup-hook.rule", "stray-in-dist-packages.rule", "unowned-extension.rule",
         "upgrade-dropped-package.rule", "upgrade-extension.rule", "upgrade-pipx-app.rule",
-        "upgrade-site.rule",
-        "upgrade-venv.rule", "venv-broken.rule",
+        "upgrade-site.rule", "upgrade-venv.rule", "uv-tool-broken.rule", "venv-broken.rule",
     ]
 
 

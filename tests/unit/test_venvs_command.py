@@ -184,3 +184,28 @@ def test_pipxs_venvs_are_marked_and_the_summary_names_the_rule_that_repairs_them
         "venv-broken --only pipx-app-broken` prints the repairs.",
         "",
     ])
+
+
+def test_uvs_tools_are_marked_and_one_installed_again_in_place_is_ok(upgraded):
+    """uv leaves pyvenv.cfg naming 3.11.2 when it installs a tool again for 3.13 (facts.uv)."""
+    from fakeroot_venvs import uv_tool
+
+    ruff = uv_tool(upgraded, "/root", "ruff")
+    black = uv_tool(upgraded, "/root", "black")
+    upgraded.pip_install(f"{black}/lib/python3.13/site-packages", "black", "1.0",
+                         top_level=["black"], installer="uv", python="3.13")
+    result = pyguard("venvs", "--root", str(upgraded))
+    assert (result.returncode, result.stdout.split("\n")) == (1, [
+        "VENV                                    PYTHON  INTERPRETER          PACKAGES  HEALTH",
+        "/opt/tool                               3.13.5  /usr/bin/python3.13         2  ok",
+        f"{black} (uv)  3.11.2  /usr/bin/python3.13         1  ok",
+        f"{ruff} (uv)   3.11.2  /usr/bin/python3.13         1  broken: {ruff}/bin/python3 now "
+        "runs Python 3.13 (/usr/bin/python3.13), which does not look in "
+        f"{ruff}/lib/python3.11/site-packages",
+        f"/srv/app                                3.11.2  /usr/bin/python3.13         3  "
+        f"broken: {BROKEN}",
+        "",
+        f"pyguard venvs: 4 found under {DEFAULT_ROOTS}, 2 broken; `pyguard doctor --only "
+        "venv-broken --only uv-tool-broken` prints the repairs.",
+        "",
+    ])

@@ -345,6 +345,30 @@ class PipxReinstall:
 
 
 @dataclass(frozen=True)
+class UvToolUpgrade:
+    """Have the owner's uv install one of its tools again for Debian's python3, as the tool's
+    owner, from uv's own receipt (what was asked for, from which index). uv does it in place:
+    the venv stays, its projects go to the new Python's site-packages (facts.uv)."""
+
+    venv: str
+    """UV_TOOL_DIR/NAME: uv takes the tool by NAME."""
+    program: str
+    """The uv that runs: the owner's own (uv is not Debian's)."""
+    python: str = "/usr/bin/python3"
+    user: str = ROOT_USER
+
+    kind = "uv-tool-upgrade"
+
+    def command(self) -> str:
+        tools, _, name = self.venv.rpartition("/")
+        return as_user(self.user, _q(("env", f"UV_TOOL_DIR={tools}", self.program, "tool",
+                                      "upgrade", "--reinstall", "--python", self.python, name)))
+
+    def effects(self) -> Effects:
+        return Effects(creates=(self.venv,), user=self.user, fetches=True)
+
+
+@dataclass(frozen=True)
 class LinkPrograms:
     """Put programs back where pip had written them, as links to their copies in a venv that
     now holds their projects (a site left behind by a release upgrade, rebuilt as a venv)."""
@@ -367,17 +391,18 @@ class LinkPrograms:
 
 Action = Union[Reinstall, Install, UnpackAlone, MoveAside, KeepCopy, CommentOut, Append, Relink,
                RemoveAlternative, RemoveDiversion, ConfigurePending, RecreateVenv, PipxReinstall,
-               LinkPrograms]
+               UvToolUpgrade, LinkPrograms]
 
 KINDS: Dict[str, type] = {cls.kind: cls for cls in (
     Reinstall, Install, UnpackAlone, MoveAside, KeepCopy, CommentOut, Append, Relink,
     RemoveAlternative, RemoveDiversion, ConfigurePending, RecreateVenv, PipxReinstall,
-    LinkPrograms)}
+    UvToolUpgrade, LinkPrograms)}
 
 APT_ACTIONS = (Reinstall, Install, UnpackAlone)
 """Actions whose packages apt is asked about and downloads before anything runs."""
 
-OWNED = (MoveAside, KeepCopy, CommentOut, Append, RecreateVenv, PipxReinstall, LinkPrograms)
+OWNED = (MoveAside, KeepCopy, CommentOut, Append, RecreateVenv, PipxReinstall, UvToolUpgrade,
+         LinkPrograms)
 """Actions on files that someone other than root may control: they carry `user`."""
 
 

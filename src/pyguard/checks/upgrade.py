@@ -37,8 +37,8 @@ def _breaking_venvs(facts: Facts) -> Iterator[Tuple[Venv, Fate, Upgrade]]:
 def upgrade_venv(facts: Facts) -> Iterator[Hit]:
     """Venvs whose interpreter the upgrade takes away or changes under them."""
     for venv, fate, upgrade in _breaking_venvs(facts):
-        if venv.pipx_home:
-            continue  # pipx's: upgrade_pipx_app
+        if venv.pipx_home or venv.uv_tools:
+            continue  # pipx's: upgrade_pipx_app; uv's: after the upgrade, uv_tool_broken
         snapshot = find_snapshot(facts.fs, venv)
         yield Hit(
             subject=venv.path,

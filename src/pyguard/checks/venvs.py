@@ -15,7 +15,8 @@ VENV_PACKAGE = "python3-venv"
 
 def venv_broken(facts: Facts) -> Iterator[Hit]:
     venvs = facts.get(gather_venvs).venvs
-    broken = [venv for venv in venvs if not venv.healthy and not venv.pipx_home]
+    broken = [venv for venv in venvs if not venv.healthy and not venv.pipx_home
+              and not venv.uv_tools]
     if not broken:
         return
     default = facts.defaults.default

@@ -92,5 +92,5 @@ def venv_rows(venvs: Iterable[Venv]) -> Tuple[VenvRow, ...]:
                          system_site_packages=v.system_site_packages,
                          projects=tuple(VenvProject(p.name, p.version, p.installer)
                                         for p in v.packages),
-                         managed_by="pipx" if v.pipx_home else "")
+                         managed_by="pipx" if v.pipx_home else "uv" if v.uv_tools else "")
                  for v in venvs)

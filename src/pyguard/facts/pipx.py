@@ -5,7 +5,8 @@ beside its pyvenv.cfg from which `pipx reinstall NAME` makes it again, and its o
 PIPX_HOME/shared, which it remakes itself when that breaks. A user's PIPX_HOME is below
 ~/.local, deeper than the venv search goes and through a `share` it skips: those homes are
 searched on their own, for the accounts whose homes lie in the scan roots, and so are pipenv's
-and poetry's venvs (~/.local/share/virtualenvs, ~/.cache/pypoetry/virtualenvs).
+and poetry's venvs (~/.local/share/virtualenvs, ~/.cache/pypoetry/virtualenvs) and uv's tools
+(facts.uv).
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ import re
 from typing import List, Sequence
 
 from ..rootfs import RootFS
+from .uv import TOOLS as UV_TOOLS
 
 HOMES = (".local/pipx", ".local/share/pipx")
 """Below a user's home: pipx before 1.3 (Debian 12's 1.1), and after (Debian 13's 1.7, which
 keeps using the first where it exists)."""
 TOOL_VENV_DIRS = tuple(f"{home}/venvs" for home in HOMES) + (
-    ".local/share/virtualenvs", ".cache/pypoetry/virtualenvs")
-"""pipx's apps, pipenv's venvs (WORKON_HOME's default) and poetry's (its cache's): plain venvs
-the search would not reach, the last two left to venv-broken."""
+    ".local/share/virtualenvs", ".cache/pypoetry/virtualenvs", UV_TOOLS)
+"""pipx's apps, pipenv's venvs (WORKON_HOME's default), poetry's (its cache's) and uv's tools:
+venvs the search would not reach, pipenv's and poetry's left to venv-broken."""
 METADATA = "pipx_metadata.json"
 SHARED = "shared"
 """PIPX_HOME/shared: the venv of pipx's own pip, which pipx remakes when it breaks."""
@@ -32,7 +34,7 @@ of its apps (the name goes into a command)."""
 
 def home_venv_dirs(fs: RootFS, roots: Sequence[str]) -> List[str]:
     """The directories of venvs tools keep below each home in (or at) a scan root (/root,
-    /home/NAME): pipx's PIPX_HOME/venvs, pipenv's and poetry's."""
+    /home/NAME): pipx's PIPX_HOME/venvs, pipenv's, poetry's and uv's tools."""
     homes: List[str] = []
     for root in roots:
         top = root.rstrip("/") or "/"

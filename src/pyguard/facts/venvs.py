@@ -97,6 +97,8 @@ class Venv:
     pipx_home: str = ""
     """PIPX_HOME when the venv is pipx's (facts.pipx): one of its apps, or its own shared venv;
     pipx remakes both itself."""
+    uv_tools: str = ""
+    """uv's tool directory when the venv is one of uv's tools (facts.uv)."""
 
     @property
     def pipx_app(self) -> bool:
@@ -261,21 +263,27 @@ def read_venv(fs: RootFS, dpkg: DpkgDatabase, path: str) -> Venv:
                         if fs.lstat(f"{path}/bin/{n}") is not None), f"{path}/bin/python3")
     link = follow_python3(fs, dpkg, interpreter)
 
+    from .pipx import pipx_home_of
+    from .uv import repaired_in_place, uv_tools_of
+
+    uv_tools = uv_tools_of(fs, path)
+    runs = link.version
+    in_place = bool(uv_tools and runs and made_minor and runs != made_minor
+                    and repaired_in_place(fs, path, runs))
+    site_minor = runs if in_place else made_minor  # uv leaves pyvenv.cfg as it was (facts.uv)
     libs = [m2.group(1) for m2 in (SITE_LIB.fullmatch(n) for n in fs.listdir(f"{path}/lib")) if m2]
     sites = [f"{path}/lib/python{v}/site-packages" for v in libs
-             if not made_minor or v == made_minor]
+             if not site_minor or v == site_minor]
     sites = [s for s in sites if fs.is_dir(s)]
     packages = tuple(p for site in sites for p in read_packages(fs, dpkg, site, path))
     st = fs.stat(path)
     owner = (st.st_uid, st.st_gid) if st is not None else (0, 0)
     venv = Venv(path=path, config=config, made_with=made_with, home=home,
                 system_site_packages=system, interpreter=interpreter,
-                interpreter_target=link.final, interpreter_kind=link.kind, runs=link.version,
+                interpreter_target=link.final, interpreter_kind=link.kind, runs=runs,
                 site_packages=tuple(sites), packages=packages, owner=owner, problem="")
-    from .pipx import pipx_home_of
-
-    problem = diagnose(fs, venv)
-    return replace(venv, problem=problem, pipx_home=pipx_home_of(fs, path))
+    problem = diagnose(fs, replace(venv, made_with=runs) if in_place else venv)
+    return replace(venv, problem=problem, pipx_home=pipx_home_of(fs, path), uv_tools=uv_tools)
 
 
 def read_packages(fs: RootFS, dpkg: DpkgDatabase, site: str, venv: str) -> Tuple[VenvPackage, ...]:

@@ -51,7 +51,8 @@ def summary(venvs: Sequence[VenvRow], roots: Sequence[str]) -> str:
     line = f"pyguard venvs: {len(venvs)} found under {where}, "
     if not bad:
         return line + "all ok."
-    rules = [rule for rule, managed in (("venv-broken", ""), ("pipx-app-broken", "pipx"))
+    rules = [rule for rule, managed in (("venv-broken", ""), ("pipx-app-broken", "pipx"),
+                                           ("uv-tool-broken", "uv"))
              if any(not v.healthy and v.managed_by == managed for v in venvs)]
     only = " ".join(f"--only {rule}" for rule in rules or ["pipx-app-broken"])
     return line + f"{bad} broken; `pyguard doctor {only}` prints the repairs."

@@ -1,0 +1,110 @@
+"""uv's tools across the Debian 12 -> 13 upgrade, on real roots.
+
+alice installs a tool with her own uv (the binary uv's installer puts in ~/.local/bin), and
+root one with root's uv in /usr/local/bin; both venvs lead to /usr/bin/python3, as uv makes
+them on a host with no Python of its own. Carried over, file for file, into a real trixie root
+as the upgrade leaves them, they run Python 3.13 without their 3.11 packages. pyguard finds
+them (below what the venv search reaches) and has each owner's uv install its tool again from
+uv's receipt, as that owner; undo gives the old venvs back.
+uv installs from /opt/wheels only: the receipt keeps the --no-index --find-links it was given.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import zipfile
+from pathlib import Path
+
+from . import realroot
+from .realroot import RealRoot, assert_healed, doctor
+from .test_release_upgrade import tool_wheel
+
+WHEELS = "/opt/wheels"
+UV_PIN = "uv==0.13.9"
+AS_ALICE = "runuser -u alice -- "
+ALICE_UV = "/home/alice/.local/bin/uv"
+ROOT_UV = "/usr/local/bin/uv"
+TOOLS = "/home/alice/.local/share/uv/tools"
+ROOT_TOOLS = "/root/.local/share/uv/tools"
+INSTALL = f"tool install --no-index --find-links {WHEELS}"
+
+
+def uv_binary() -> bytes:
+    """The uv program, out of its wheel from PyPI (a cache directory of its own: the other
+    tests copy every wheel of the pinned ones')."""
+    wheels = realroot.download_wheels("3.11", (UV_PIN,), Path(realroot.DEFAULT_WHEELS_DIR) / "uv")
+    wheel = next(wheels.glob("uv-0.13.9-*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        return archive.read(next(n for n in archive.namelist() if n.endswith(".data/scripts/uv")))
+
+
+def prepare(root: RealRoot, uv: bytes) -> None:
+    root.host(WHEELS).mkdir(parents=True)
+    tool_wheel(root.host(WHEELS), "alicetool")
+    tool_wheel(root.host(WHEELS), "roottool")
+    root.run(f"chmod -R a+rX {WHEELS} && useradd -m -u 1000 -s /bin/bash alice")
+    for path in (ALICE_UV, ROOT_UV):
+        root.host(path).parent.mkdir(parents=True, exist_ok=True)
+        root.host(path).write_bytes(uv)
+        root.host(path).chmod(0o755)
+    root.run("chown -R alice: /home/alice/.local")
+
+
+def test_uv_tools_from_bookworm_are_installed_again_by_their_owners_uv(real_root) -> None:
+    uv = uv_binary()
+    old = real_root("bookworm")
+    prepare(old, uv)
+    old.run(f"cd /home/alice && {AS_ALICE}{ALICE_UV} {INSTALL} alicetool")
+    old.run(f"{ROOT_UV} {INSTALL} roottool")
+    assert old.run(f"{AS_ALICE}/home/alice/.local/bin/alicetool").stdout == "alicetool works\n"
+    assert old.run("/root/.local/bin/roottool").stdout == "roottool works\n"
+    code, envelope = doctor(old)
+    assert (code, envelope["findings"]) == (0, [])
+
+    root = real_root("trixie")
+    prepare(root, uv)
+    subprocess.run(f"tar -C {old.path} -cf - home/alice/.local root/.local | "
+                   f"tar -C {root.path} -xpf -", shell=True, check=True)
+    ran = root.run(f"{AS_ALICE}/home/alice/.local/bin/alicetool", check=False)
+    assert (ran.returncode, ran.stderr.strip().splitlines()[-1]) == (
+        1, "ModuleNotFoundError: No module named 'alicetool'")
+    code, envelope = doctor(root)
+    assert (code, envelope["findings"]) == (1, [
+        broken(f"{TOOLS}/alicetool", ALICE_UV, AS_ALICE),
+        broken(f"{ROOT_TOOLS}/roottool", ROOT_UV, ""),
+    ])
+    assert_healed(root, envelope,
+                  f"test \"$({AS_ALICE}/home/alice/.local/bin/alicetool)\" = 'alicetool works'",
+                  f"cd /home/alice && {AS_ALICE}{ALICE_UV} tool list | grep -qx 'alicetool v1.0'",
+                  f"test \"$(stat -c %U {TOOLS}/alicetool/lib/python3.13/site-packages)\" = alice",
+                  "test \"$(/root/.local/bin/roottool)\" = 'roottool works'",
+                  "tar -tzf /var/lib/pyguard/aside/uv-home-alice-*.tar.gz | grep -qx "
+                  "'home/alice/.local/share/uv/tools/alicetool/uv-receipt.toml'")
+
+
+def broken(venv: str, uv: str, run: str) -> dict:
+    """uv-tool-broken's finding for a tool from bookworm, whose owner's processes run as `run`
+    says (runuser)."""
+    tools, _, name = venv.rpartition("/")
+    archive = ('"$(mktemp --suffix=.tar.gz /var/lib/pyguard/aside/uv-'
+               f'{venv.strip("/").replace("/", "-")}.XXXXXX)"')
+    kept = (f"{run}tar -C / -czf - {venv.lstrip('/')} > {archive}" if run else
+            f"tar -C / -czf {archive} {venv.lstrip('/')}")
+    return {
+        "rule": "uv-tool-broken",
+        "severity": "warning",
+        "title": f"uv's tool {name} is broken",
+        "detail": f"{venv}, the venv uv made for {name}, was made with Python 3.11.2, but "
+                  f"{venv}/bin/python3 now runs Python 3.13 (/usr/bin/python3.13), which does "
+                  f"not look in {venv}/lib/python3.11/site-packages. The tool's programs fail "
+                  "to start, and `uv tool list` no longer finds its package.",
+        "subject": venv,
+        "paths": [f"{venv}/pyvenv.cfg", f"{venv}/bin/python3"],
+        "repair": [
+            {"command": f"mkdir -p /var/lib/pyguard/aside && {kept}",
+             "note": "keep a copy of the broken venv (in /var/lib/pyguard/aside)"},
+            {"command": f"{run}env UV_TOOL_DIR={tools} {uv} tool upgrade --reinstall --python "
+                        f"/usr/bin/python3 {name}",
+             "note": f"have uv install {name} again for Debian's python3, from its receipt"},
+        ],
+    }

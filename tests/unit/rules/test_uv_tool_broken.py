@@ -1,0 +1,104 @@
+"""uv-tool-broken: uv's tools whose venv no longer works, which the owner's uv installs again."""
+
+import os
+
+import pytest
+
+from fakeroot import FakeRoot
+from fakeroot_venvs import chown_tree, uv_tool
+
+ARCHIVE = '"$(mktemp --suffix=.tar.gz /var/lib/pyguard/aside/{label}.XXXXXX)"'
+KEPT = "keep a copy of the broken venv (in /var/lib/pyguard/aside)"
+UPGRADED = ("/bin/python3 now runs Python 3.13 (/usr/bin/python3.13), which does not look in "
+            "{venv}/lib/python3.11/site-packages")
+
+
+@pytest.fixture(autouse=True)
+def _default_roots(monkeypatch, tmp_path):
+    monkeypatch.delenv("PYGUARD_VENV_ROOTS", raising=False)
+    monkeypatch.setenv("PYGUARD_STATE_DIR", str(tmp_path / "state"))
+
+
+def finding(venv, repair, blocked=""):
+    name = venv.rsplit("/", 1)[1]
+    return {
+        "rule": "uv-tool-broken",
+        "severity": "warning",
+        "title": f"uv's tool {name} is broken",
+        "detail": f"{venv}, the venv uv made for {name}, was made with Python 3.11.2, but "
+                  f"{venv}{UPGRADED.format(venv=venv)}. The tool's programs fail to start, and "
+                  f"`uv tool list` no longer finds its package.{blocked}",
+        "subject": venv,
+        "paths": [f"{venv}/pyvenv.cfg", f"{venv}/bin/python3"],
+        "repair": repair,
+    }
+
+
+def repaired(venv, uv, user=""):
+    run = f"runuser -u {user} -- " if user else ""
+    name = venv.rsplit("/", 1)[1]
+    archive = ARCHIVE.format(label="uv-" + venv.strip("/").replace("/", "-"))
+    keep = (f"mkdir -p /var/lib/pyguard/aside && {run}tar -C / -czf - {venv.lstrip('/')} > {archive}"
+            if user else
+            f"mkdir -p /var/lib/pyguard/aside && tar -C / -czf {archive} {venv.lstrip('/')}")
+    return finding(venv, [
+        (keep, KEPT),
+        (f"{run}env UV_TOOL_DIR={venv.rsplit('/', 1)[0]} {uv} tool upgrade --reinstall --python "
+         f"/usr/bin/python3 {name}",
+         f"have uv install {name} again for Debian's python3, from its receipt"),
+    ])
+
+
+def trixie_with_users(tmp_path):
+    root = FakeRoot.trixie(tmp_path / "root")
+    root.passwd([("alice", 1000, "/home/alice"), ("bob", 1001, "/home/bob")])
+    return root
+
+
+def test_tools_from_bookworm_are_installed_again_by_their_owners_uv(tmp_path, doctor):
+    """alice's uv from its installer (~/.local/bin), bob's from cargo, root's in /usr/local/bin;
+    none is Debian's. Each runs as the tool's owner, never as root for a user."""
+    root = trixie_with_users(tmp_path)
+    ruff = uv_tool(root, "/home/alice", "ruff")
+    root.write("/home/alice/.local/bin/uv", "\x7fELF")
+    black = uv_tool(root, "/home/bob", "black")
+    root.write("/home/bob/.cargo/bin/uv", "\x7fELF")
+    httpie = uv_tool(root, "/root", "httpie")
+    root.write("/usr/local/bin/uv", "\x7fELF")
+    chown_tree(root, "/home/alice", 1000)
+    chown_tree(root, "/home/bob", 1001)
+    assert doctor(root) == [
+        repaired(ruff, "/home/alice/.local/bin/uv", "alice"),
+        repaired(black, "/home/bob/.cargo/bin/uv", "bob"),
+        repaired(httpie, "/usr/local/bin/uv"),
+    ]
+
+
+def test_no_repair_without_a_uv_or_with_anothers_uv(tmp_path, doctor):
+    root = trixie_with_users(tmp_path)
+    ruff = uv_tool(root, "/home/alice", "ruff")
+    black = uv_tool(root, "/home/bob", "black")
+    root.write("/home/bob/.local/bin/uv", "\x7fELF")
+    chown_tree(root, "/home/alice", 1000)
+    chown_tree(root, "/home/bob", 1001)
+    os.chown(root.host("/home/bob/.local/bin/uv"), 1000, 1000)  # alice's uv in bob's home
+    assert doctor(root) == [
+        finding(ruff, [], " pyguard offers no repair: no uv in /home/alice/.local/bin/uv, "
+                          "/home/alice/.cargo/bin/uv, /usr/local/bin/uv, /usr/bin/uv; as alice, "
+                          "`uv tool upgrade --reinstall --python /usr/bin/python3 ruff` installs "
+                          "it again"),
+        finding(black, [], " pyguard offers no repair: alice can change what uv would read or "
+                           "run to install it again (its receipt in the venv, uv's tool "
+                           "directory or /home/bob/.local/bin/uv), as bob"),
+    ]
+
+
+def test_a_tool_uv_installed_again_in_place_works(tmp_path, doctor):
+    """`uv tool upgrade --reinstall --python /usr/bin/python3` leaves pyvenv.cfg at 3.11.2 and
+    installs into lib/python3.13: that venv works, and venv-broken leaves uv's tools alone."""
+    root = trixie_with_users(tmp_path)
+    ruff = uv_tool(root, "/home/alice", "ruff")
+    root.pip_install(f"{ruff}/lib/python3.13/site-packages", "ruff", "1.0", top_level=["ruff"],
+                     installer="uv", python="3.13")
+    chown_tree(root, "/home/alice", 1000)
+    assert doctor(root) == []
