@@ -6,6 +6,8 @@ list, runs pyguard's repairs in order inside the root, and checks that root's sh
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from . import realroot
@@ -58,6 +60,42 @@ def test_pip_scripts_left_by_a_removed_source_build_are_moved_aside(real_root, r
         [{"command": aside("pip-commands-usr-local-bin", "/usr/local/bin/pip3", "/usr/local/bin/pip3.12"),
           "note": "move the broken scripts aside (kept in /var/lib/pyguard/aside)"}])]
     assert_healed(root, envelope, "bash -c 'pip3 --version' | grep -q /usr/lib/python3/dist-packages/pip")
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_pypis_pip_installed_over_debians_is_moved_aside(real_root, release) -> None:
+    """`sudo pip install --upgrade pip` (CORPUS 14; trixie's pip is newer than the pinned one,
+    so there `--ignore-installed`, CORPUS 15): Debian's patched pip leaves its own alone and
+    puts PyPI's in /usr/local, whose pip scripts come first on root's PATH."""
+    root = real_root(release)
+    v = version_of(root)
+    wheels = realroot.download_wheels(v, ("pip==25.0.1",),
+                                      Path(realroot.DEFAULT_WHEELS_DIR) / "pipx")
+    realroot.copy_wheels(root, wheels, "/opt/wheels")
+    how = "--upgrade pip" if root.release == "bookworm" else "--ignore-installed pip==25.0.1"
+    root.run("python3 -m pip install -q --break-system-packages --no-index --find-links "
+             f"/opt/wheels {how}")
+    assert root.run("bash -c 'pip3 --version'").stdout.startswith(
+        f"pip 25.0.1 from /usr/local/lib/python{v}/dist-packages/pip ")
+    code, envelope = doctor(root)
+    site = f"/usr/local/lib/python{v}/dist-packages"
+    moved = [f"{site}/pip-25.0.1.dist-info", f"{site}/pip", "/usr/local/bin/pip",
+             "/usr/local/bin/pip3", f"/usr/local/bin/pip{v}"]
+    assert (code, envelope["findings"]) == (2, [{
+        "rule": "shadowed-debian-module",
+        "severity": "error",
+        "title": f"pip 25.0.1 in {site} hides Debian's pip",
+        "detail": f"{site} comes before /usr/lib/python3/dist-packages on sys.path, so every "
+                  "Python program run as root, Debian's tools included, imports pip from pip "
+                  "25.0.1 there instead of the version python3-pip was built and tested with.",
+        "subject": f"{site}:pip",
+        "paths": moved,
+        "repair": [{"command": aside("pip-25.0.1", *moved),
+                    "note": "move the shadowing copy aside (kept in /var/lib/pyguard/aside)"}],
+    }])
+    assert_healed(root, envelope,
+                  "bash -c 'pip3 --version' | grep -q ' /usr/lib/python3/dist-packages/pip '",
+                  "test ! -e /usr/local/bin/pip3")
 
 
 @pytest.mark.parametrize("release", RELEASES)
