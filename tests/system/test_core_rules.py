@@ -172,6 +172,31 @@ def test_a_dangling_python3_link_is_repaired(real_root, release: str) -> None:
     assert_healed(root, envelope, "python3 -c 'import apt_pkg'", f"test \"$(py3versions -d)\" = python{v}")
 
 
+@pytest.mark.parametrize("release", RELEASES)
+def test_apt_update_failing_in_command_not_found_s_hook_is_healed(real_root, release: str) -> None:
+    """CORPUS 3: `apt update` ends in "E: Problem executing scripts
+    APT::Update::Post-Invoke-Success": command-not-found's hook runs cnf-update-db, a python3
+    script, after every update. Healed, apt update runs its hook again."""
+    root = real_root(release)
+    v = version_of(root)
+    root.run("apt-get install -y -q command-not-found", timeout=600)
+    # apt-file's Contents lists (tens of MB, from a mirror that may be mid-sync) are not what
+    # this is about: the hook runs python3 without them
+    root.write("/etc/apt/apt.conf.d/99no-contents",
+               'Acquire::IndexTargets::deb::Contents-deb::DefaultEnabled "false";\n')
+    root.run("ln -sf /usr/bin/python3.99 /usr/bin/python3")
+    failed = root.run("apt-get update -q", check=False)
+    assert (failed.returncode, failed.stderr.splitlines()[-2:]) == (100, [
+        "E: Problem executing scripts APT::Update::Post-Invoke-Success 'if /usr/bin/test -w "
+        "/var/lib/command-not-found/ -a -e /usr/lib/cnf-update-db; then /usr/lib/cnf-update-db "
+        "> /dev/null; fi'",
+        "E: Sub-process returned an error code"])
+    code, envelope = doctor(root)
+    assert (code, envelope["findings"]) == (2, [link_finding(
+        v, "it points to /usr/bin/python3.99, which does not exist", "/usr/bin/python3.99")])
+    assert_healed(root, envelope, "apt-get update -q", "/usr/lib/cnf-update-db")
+
+
 def usr_local_python3_first() -> dict:
     """other-python3-first, as a `make install` into /usr/local adds it."""
     return {
