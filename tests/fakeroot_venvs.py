@@ -100,12 +100,15 @@ include-system-site-packages = false
 """
 
 
-def uv_tool(root: FakeRoot, home: str, name: str, version: str = "3.11.2") -> str:
+def uv_tool(root: FakeRoot, home: str, name: str, version: str = "3.11.2",
+            tools: str = "", bin_dir: str = "") -> str:
     """`uv tool install NAME` as the user of `home`, with no Python of uv's own: the venv as uv
     0.13 makes it (bin/python -> /usr/bin/python3, bin/python3 and python3.X -> python, no
-    pip), uv's receipt, the program linked in ~/.local/bin. Returns the venv."""
+    pip), uv's receipt, the program linked in ~/.local/bin (or UV_TOOL_DIR=`tools`,
+    UV_TOOL_BIN_DIR=`bin_dir`). Returns the venv."""
     minor = ".".join(version.split(".")[:2])
-    venv = f"{home}/.local/share/uv/tools/{name}"
+    venv = f"{tools or home + '/.local/share/uv/tools'}/{name}"
+    bin_dir = bin_dir or f"{home}/.local/bin"
     root.write(f"{venv}/pyvenv.cfg", UV_PYVENV_CFG.format(version=version))
     root.write(f"{venv}/CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n")
     root.symlink(f"{venv}/bin/python", "/usr/bin/python3")
@@ -117,7 +120,7 @@ def uv_tool(root: FakeRoot, home: str, name: str, version: str = "3.11.2") -> st
                      installer="uv", python=minor)
     root.write(f"{venv}/uv-receipt.toml", (
         f'[tool]\nrequirements = [{{ name = "{name}" }}]\nentrypoints = [\n'
-        f'    {{ name = "{name}", install-path = "{home}/.local/bin/{name}", from = "{name}" }},\n'
+        f'    {{ name = "{name}", install-path = "{bin_dir}/{name}", from = "{name}" }},\n'
         ']\n'))
-    root.symlink(f"{home}/.local/bin/{name}", f"{venv}/bin/{name}")
+    root.symlink(f"{bin_dir}/{name}", f"{venv}/bin/{name}")
     return venv

@@ -1,8 +1,9 @@
 """uv's tools across the Debian 12 -> 13 upgrade, on real roots.
 
 alice installs a tool with her own uv (the binary uv's installer puts in ~/.local/bin), and
-root one with root's uv in /usr/local/bin; both venvs lead to /usr/bin/python3, as uv makes
-them on a host with no Python of its own. Carried over, file for file, into a real trixie root
+root one for himself and one for everyone (UV_TOOL_DIR=/opt/uv-tools, its program linked in
+/usr/local/bin) with root's uv in /usr/local/bin; the venvs lead to /usr/bin/python3, as uv
+makes them on a host with no Python of its own. Carried over, file for file, into a real trixie root
 as the upgrade leaves them, they run Python 3.13 without their 3.11 packages. pyguard finds
 them (below what the venv search reaches) and has each owner's uv install its tool again from
 uv's receipt, as that owner; undo gives the old venvs back.
@@ -27,6 +28,7 @@ ROOT_UV = "/usr/local/bin/uv"
 TOOLS = "/home/alice/.local/share/uv/tools"
 ROOT_TOOLS = "/root/.local/share/uv/tools"
 INSTALL = f"tool install --no-index --find-links {WHEELS}"
+EVERYONE = "UV_TOOL_DIR=/opt/uv-tools UV_TOOL_BIN_DIR=/usr/local/bin"
 
 
 def uv_binary() -> bytes:
@@ -42,6 +44,7 @@ def prepare(root: RealRoot, uv: bytes) -> None:
     root.host(WHEELS).mkdir(parents=True)
     tool_wheel(root.host(WHEELS), "alicetool")
     tool_wheel(root.host(WHEELS), "roottool")
+    tool_wheel(root.host(WHEELS), "sharedtool")
     root.run(f"chmod -R a+rX {WHEELS} && useradd -m -u 1000 -s /bin/bash alice")
     for path in (ALICE_UV, ROOT_UV):
         root.host(path).parent.mkdir(parents=True, exist_ok=True)
@@ -56,6 +59,8 @@ def test_uv_tools_from_bookworm_are_installed_again_by_their_owners_uv(real_root
     prepare(old, uv)
     old.run(f"cd /home/alice && {AS_ALICE}{ALICE_UV} {INSTALL} alicetool")
     old.run(f"{ROOT_UV} {INSTALL} roottool")
+    old.run(f"env {EVERYONE} {ROOT_UV} {INSTALL} sharedtool")
+    assert old.run(f"{AS_ALICE}sharedtool").stdout == "sharedtool works\n"
     assert old.run(f"{AS_ALICE}/home/alice/.local/bin/alicetool").stdout == "alicetool works\n"
     assert old.run("/root/.local/bin/roottool").stdout == "roottool works\n"
     code, envelope = doctor(old)
@@ -63,28 +68,32 @@ def test_uv_tools_from_bookworm_are_installed_again_by_their_owners_uv(real_root
 
     root = real_root("trixie")
     prepare(root, uv)
-    subprocess.run(f"tar -C {old.path} -cf - home/alice/.local root/.local | "
+    subprocess.run(f"tar -C {old.path} -cf - home/alice/.local root/.local opt/uv-tools "
+                   "usr/local/bin/sharedtool | "
                    f"tar -C {root.path} -xpf -", shell=True, check=True)
     ran = root.run(f"{AS_ALICE}/home/alice/.local/bin/alicetool", check=False)
     assert (ran.returncode, ran.stderr.strip().splitlines()[-1]) == (
         1, "ModuleNotFoundError: No module named 'alicetool'")
     code, envelope = doctor(root)
     assert (code, envelope["findings"]) == (1, [
-        broken(f"{TOOLS}/alicetool", ALICE_UV, AS_ALICE),
-        broken(f"{ROOT_TOOLS}/roottool", ROOT_UV, ""),
+        broken(f"{TOOLS}/alicetool", "/home/alice/.local/bin", ALICE_UV, AS_ALICE),
+        broken("/opt/uv-tools/sharedtool", "/usr/local/bin", ROOT_UV, ""),
+        broken(f"{ROOT_TOOLS}/roottool", "/root/.local/bin", ROOT_UV, ""),
     ])
     assert_healed(root, envelope,
                   f"test \"$({AS_ALICE}/home/alice/.local/bin/alicetool)\" = 'alicetool works'",
                   f"cd /home/alice && {AS_ALICE}{ALICE_UV} tool list | grep -qx 'alicetool v1.0'",
                   f"test \"$(stat -c %U {TOOLS}/alicetool/lib/python3.13/site-packages)\" = alice",
                   "test \"$(/root/.local/bin/roottool)\" = 'roottool works'",
+                  f"test \"$({AS_ALICE}sharedtool)\" = 'sharedtool works'",
+                  "test ! -e /root/.local/bin/sharedtool",
                   "tar -tzf /var/lib/pyguard/aside/uv-home-alice-*.tar.gz | grep -qx "
                   "'home/alice/.local/share/uv/tools/alicetool/uv-receipt.toml'")
 
 
-def broken(venv: str, uv: str, run: str) -> dict:
-    """uv-tool-broken's finding for a tool from bookworm, whose owner's processes run as `run`
-    says (runuser)."""
+def broken(venv: str, bin_dir: str, uv: str, run: str) -> dict:
+    """uv-tool-broken's finding for a tool from bookworm whose programs uv linked in `bin_dir`,
+    whose owner's processes run as `run` says (runuser)."""
     tools, _, name = venv.rpartition("/")
     archive = ('"$(mktemp --suffix=.tar.gz /var/lib/pyguard/aside/uv-'
                f'{venv.strip("/").replace("/", "-")}.XXXXXX)"')
@@ -103,8 +112,8 @@ def broken(venv: str, uv: str, run: str) -> dict:
         "repair": [
             {"command": f"mkdir -p /var/lib/pyguard/aside && {kept}",
              "note": "keep a copy of the broken venv (in /var/lib/pyguard/aside)"},
-            {"command": f"{run}env UV_TOOL_DIR={tools} {uv} tool upgrade --reinstall --python "
-                        f"/usr/bin/python3 {name}",
+            {"command": f"{run}env UV_TOOL_DIR={tools} UV_TOOL_BIN_DIR={bin_dir} {uv} tool "
+                        f"upgrade --reinstall --python /usr/bin/python3 {name}",
              "note": f"have uv install {name} again for Debian's python3, from its receipt"},
         ],
     }

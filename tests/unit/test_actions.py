@@ -149,13 +149,19 @@ def test_files_a_user_controls_are_handled_by_her_own_processes():
         {"kind": "pipx-reinstall", "venv": f"{home}/venvs/alicetool", "home": home,
          "bin_dir": "", "python": "/usr/bin/python3", "user": "alice"})
     tools = "/home/alice/.local/share/uv/tools"
-    uv = UvToolUpgrade(f"{tools}/ruff", "/home/alice/.local/bin/uv", user="alice")
+    uv = UvToolUpgrade(f"{tools}/ruff", tools, "/home/alice/.local/bin/uv", user="alice")
     assert (uv.command(), uv.effects(), as_json(uv)) == (
         f"runuser -u alice -- env UV_TOOL_DIR={tools} /home/alice/.local/bin/uv tool upgrade "
         "--reinstall --python /usr/bin/python3 ruff",
         Effects(creates=(f"{tools}/ruff",), user="alice", fetches=True),
-        {"kind": "uv-tool-upgrade", "venv": f"{tools}/ruff", "program": "/home/alice/.local/bin/uv",
-         "python": "/usr/bin/python3", "user": "alice"})
+        {"kind": "uv-tool-upgrade", "venv": f"{tools}/ruff", "tools": tools,
+         "program": "/home/alice/.local/bin/uv", "bin_dir": "", "python": "/usr/bin/python3",
+         "user": "alice"})
+    everyone = UvToolUpgrade("/opt/uv-tools/ansible", "/opt/uv-tools", "/usr/local/bin/uv",
+                             "/usr/local/bin")
+    assert everyone.command() == (
+        "env UV_TOOL_DIR=/opt/uv-tools UV_TOOL_BIN_DIR=/usr/local/bin /usr/local/bin/uv tool "
+        "upgrade --reinstall --python /usr/bin/python3 ansible")
 
 
 def test_programs_are_linked_back_into_the_venv_that_now_holds_their_projects():

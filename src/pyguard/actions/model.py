@@ -351,18 +351,26 @@ class UvToolUpgrade:
     the venv stays, its projects go to the new Python's site-packages (facts.uv)."""
 
     venv: str
-    """UV_TOOL_DIR/NAME: uv takes the tool by NAME."""
+    """TOOLS/NAME: uv takes the tool by NAME."""
+    tools: str
+    """UV_TOOL_DIR, named for uv: it may not be where uv looks by default."""
     program: str
-    """The uv that runs: the owner's own (uv is not Debian's)."""
+    """The uv that runs: the owner's own or the system's (uv is not Debian's)."""
+    bin_dir: str = ""
+    """UV_TOOL_BIN_DIR, where the receipt says the programs were linked: uv would otherwise
+    link them into ~/.local/bin of whoever runs it."""
     python: str = "/usr/bin/python3"
     user: str = ROOT_USER
 
     kind = "uv-tool-upgrade"
 
     def command(self) -> str:
-        tools, _, name = self.venv.rpartition("/")
-        return as_user(self.user, _q(("env", f"UV_TOOL_DIR={tools}", self.program, "tool",
-                                      "upgrade", "--reinstall", "--python", self.python, name)))
+        name = self.venv.rsplit("/", 1)[-1]
+        env = (f"UV_TOOL_DIR={self.tools}",) + ((f"UV_TOOL_BIN_DIR={self.bin_dir}",)
+                                                 if self.bin_dir else ())
+        return as_user(self.user, _q(("env",) + env + (self.program, "tool", "upgrade",
+                                                       "--reinstall", "--python", self.python,
+                                                       name)))
 
     def effects(self) -> Effects:
         return Effects(creates=(self.venv,), user=self.user, fetches=True)

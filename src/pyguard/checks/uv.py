@@ -7,8 +7,8 @@ from typing import Iterator, Tuple
 
 from ..aside import aside_label
 from ..facts import Facts
-from ..facts.accounts import outsiders, writers
-from ..facts.uv import uv_programs
+from ..facts.accounts import ROOT, outsiders, writers
+from ..facts.uv import bin_dir_of, uv_programs
 from ..facts.venvs import Venv, gather_venvs
 from ..findings import Hit
 from .rebuild import names_of
@@ -28,6 +28,7 @@ def uv_tool_broken(facts: Facts) -> Iterator[Hit]:
                       "label": aside_label("uv", venv.path.strip("/").replace("/", "-")),
                       "tool_venv": "" if blocked else venv.path,
                       "uv": "" if blocked else program,
+                      "bin_dir": "" if blocked else bin_dir_of(facts.fs, venv.path),
                       "blocked": f" pyguard offers no repair: {blocked}" if blocked else ""},
             paths=(f"{venv.path}/pyvenv.cfg", venv.interpreter))
 
@@ -40,7 +41,7 @@ def _uv_for(facts: Facts, venv: Venv) -> Tuple[str, str]:
     if mine is None or facts.owner_of(venv.uv_tools) != mine:
         return "", (f"the tool's directories and uv's tool directory {venv.uv_tools} are not one "
                     "user's alone, so no single user can have uv install it again")
-    candidates = uv_programs(venv.uv_tools)
+    candidates = uv_programs(venv.uv_tools, mine == ROOT)
     program = next((p for p in candidates if facts.fs.is_file(p)), "")
     if not program:
         return "", (f"no uv in {', '.join(candidates)}; as {mine}, `uv tool upgrade --reinstall "

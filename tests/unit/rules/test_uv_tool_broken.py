@@ -34,17 +34,18 @@ def finding(venv, repair, blocked=""):
     }
 
 
-def repaired(venv, uv, user=""):
+def repaired(venv, uv, user="", bin_dir=None):
     run = f"runuser -u {user} -- " if user else ""
-    name = venv.rsplit("/", 1)[1]
+    tools, _, name = venv.rpartition("/")
+    bin_dir = bin_dir or tools.replace("/.local/share/uv/tools", "/.local/bin")
     archive = ARCHIVE.format(label="uv-" + venv.strip("/").replace("/", "-"))
     keep = (f"mkdir -p /var/lib/pyguard/aside && {run}tar -C / -czf - {venv.lstrip('/')} > {archive}"
             if user else
             f"mkdir -p /var/lib/pyguard/aside && tar -C / -czf {archive} {venv.lstrip('/')}")
     return finding(venv, [
         (keep, KEPT),
-        (f"{run}env UV_TOOL_DIR={venv.rsplit('/', 1)[0]} {uv} tool upgrade --reinstall --python "
-         f"/usr/bin/python3 {name}",
+        (f"{run}env UV_TOOL_DIR={tools} UV_TOOL_BIN_DIR={bin_dir} {uv} tool upgrade --reinstall "
+         f"--python /usr/bin/python3 {name}",
          f"have uv install {name} again for Debian's python3, from its receipt"),
     ])
 
@@ -72,6 +73,30 @@ def test_tools_from_bookworm_are_installed_again_by_their_owners_uv(tmp_path, do
         repaired(black, "/home/bob/.cargo/bin/uv", "bob"),
         repaired(httpie, "/usr/local/bin/uv"),
     ]
+
+
+def test_roots_tools_for_everyone_are_uvs_and_linked_again_where_they_were(tmp_path, doctor):
+    """UV_TOOL_DIR=/opt/uv-tools UV_TOOL_BIN_DIR=/usr/local/bin uv tool install: a venv in the
+    scan roots, which venv-broken would rebuild with pip, losing uv's receipt; told nothing,
+    uv would link the programs into root's ~/.local/bin and leave /usr/local/bin without them.
+    Root's uv is looked for in root's home too."""
+    root = trixie_with_users(tmp_path)
+    venv = uv_tool(root, "/root", "ansible", tools="/opt/uv-tools", bin_dir="/usr/local/bin")
+    root.write("/root/.local/bin/uv", "\x7fELF")
+    assert doctor(root) == [repaired(venv, "/root/.local/bin/uv", bin_dir="/usr/local/bin")]
+
+
+def test_a_receipt_that_names_programs_in_several_places_names_no_bin_dir(tmp_path, doctor):
+    root = trixie_with_users(tmp_path)
+    venv = uv_tool(root, "/root", "ruff")
+    root.write("/usr/local/bin/uv", "\x7fELF")
+    receipt = root.host(f"{venv}/uv-receipt.toml")
+    receipt.write_text(receipt.read_text().replace(
+        "]\n", '    { name = "ruff2", install-path = "/opt/bin/ruff2", from = "ruff" },\n]\n'))
+    expected = repaired(venv, "/usr/local/bin/uv")
+    expected["repair"][1] = (expected["repair"][1][0].replace(" UV_TOOL_BIN_DIR=/root/.local/bin", ""),
+                             expected["repair"][1][1])
+    assert doctor(root) == [expected]
 
 
 def test_no_repair_without_a_uv_or_with_anothers_uv(tmp_path, doctor):
