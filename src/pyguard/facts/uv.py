@@ -30,9 +30,10 @@ PROGRAMS = (".local/bin/uv", ".cargo/bin/uv")
 """Where uv's installer (and pip --user, pipx) put uv below a home, before the system's."""
 SYSTEM_PROGRAMS = ("/usr/local/bin/uv", "/usr/bin/uv")
 ROOT_HOME = "/root"
-INSTALL_PATH = re.compile(r'^\s*\{.*\binstall-path\s*=\s*"([^"\\]*)"', re.MULTILINE)
-"""An entrypoint's line in the receipt, as uv writes it; a path with an escape in it is not
-taken (the directory goes into a command)."""
+INSTALL_PATH = re.compile(r'^\s*\{.*\binstall-path\s*=\s*"([^"\\\x00-\x1f\x7f]*)"',
+                          re.MULTILINE)
+"""An entrypoint's line in the receipt, as uv writes it; a path with an escape or a control
+character in it is not taken (the directory goes into a command)."""
 
 
 def uv_tools_of(fs: RootFS, venv: str) -> str:

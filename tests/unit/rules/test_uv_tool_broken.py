@@ -86,13 +86,16 @@ def test_roots_tools_for_everyone_are_uvs_and_linked_again_where_they_were(tmp_p
     assert doctor(root) == [repaired(venv, "/root/.local/bin/uv", bin_dir="/usr/local/bin")]
 
 
-def test_a_receipt_that_names_programs_in_several_places_names_no_bin_dir(tmp_path, doctor):
+@pytest.mark.parametrize("other", ["/opt/bin/ruff2", "/root/.local/bin/ruff\x1b2"])
+def test_a_receipt_that_names_programs_in_several_places_names_no_bin_dir(tmp_path, doctor,
+                                                                           other):
+    """Nor one whose path holds what a terminal must not get raw: not guessed at."""
     root = trixie_with_users(tmp_path)
     venv = uv_tool(root, "/root", "ruff")
     root.write("/usr/local/bin/uv", "\x7fELF")
     receipt = root.host(f"{venv}/uv-receipt.toml")
     receipt.write_text(receipt.read_text().replace(
-        "]\n", '    { name = "ruff2", install-path = "/opt/bin/ruff2", from = "ruff" },\n]\n'))
+        "]\n", f'    {{ name = "ruff2", install-path = "{other}", from = "ruff" }},\n]\n'))
     expected = repaired(venv, "/usr/local/bin/uv")
     expected["repair"][1] = (expected["repair"][1][0].replace(" UV_TOOL_BIN_DIR=/root/.local/bin", ""),
                              expected["repair"][1][1])
