@@ -60,6 +60,13 @@ def fake_root(tmp_path: _Path) -> FakeRoot:
 
 
 @pytest.fixture
+def default_venv_roots(tmp_path: _Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The venv search's own scan roots, and a state dir of the test's own (no snapshots)."""
+    monkeypatch.delenv("PYGUARD_VENV_ROOTS", raising=False)
+    monkeypatch.setenv("PYGUARD_STATE_DIR", str(tmp_path / "state"))
+
+
+@pytest.fixture
 def keep(tmp_path: _Path, monkeypatch: pytest.MonkeyPatch) -> _Path:
     """Fake roots kept as if they were the running system (pyguard.memo), in a fresh cache
     directory; the racy-timestamp margin off (the fake root's files are seconds old)."""

@@ -124,3 +124,15 @@ def uv_tool(root: FakeRoot, home: str, name: str, version: str = "3.11.2",
         ']\n'))
     root.symlink(f"{bin_dir}/{name}", f"{venv}/bin/{name}")
     return venv
+
+
+KEPT = "keep a copy of the broken venv (in /var/lib/pyguard/aside)"
+
+
+def kept_copy(venv: str, label: str, user: str = "") -> str:
+    """The keep-copy step's command for `venv`, run by `user`'s tar when it is hers."""
+    archive = f'"$(mktemp --suffix=.tar.gz /var/lib/pyguard/aside/{label}.XXXXXX)"'
+    if user:
+        return (f"mkdir -p /var/lib/pyguard/aside && runuser -u {user} -- tar -C / -czf - "
+                f"{venv.lstrip('/')} > {archive}")
+    return f"mkdir -p /var/lib/pyguard/aside && tar -C / -czf {archive} {venv.lstrip('/')}"

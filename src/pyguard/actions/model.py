@@ -36,6 +36,13 @@ def _archive(label: str, suffix: str = "") -> str:
     return f'"$(mktemp --suffix=.tar.gz {ASIDE}/{label}{suffix}.XXXXXX)"'
 
 
+def _with_env(user: str, variables: Tuple[Tuple[str, str], ...], words: Tuple[str, ...]) -> str:
+    """`env NAME=VALUE ... WORDS` as `user`, each variable with an empty value left out: a tool
+    told where its own directories are, not left to guess from the caller's environment."""
+    named = tuple(f"{name}={value}" for name, value in variables if value)
+    return as_user(user, _q(("env",) + named + words))
+
+
 def as_user(user: str, command: str) -> str:
     """`command` (one simple command) run with the rights of `user`: root runs it as is."""
     return command if user == ROOT_USER else f"runuser -u {quote(user)} -- {command}"
@@ -334,10 +341,8 @@ class PipxReinstall:
 
     def command(self) -> str:
         name = self.venv.rsplit("/", 1)[-1]
-        env = (f"PIPX_HOME={self.home}",) + ((f"PIPX_BIN_DIR={self.bin_dir}",)
-                                              if self.bin_dir else ())
-        return as_user(self.user, _q(("env",) + env + ("/usr/bin/pipx", "reinstall", "--python",
-                                                       self.python, name)))
+        return _with_env(self.user, (("PIPX_HOME", self.home), ("PIPX_BIN_DIR", self.bin_dir)),
+                         ("/usr/bin/pipx", "reinstall", "--python", self.python, name))
 
     def effects(self) -> Effects:
         # pipx also makes its shared venv anew where that is broken
@@ -366,11 +371,10 @@ class UvToolUpgrade:
 
     def command(self) -> str:
         name = self.venv.rsplit("/", 1)[-1]
-        env = (f"UV_TOOL_DIR={self.tools}",) + ((f"UV_TOOL_BIN_DIR={self.bin_dir}",)
-                                                 if self.bin_dir else ())
-        return as_user(self.user, _q(("env",) + env + (self.program, "tool", "upgrade",
-                                                       "--reinstall", "--python", self.python,
-                                                       name)))
+        return _with_env(self.user, (("UV_TOOL_DIR", self.tools),
+                                     ("UV_TOOL_BIN_DIR", self.bin_dir)),
+                         (self.program, "tool", "upgrade", "--reinstall", "--python", self.python,
+                          name))
 
     def effects(self) -> Effects:
         return Effects(creates=(self.venv,), user=self.user, fetches=True)

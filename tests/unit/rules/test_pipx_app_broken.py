@@ -5,28 +5,20 @@ import os
 import pytest
 
 from fakeroot import FakeRoot
-from fakeroot_venvs import chown_tree, make_venv, pipx_app
+from fakeroot_venvs import KEPT, chown_tree, kept_copy, make_venv, pipx_app
 
-ARCHIVE = '"$(mktemp --suffix=.tar.gz /var/lib/pyguard/aside/{label}.XXXXXX)"'
-KEPT = "keep a copy of the broken venv (in /var/lib/pyguard/aside)"
 PIPX = "pipx reinstall needs pipx: Debian's (the repair never runs a user's)"
 UPGRADED = ("/bin/python3 now runs Python 3.13 (/usr/bin/python3.13), which does not look in "
             "{venv}/lib/python3.11/site-packages")
 
 
-@pytest.fixture(autouse=True)
-def _default_roots(monkeypatch, tmp_path):
-    monkeypatch.delenv("PYGUARD_VENV_ROOTS", raising=False)
-    monkeypatch.setenv("PYGUARD_STATE_DIR", str(tmp_path / "state"))
+pytestmark = pytest.mark.usefixtures("default_venv_roots")
 
 
 def broken(venv, home, user="", pipx_installed=False, state=None):
     run = f"runuser -u {user} -- " if user else ""
     name = venv.rsplit("/", 1)[1]
-    archive = ARCHIVE.format(label="pipx-" + venv.strip("/").replace("/", "-"))
-    keep = (f"mkdir -p /var/lib/pyguard/aside && {run}tar -C / -czf - {venv.lstrip('/')} > {archive}"
-            if user else
-            f"mkdir -p /var/lib/pyguard/aside && tar -C / -czf {archive} {venv.lstrip('/')}")
+    keep = kept_copy(venv, "pipx-" + venv.strip("/").replace("/", "-"), user)
     state = state or venv + UPGRADED.format(venv=venv)
     return {
         "rule": "pipx-app-broken",

@@ -5,18 +5,13 @@ import os
 import pytest
 
 from fakeroot import FakeRoot
-from fakeroot_venvs import chown_tree, uv_tool
+from fakeroot_venvs import KEPT, chown_tree, kept_copy, uv_tool
 
-ARCHIVE = '"$(mktemp --suffix=.tar.gz /var/lib/pyguard/aside/{label}.XXXXXX)"'
-KEPT = "keep a copy of the broken venv (in /var/lib/pyguard/aside)"
 UPGRADED = ("/bin/python3 now runs Python 3.13 (/usr/bin/python3.13), which does not look in "
             "{venv}/lib/python3.11/site-packages")
 
 
-@pytest.fixture(autouse=True)
-def _default_roots(monkeypatch, tmp_path):
-    monkeypatch.delenv("PYGUARD_VENV_ROOTS", raising=False)
-    monkeypatch.setenv("PYGUARD_STATE_DIR", str(tmp_path / "state"))
+pytestmark = pytest.mark.usefixtures("default_venv_roots")
 
 
 def finding(venv, repair, blocked=""):
@@ -38,10 +33,7 @@ def repaired(venv, uv, user="", bin_dir=None):
     run = f"runuser -u {user} -- " if user else ""
     tools, _, name = venv.rpartition("/")
     bin_dir = bin_dir or tools.replace("/.local/share/uv/tools", "/.local/bin")
-    archive = ARCHIVE.format(label="uv-" + venv.strip("/").replace("/", "-"))
-    keep = (f"mkdir -p /var/lib/pyguard/aside && {run}tar -C / -czf - {venv.lstrip('/')} > {archive}"
-            if user else
-            f"mkdir -p /var/lib/pyguard/aside && tar -C / -czf {archive} {venv.lstrip('/')}")
+    keep = kept_copy(venv, "uv-" + venv.strip("/").replace("/", "-"), user)
     return finding(venv, [
         (keep, KEPT),
         (f"{run}env UV_TOOL_DIR={tools} UV_TOOL_BIN_DIR={bin_dir} {uv} tool upgrade --reinstall "

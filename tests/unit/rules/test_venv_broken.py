@@ -13,10 +13,7 @@ ENSUREPIP = "python3 -m venv needs ensurepip, which python3-venv ships"
 SIX_ATTRS = [("six", "1.17.0", ["six"]), ("attrs", "24.2.0", ["attr", "attrs"])]
 
 
-@pytest.fixture(autouse=True)
-def _default_roots(monkeypatch, tmp_path):
-    monkeypatch.delenv("PYGUARD_VENV_ROOTS", raising=False)
-    monkeypatch.setenv("PYGUARD_STATE_DIR", str(tmp_path / "state"))  # no venv snapshots
+pytestmark = pytest.mark.usefixtures("default_venv_roots")
 
 
 def broken(venv, state, held, requirements, made="Python 3.11.2", ensurepip=False,
