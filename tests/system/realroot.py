@@ -541,6 +541,14 @@ def run_repairs(root: RealRoot, envelope: Mapping) -> None:
             assert result.returncode == 0, "repair failed:\n" + describe_run(step["command"], result)
 
 
+def carry(old: RealRoot, new: RealRoot, *paths: str) -> None:
+    """Copy `paths` (inside the roots) from `old` into `new` whole, owners and modes kept: what a
+    release upgrade leaves of them (a venv, a home, pyguard's state)."""
+    script = 'old=$1 new=$2; shift 2; tar -C "$old" -cf - "$@" | tar -C "$new" -xpf -'
+    subprocess.run(["sh", "-c", script, "sh", str(old.path), str(new.path),
+                    *(p.lstrip("/") for p in paths)], check=True)
+
+
 def assert_healed(root: RealRoot, envelope: Mapping, *probes: str) -> None:
     """pyguard fix heals the root (doctor clean, every probe passes); pyguard undo then puts
     back every regular file that existed before the fix, byte for byte."""

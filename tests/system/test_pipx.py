@@ -12,7 +12,6 @@ pip, setuptools and wheel there too.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from . import realroot
@@ -55,8 +54,7 @@ def test_pipx_apps_from_bookworm_are_reinstalled_by_pipx_as_their_owners(real_ro
 
     root = real_root("trixie")
     prepare(root)
-    subprocess.run(f"tar -C {old.path} -cf - home/alice opt/pipx usr/local/bin/roottool | "
-                   f"tar -C {root.path} -xpf -", shell=True, check=True)
+    realroot.carry(old, root, "/home/alice", "/opt/pipx", "/usr/local/bin/roottool")
     ran = root.run(f"{AS_ALICE}/home/alice/.local/bin/alicetool", check=False)
     assert (ran.returncode, ran.stderr.strip().splitlines()[-1]) == (
         1, "ModuleNotFoundError: No module named 'alicetool'")

@@ -12,7 +12,6 @@ uv installs from /opt/wheels only: the receipt keeps the --no-index --find-links
 
 from __future__ import annotations
 
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -68,9 +67,8 @@ def test_uv_tools_from_bookworm_are_installed_again_by_their_owners_uv(real_root
 
     root = real_root("trixie")
     prepare(root, uv)
-    subprocess.run(f"tar -C {old.path} -cf - home/alice/.local root/.local opt/uv-tools "
-                   "usr/local/bin/sharedtool | "
-                   f"tar -C {root.path} -xpf -", shell=True, check=True)
+    realroot.carry(old, root, "/home/alice/.local", "/root/.local", "/opt/uv-tools",
+                   "/usr/local/bin/sharedtool")
     ran = root.run(f"{AS_ALICE}/home/alice/.local/bin/alicetool", check=False)
     assert (ran.returncode, ran.stderr.strip().splitlines()[-1]) == (
         1, "ModuleNotFoundError: No module named 'alicetool'")

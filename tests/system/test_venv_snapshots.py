@@ -13,9 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shlex
-import subprocess
 
-from .realroot import RealRoot, assert_undo_restores, changed_files, doctor, heal
+from .realroot import RealRoot, assert_undo_restores, carry, changed_files, doctor, heal
 from .test_report import PROJECT, cron_command, install_pyguard
 
 PIP_CONF = "[global]\nno-index = true\nfind-links = /root/wheels\n"
@@ -65,8 +64,7 @@ def test_snapshot_of_a_bookworm_venv_rebuilds_it_after_the_upgrade(real_root, pi
     root = real_root("trixie")
     pinned_wheels(root)
     root.write("/etc/pip.conf", PIP_CONF)
-    subprocess.run(f"tar -C {old.path} -cf - srv/app var/lib/pyguard/venvs | "
-                   f"tar -C {root.path} -xpf -", shell=True, check=True)
+    carry(old, root, "/srv/app", "/var/lib/pyguard/venvs")
     site = "/srv/app/lib/python3.11/site-packages"
     root.run("rm -r " + " ".join(f"{site}/{d}" for d in GONE))
     probe = root.run("/srv/app/bin/python -c 'import attr'", check=False)

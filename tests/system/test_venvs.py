@@ -14,7 +14,8 @@ import subprocess
 import sys
 from typing import Callable, List
 
-from .realroot import RealRoot, SRC_DIR, assert_undo_restores, changed_files, doctor, heal
+from .realroot import (RealRoot, SRC_DIR, assert_undo_restores, carry, changed_files, doctor,
+                       heal)
 
 PIP_CONF = "[global]\nno-index = true\nfind-links = /root/wheels\n"
 PROBE = ("/srv/app/bin/python -c 'import six, attr; "
@@ -138,8 +139,7 @@ def test_venv_from_bookworm_after_the_upgrade_to_trixie(real_root, pinned_wheels
     pinned_wheels(root)
     root.write("/etc/pip.conf", PIP_CONF)
     root.host("/srv").mkdir(exist_ok=True)
-    subprocess.run(f"tar -C {old.path} -cf - srv/app | tar -C {root.path} -xpf -", shell=True,
-                   check=True)
+    carry(old, root, "/srv/app")
     root.run("apt-get remove -y python3-venv python3.13-venv")
     probe = root.run(PROBE, check=False)
     assert (probe.returncode, probe.stderr.strip().splitlines()[-1]) == (
