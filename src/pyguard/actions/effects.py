@@ -10,7 +10,8 @@ MOVES_FILES = "moves files"
 CHANGES_PACKAGES = "changes packages"
 """A step apt turns into an upgrade or a removal: only apt's simulation can tell (fix.apt)."""
 BUILDS_FROM_INDEX = "installs from the index"
-"""pip fetches projects from the index it is configured with and runs their builds."""
+"""pip (or pipx, uv) fetches projects from the index it is configured with and runs their
+builds."""
 
 
 @dataclass(frozen=True)

@@ -51,8 +51,9 @@ def plan_text(plan: Plan, where: str, style: Style = plain,
                   + (" changes packages: apt upgrades, downgrades or removes packages, as the "
                      "step says; undo puts local files back, never older versions." if changes
                      else "")
-                  + (" installs from the index: pip fetches the projects named from the index "
-                     "it is configured with and runs their builds, as the user it runs as."
+                  + (" installs from the index: pip (or pipx, uv) fetches the projects named "
+                     "from the index it is configured with and runs their builds, as the user it "
+                     "runs as."
                      if fetches else "") +
                   f" Every file a step removes or overwrites is copied "
                   f"first to {STORE}/ID; pyguard undo puts it back. A step on files a user "
