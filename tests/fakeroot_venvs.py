@@ -101,17 +101,17 @@ include-system-site-packages = false
 
 
 def uv_tool(root: FakeRoot, home: str, name: str, version: str = "3.11.2",
-            tools: str = "", bin_dir: str = "") -> str:
+            tools: str = "", bin_dir: str = "", python: str = "/usr/bin/python3") -> str:
     """`uv tool install NAME` as the user of `home`, with no Python of uv's own: the venv as uv
     0.13 makes it (bin/python -> /usr/bin/python3, bin/python3 and python3.X -> python, no
     pip), uv's receipt, the program linked in ~/.local/bin (or UV_TOOL_DIR=`tools`,
-    UV_TOOL_BIN_DIR=`bin_dir`). Returns the venv."""
+    UV_TOOL_BIN_DIR=`bin_dir`; `uv tool install --python PYTHON`). Returns the venv."""
     minor = ".".join(version.split(".")[:2])
     venv = f"{tools or home + '/.local/share/uv/tools'}/{name}"
     bin_dir = bin_dir or f"{home}/.local/bin"
     root.write(f"{venv}/pyvenv.cfg", UV_PYVENV_CFG.format(version=version))
     root.write(f"{venv}/CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n")
-    root.symlink(f"{venv}/bin/python", "/usr/bin/python3")
+    root.symlink(f"{venv}/bin/python", python)
     root.symlink(f"{venv}/bin/python3", "python")
     root.symlink(f"{venv}/bin/python{minor}", "python")
     root.write(f"{venv}/bin/{name}", f"#!{venv}/bin/python\nfrom {name} import main\nmain()\n")

@@ -44,6 +44,7 @@ def prepare(root: RealRoot, uv: bytes) -> None:
     tool_wheel(root.host(WHEELS), "alicetool")
     tool_wheel(root.host(WHEELS), "roottool")
     tool_wheel(root.host(WHEELS), "sharedtool")
+    tool_wheel(root.host(WHEELS), "pinnedtool")
     root.run(f"chmod -R a+rX {WHEELS} && useradd -m -u 1000 -s /bin/bash alice")
     for path in (ALICE_UV, ROOT_UV):
         root.host(path).parent.mkdir(parents=True, exist_ok=True)
@@ -57,6 +58,8 @@ def test_uv_tools_from_bookworm_are_installed_again_by_their_owners_uv(real_root
     old = real_root("bookworm")
     prepare(old, uv)
     old.run(f"cd /home/alice && {AS_ALICE}{ALICE_UV} {INSTALL} alicetool")
+    old.run(f"cd /home/alice && {AS_ALICE}{ALICE_UV} {INSTALL} --python /usr/bin/python3.11 "
+            "pinnedtool")
     old.run(f"{ROOT_UV} {INSTALL} roottool")
     old.run(f"env {EVERYONE} {ROOT_UV} {INSTALL} sharedtool")
     assert old.run(f"{AS_ALICE}sharedtool").stdout == "sharedtool works\n"
@@ -75,6 +78,7 @@ def test_uv_tools_from_bookworm_are_installed_again_by_their_owners_uv(real_root
     code, envelope = doctor(root)
     assert (code, envelope["findings"]) == (1, [
         broken(f"{TOOLS}/alicetool", "/home/alice/.local/bin", ALICE_UV, AS_ALICE),
+        broken(f"{TOOLS}/pinnedtool", "/home/alice/.local/bin", ALICE_UV, AS_ALICE, gone=True),
         broken("/opt/uv-tools/sharedtool", "/usr/local/bin", ROOT_UV, ""),
         broken(f"{ROOT_TOOLS}/roottool", "/root/.local/bin", ROOT_UV, ""),
     ])
@@ -84,15 +88,23 @@ def test_uv_tools_from_bookworm_are_installed_again_by_their_owners_uv(real_root
                   f"test \"$(stat -c %U {TOOLS}/alicetool/lib/python3.13/site-packages)\" = alice",
                   "test \"$(/root/.local/bin/roottool)\" = 'roottool works'",
                   f"test \"$({AS_ALICE}sharedtool)\" = 'sharedtool works'",
+                  f"test \"$({AS_ALICE}/home/alice/.local/bin/pinnedtool)\" = 'pinnedtool works'",
                   "test ! -e /root/.local/bin/sharedtool",
-                  "tar -tzf /var/lib/pyguard/aside/uv-home-alice-*.tar.gz | grep -qx "
+                  "tar -tzf /var/lib/pyguard/aside/uv-home-alice-.local-share-uv-tools-"
+                  "alicetool.*.tar.gz | grep -qx "
                   "'home/alice/.local/share/uv/tools/alicetool/uv-receipt.toml'")
 
 
-def broken(venv: str, bin_dir: str, uv: str, run: str) -> dict:
+def broken(venv: str, bin_dir: str, uv: str, run: str, gone: bool = False) -> dict:
     """uv-tool-broken's finding for a tool from bookworm whose programs uv linked in `bin_dir`,
-    whose owner's processes run as `run` says (runuser)."""
+    whose owner's processes run as `run` says (runuser); `gone`: made with --python
+    /usr/bin/python3.11, which trixie no longer has."""
     tools, _, name = venv.rpartition("/")
+    state = (f"its interpreter {venv}/bin/python3 leads to /usr/bin/python3.11, which does not "
+             "exist" if gone else
+             f"{venv}/bin/python3 now runs Python 3.13 (/usr/bin/python3.13), which does not look "
+             f"in {venv}/lib/python3.11/site-packages")
+    relink = f"{run}ln -sfn /usr/bin/python3 {venv}/bin/python && " if gone else ""
     archive = ('"$(mktemp --suffix=.tar.gz /var/lib/pyguard/aside/uv-'
                f'{venv.strip("/").replace("/", "-")}.XXXXXX)"')
     kept = (f"{run}tar -C / -czf - {venv.lstrip('/')} > {archive}" if run else
@@ -102,16 +114,15 @@ def broken(venv: str, bin_dir: str, uv: str, run: str) -> dict:
         "severity": "warning",
         "title": f"uv's tool {name} is broken",
         "detail": f"{venv}, the venv uv made for {name}, was made with Python 3.11.2, but "
-                  f"{venv}/bin/python3 now runs Python 3.13 (/usr/bin/python3.13), which does "
-                  f"not look in {venv}/lib/python3.11/site-packages. The tool's programs fail "
-                  "to start, and `uv tool list` no longer finds its package.",
+                  f"{state}. The tool's programs fail to start, and `uv tool list` no longer "
+                  "finds its package.",
         "subject": venv,
         "paths": [f"{venv}/pyvenv.cfg", f"{venv}/bin/python3"],
         "repair": [
             {"command": f"mkdir -p /var/lib/pyguard/aside && {kept}",
              "note": "keep a copy of the broken venv (in /var/lib/pyguard/aside)"},
-            {"command": f"{run}env UV_TOOL_DIR={tools} UV_TOOL_BIN_DIR={bin_dir} {uv} tool "
-                        f"upgrade --reinstall --python /usr/bin/python3 {name}",
+            {"command": f"{relink}{run}env UV_TOOL_DIR={tools} UV_TOOL_BIN_DIR={bin_dir} {uv} "
+                        f"tool upgrade --reinstall --python /usr/bin/python3 {name}",
              "note": f"have uv install {name} again for Debian's python3, from its receipt"},
         ],
     }

@@ -155,13 +155,19 @@ def test_files_a_user_controls_are_handled_by_her_own_processes():
         "--reinstall --python /usr/bin/python3 ruff",
         Effects(creates=(f"{tools}/ruff",), user="alice", fetches=True),
         {"kind": "uv-tool-upgrade", "venv": f"{tools}/ruff", "tools": tools,
-         "program": "/home/alice/.local/bin/uv", "bin_dir": "", "python": "/usr/bin/python3",
-         "user": "alice"})
+         "program": "/home/alice/.local/bin/uv", "bin_dir": "", "relink": "",
+         "python": "/usr/bin/python3", "user": "alice"})
     everyone = UvToolUpgrade("/opt/uv-tools/ansible", "/opt/uv-tools", "/usr/local/bin/uv",
                              "/usr/local/bin")
     assert everyone.command() == (
         "env UV_TOOL_DIR=/opt/uv-tools UV_TOOL_BIN_DIR=/usr/local/bin /usr/local/bin/uv tool "
         "upgrade --reinstall --python /usr/bin/python3 ansible")
+    gone = UvToolUpgrade(f"{tools}/ruff", tools, "/home/alice/.local/bin/uv",
+                         relink=f"{tools}/ruff/bin/python", user="alice")
+    assert gone.command() == (
+        f"runuser -u alice -- ln -sfn /usr/bin/python3 {tools}/ruff/bin/python && runuser -u "
+        f"alice -- env UV_TOOL_DIR={tools} /home/alice/.local/bin/uv tool upgrade --reinstall "
+        "--python /usr/bin/python3 ruff")
 
 
 def test_programs_are_linked_back_into_the_venv_that_now_holds_their_projects():

@@ -364,6 +364,9 @@ class UvToolUpgrade:
     bin_dir: str = ""
     """UV_TOOL_BIN_DIR, where the receipt says the programs were linked: uv would otherwise
     link them into ~/.local/bin of whoever runs it."""
+    relink: str = ""
+    """The venv's link to a Python that is gone (VENV/bin/python), pointed at `python` first:
+    uv takes a tool whose interpreter is gone for one not installed at all."""
     python: str = "/usr/bin/python3"
     user: str = ROOT_USER
 
@@ -371,10 +374,13 @@ class UvToolUpgrade:
 
     def command(self) -> str:
         name = self.venv.rsplit("/", 1)[-1]
-        return _with_env(self.user, (("UV_TOOL_DIR", self.tools),
-                                     ("UV_TOOL_BIN_DIR", self.bin_dir)),
-                         (self.program, "tool", "upgrade", "--reinstall", "--python", self.python,
-                          name))
+        upgrade = _with_env(self.user, (("UV_TOOL_DIR", self.tools),
+                                        ("UV_TOOL_BIN_DIR", self.bin_dir)),
+                            (self.program, "tool", "upgrade", "--reinstall", "--python",
+                             self.python, name))
+        if not self.relink:
+            return upgrade
+        return f"{as_user(self.user, _q(('ln', '-sfn', self.python, self.relink)))} && {upgrade}"
 
     def effects(self) -> Effects:
         return Effects(creates=(self.venv,), user=self.user, fetches=True)

@@ -8,7 +8,7 @@ from typing import Iterator, Tuple
 from ..aside import aside_label
 from ..facts import Facts
 from ..facts.accounts import ROOT, outsiders, writers
-from ..facts.uv import bin_dir_of, uv_programs
+from ..facts.uv import bin_dir_of, interpreter_link, uv_programs
 from ..facts.venvs import Venv, gather_venvs
 from ..findings import Hit
 from .rebuild import names_of
@@ -20,6 +20,10 @@ def uv_tool_broken(facts: Facts) -> Iterator[Hit]:
         if venv.healthy or not venv.uv_tools:
             continue
         program, blocked = _uv_for(facts, venv)
+        relink = interpreter_link(facts.fs, venv.path) if venv.interpreter_kind == "missing" else ""
+        if not blocked and venv.interpreter_kind == "missing" and not relink:
+            blocked = (f"its interpreter is gone and {venv.path}/bin/python is not a link uv "
+                       "made, which uv needs to take the tool for installed")
         name = venv.path.rsplit("/", 1)[1]
         yield Hit(
             subject=venv.path,
@@ -29,6 +33,7 @@ def uv_tool_broken(facts: Facts) -> Iterator[Hit]:
                       "tool_venv": "" if blocked else venv.path,
                       "uv": "" if blocked else program,
                       "bin_dir": "" if blocked else bin_dir_of(facts.fs, venv.path),
+                      "relink": "" if blocked else relink,
                       "blocked": f" pyguard offers no repair: {blocked}" if blocked else ""},
             paths=(f"{venv.path}/pyvenv.cfg", venv.interpreter))
 

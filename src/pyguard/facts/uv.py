@@ -55,6 +55,14 @@ def uv_programs(tools: str, root_owned: bool) -> Tuple[str, ...]:
     return tuple(f"{home}/{program}" for program in PROGRAMS if home) + SYSTEM_PROGRAMS
 
 
+def interpreter_link(fs: RootFS, venv: str) -> str:
+    """VENV/bin/python when it is a link out of the venv, as uv makes it (bin/python3 and
+    bin/python3.X lead to it); '' otherwise."""
+    link = f"{venv}/bin/python"
+    target = fs.readlink(link)
+    return link if target is not None and target.startswith("/") else ""
+
+
 def bin_dir_of(fs: RootFS, venv: str) -> str:
     """The one directory the receipt says the tool's programs were linked into: named to uv
     (UV_TOOL_BIN_DIR), it links them there again, not into ~/.local/bin of whoever runs it;

@@ -94,6 +94,24 @@ def test_a_receipt_that_names_programs_in_several_places_names_no_bin_dir(tmp_pa
     assert doctor(root) == [expected]
 
 
+def test_a_tool_whose_interpreter_is_gone_gets_its_link_pointed_at_python3_first(tmp_path,
+                                                                                   doctor):
+    """`uv tool install --python /usr/bin/python3.11`: uv takes a tool whose interpreter is
+    gone for one not installed at all, and `uv tool upgrade` fails."""
+    root = trixie_with_users(tmp_path)
+    ruff = uv_tool(root, "/home/alice", "ruff", python="/usr/bin/python3.11")
+    root.write("/home/alice/.local/bin/uv", "\x7fELF")
+    chown_tree(root, "/home/alice", 1000)
+    expected = repaired(ruff, "/home/alice/.local/bin/uv", "alice")
+    expected["detail"] = expected["detail"].replace(
+        ruff + UPGRADED.format(venv=ruff),
+        f"its interpreter {ruff}/bin/python3 leads to /usr/bin/python3.11, which does not exist")
+    command, note = expected["repair"][1]
+    expected["repair"][1] = (f"runuser -u alice -- ln -sfn /usr/bin/python3 {ruff}/bin/python && "
+                             + command, note)
+    assert doctor(root) == [expected]
+
+
 def test_no_repair_without_a_uv_or_with_anothers_uv(tmp_path, doctor):
     root = trixie_with_users(tmp_path)
     ruff = uv_tool(root, "/home/alice", "ruff")
