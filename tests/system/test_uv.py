@@ -126,3 +126,63 @@ def broken(venv: str, bin_dir: str, uv: str, run: str, gone: bool = False) -> di
              "note": f"have uv install {name} again for Debian's python3, from its receipt"},
         ],
     }
+
+
+def test_uv_from_pip_install_user_is_rebuilt_then_installs_her_tools_again(real_root) -> None:
+    """`pip install --user uv` on bookworm, as uv's own docs offer: the upgrade leaves her user
+    site behind (orphaned-site), whose uv binary still runs; it goes into a venv of its own and
+    comes back as a link, and that uv installs her tool again (uv-tool-broken comes after)."""
+    uv = uv_binary()
+    wheels = Path(realroot.DEFAULT_WHEELS_DIR) / "uv" / "py3.11"
+    site = "/home/alice/.local/lib/python3.11/site-packages"
+    venv = "/home/alice/.venvs/user-site-python3.11"
+
+    def prepare_without_uv(root: RealRoot) -> None:
+        prepare(root, uv)
+        root.run(f"rm {ALICE_UV}")
+        realroot.copy_wheels(root, wheels, WHEELS)
+        root.write("/etc/pip.conf", f"[global]\nno-index = true\nfind-links = {WHEELS}\n")
+        root.run(f"chmod -R a+rX {WHEELS}")
+
+    old = real_root("bookworm")
+    prepare_without_uv(old)
+    old.run(f"cd /home/alice && {AS_ALICE}python3 -m pip install -q --user "
+            "--break-system-packages uv==0.13.9")
+    old.run(f"cd /home/alice && {AS_ALICE}{ALICE_UV} {INSTALL} alicetool")
+    root = real_root("trixie")
+    prepare_without_uv(root)
+    realroot.carry(old, root, "/home/alice/.local")
+    code, envelope = doctor(root)
+    moved = [f"{site}/uv-0.13.9.dist-info", f"{site}/uv", ALICE_UV, "/home/alice/.local/bin/uvx"]
+    assert (code, envelope["findings"]) == (1, [{
+        "rule": "orphaned-site",
+        "severity": "warning",
+        "title": f"pip's projects in {site} are left behind: python3 runs Python 3.13 now",
+        "detail": f"{site} belongs to Python 3.11, which python3 no longer runs "
+                  "(/usr/bin/python3.11 is gone): nothing run with python3 finds uv 0.13.9 any "
+                  f"more. {ALICE_UV}, /home/alice/.local/bin/uvx, programs pip wrote for them "
+                  "that need no Python, go with them all the same. Their projects, read from its "
+                  "metadata, belong in a virtual environment now, never in the system "
+                  "interpreter.",
+        "subject": site,
+        "paths": [site, ALICE_UV, "/home/alice/.local/bin/uvx"],
+        "repair": [
+            {"command": "mkdir -p /var/lib/pyguard/aside && runuser -u alice -- tar -C / "
+                        f"--remove-files -czf - {' '.join(p.lstrip('/') for p in moved)} > "
+                        '"$(mktemp --suffix=.tar.gz /var/lib/pyguard/aside/'
+                        'user-site-alice-python3.11.XXXXXX)"',
+             "note": "move the projects and their programs aside (kept in "
+                     "/var/lib/pyguard/aside)"},
+            {"command": f"{AS_ALICE}/usr/bin/python3 -m venv {venv} && {AS_ALICE}{venv}/bin/"
+                        "python -m pip install --no-cache-dir uv==0.13.9",
+             "note": "install the same projects at the same versions in a virtual environment "
+                     "of their own, read from its metadata"},
+            {"command": f"{AS_ALICE}ln -sfn {venv}/bin/uv {ALICE_UV} && {AS_ALICE}ln -sfn "
+                        f"{venv}/bin/uvx /home/alice/.local/bin/uvx",
+             "note": "put their programs back where pip had written them, as links into the "
+                     "venv"},
+        ],
+    }, broken(f"{TOOLS}/alicetool", "/home/alice/.local/bin", ALICE_UV, AS_ALICE)])
+    assert_healed(root, envelope,
+                  f"test \"$({AS_ALICE}/home/alice/.local/bin/alicetool)\" = 'alicetool works'",
+                  f"test \"$(readlink {ALICE_UV})\" = {venv}/bin/uv")

@@ -86,7 +86,17 @@ def venv_for(fs: RootFS, installation: Installation) -> str:
 
 
 def _programs(installation: Installation) -> str:
-    if not installation.programs:
-        return ""
-    return (" Programs pip wrote for them, which fail the same way: "
-            + ", ".join(p.path for p in installation.programs) + ".")
+    """The programs pip wrote for the projects: its scripts fail as the projects do; a program
+    without a #! line (uv's binary, a wheel's compiled tool) runs without Python, and goes with
+    its project all the same."""
+    scripts = [p.path for p in installation.programs if p.interpreter]
+    others = [p.path for p in installation.programs if not p.interpreter]
+    text = (" Programs pip wrote for them, which fail the same way: " + ", ".join(scripts) + "."
+            if scripts else "")
+    if len(others) == 1:
+        text += (f" {others[0]}, a program pip wrote for them that needs no Python, goes with "
+                 "them all the same.")
+    elif others:
+        text += (f" {', '.join(others)}, programs pip wrote for them that need no Python, go "
+                 "with them all the same.")
+    return text

@@ -82,6 +82,25 @@ def test_usr_local_after_the_upgrade_goes_into_a_venv_with_its_programs_linked(u
         "attrs==24.2.0 localtool==1.0", ["/usr/local/bin/localtool"])]
 
 
+def test_a_program_that_needs_no_python_is_not_called_failing(upgraded, doctor):
+    """`pip install uv`: uv's program is its compiled binary (the wheel's data/scripts, no #!),
+    which runs after the upgrade; it goes with its project all the same."""
+    upgraded.pip_install(LOCAL, "uv", "0.13.9", top_level=["uv"],
+                         scripts={"uv": "\x7fELF\x02\x01", "uvx": "\x7fELF\x02\x01"})
+    upgraded.pip_install(LOCAL, "localtool", "1.0", top_level=["localtool"],
+                         scripts={"localtool": "#!/usr/bin/python3\n"})
+    assert doctor(upgraded, only=["orphaned-site"]) == [orphan(
+        LOCAL, f"/usr/bin/python3.11 {KEPT}", "localtool 1.0, uv 0.13.9",
+        " Programs pip wrote for them, which fail the same way: /usr/local/bin/localtool. "
+        "/usr/local/bin/uv, /usr/local/bin/uvx, programs pip wrote for them that need no "
+        "Python, go with them all the same.",
+        [f"{LOCAL}/localtool-1.0.dist-info", f"{LOCAL}/localtool", "/usr/local/bin/localtool",
+         f"{LOCAL}/uv-0.13.9.dist-info", f"{LOCAL}/uv", "/usr/local/bin/uv", "/usr/local/bin/uvx"],
+        "usr-local-python3.11", "/opt/venvs/usr-local-python3.11",
+        "localtool==1.0 uv==0.13.9",
+        ["/usr/local/bin/localtool", "/usr/local/bin/uv", "/usr/local/bin/uvx"])]
+
+
 def test_a_project_in_usr_local_whose_metadata_a_user_owns_is_not_installed_by_root(upgraded,
                                                                                      doctor):
     """Root rebuilds /usr/local's projects: one whose dist-info alice owns names what she chose."""
