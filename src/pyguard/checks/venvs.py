@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Iterator, Mapping, Tuple
 
 from ..aside import aside_label
@@ -11,6 +12,8 @@ from ..findings import Hit
 from .rebuild import left_out
 
 VENV_PACKAGE = "python3-venv"
+POETRY_ENV = re.compile(r".*/pypoetry/virtualenvs/(?P<prefix>[^/]+)-py3\.\d+")
+"""A venv poetry keeps in its cache, named after the project and the Python it was made with."""
 
 
 def venv_broken(facts: Facts) -> Iterator[Hit]:
@@ -26,12 +29,25 @@ def venv_broken(facts: Facts) -> Iterator[Hit]:
                             [p for p in venv.packages if p.requirement in venv.requirements],
                             "the venv's owner")
         found = evidence(venv, no_ensurepip, withheld)
+        successor = poetry_successor(venv.path, default)
+        if successor:
+            found.update(rebuild="", venv_package="", remade=(
+                f" poetry never uses it again: at the next `poetry install` in the project it "
+                f"makes {successor} for Python {default}, so this one is only moved aside."))
         if facts.owner_of(venv.path) is not None and facts.owners.tree(venv.path) is None:
             found["blocked"] = (" pyguard offers no repair: directories inside it are not its "
                                 "owner's alone, and whoever else controls one could redirect the "
                                 "removal of the files below it; set it aside by hand")
         yield Hit(subject=venv.path, evidence=found, paths=(f"{venv.path}/pyvenv.cfg",
                                                             venv.interpreter))
+
+
+def poetry_successor(path: str, default: str) -> str:
+    """The venv poetry makes for the same project with Python `default` when `path` is one of
+    poetry's, which it names NAME-HASH-py3.X: rebuilt under its old name it would never be used
+    again; '' otherwise."""
+    m = POETRY_ENV.fullmatch(path)
+    return f"{path[:m.start('prefix')]}{m.group('prefix')}-py{default}" if m and default else ""
 
 
 def made(venv: Venv) -> str:
@@ -65,4 +81,6 @@ def evidence(venv: Venv, no_ensurepip: bool, withheld: Mapping[str, str] = {}) -
         "withheld": left_out,
         "source": f"as recorded on {venv.recorded}" if venv.recorded else "read from its metadata",
         "blocked": "",
+        "rebuild": venv.path,
+        "remade": "",
     }
