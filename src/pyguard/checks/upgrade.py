@@ -19,7 +19,7 @@ from ..facts.upgrade import Upgrade, gather_upgrade
 from ..facts.venvs import Venv
 from ..findings import Hit
 from .pipx import pipx_package
-from .venvs import held, made
+from .venvs import held, made, poetry_successor
 
 VENV_PACKAGE = "python3-venv"
 
@@ -39,15 +39,23 @@ def upgrade_venv(facts: Facts) -> Iterator[Hit]:
     for venv, fate, upgrade in _breaking_venvs(facts):
         if venv.pipx_home or venv.uv_tools:
             continue  # pipx's: upgrade_pipx_app; uv's: after the upgrade, uv_tool_broken
-        snapshot = find_snapshot(facts.fs, venv)
+        successor = poetry_successor(venv.path, upgrade.target)
+        if successor:
+            after = (f"After the upgrade, `pyguard fix` (rule venv-broken) moves it aside, and "
+                     f"poetry makes {successor} itself at the next `poetry install` in the "
+                     "project.")
+        else:
+            snapshot = find_snapshot(facts.fs, venv)
+            after = (_snapshot_sentence(facts, snapshot.date if snapshot else "", "it holds")
+                     + " After the upgrade, `pyguard fix` (rule venv-broken) moves it aside and "
+                     f"makes it anew with Python {upgrade.target}, as its owner, with the same "
+                     "projects at the same versions.")
         yield Hit(
             subject=venv.path,
             evidence={"venv": venv.path, "when": _when(fate.when, upgrade),
-                      "made": made(venv), "why": fate.why, "target": upgrade.target,
-                      "held": held(venv, venv.requirements),
-                      "snapshot": _snapshot_sentence(facts, snapshot.date if snapshot else "",
-                                                     "it holds"),
-                      "venv_package": _venv_package(facts)},
+                      "made": made(venv), "why": fate.why,
+                      "held": held(venv, venv.requirements), "after": after,
+                      "venv_package": "" if successor else _venv_package(facts)},
             paths=(f"{venv.path}/pyvenv.cfg", venv.interpreter))
 
 

@@ -16,10 +16,7 @@ ENSUREPIP = ("apt-get install -y python3-venv",
              "the rebuild after the upgrade needs ensurepip, which python3-venv ships")
 
 
-@pytest.fixture(autouse=True)
-def _state(monkeypatch, tmp_path):
-    monkeypatch.delenv("PYGUARD_VENV_ROOTS", raising=False)
-    monkeypatch.setenv("PYGUARD_STATE_DIR", str(tmp_path / "state"))
+pytestmark = pytest.mark.usefixtures("default_venv_roots")
 
 
 def unrecorded(root, tmp_path) -> str:
@@ -28,13 +25,14 @@ def unrecorded(root, tmp_path) -> str:
             f"report`) records it in {where}.")
 
 
-def breaks(venv, when, why, held, snapshot, repair=(ENSUREPIP,)):
+def breaks(venv, when, why, held, snapshot, repair=(ENSUREPIP,), after=REBUILT):
     return {
         "rule": "upgrade-venv",
         "severity": "warning",
         "title": f"virtual environment {venv} will break {when}",
         "detail": f"{venv} was made with Python 3.11.2, and {why}. Programs run from it will no "
-                  f"longer find what it holds: {held}. {snapshot} {REBUILT}",
+                  f"longer find what it holds: {held}. "
+                  + " ".join(sentence for sentence in (snapshot, after) if sentence),
         "subject": venv,
         "paths": [f"{venv}/pyvenv.cfg", f"{venv}/bin/python3"],
         "repair": list(repair),
@@ -68,6 +66,21 @@ def test_a_venv_of_python3_11_itself_breaks_when_the_old_interpreter_goes(fake_r
         "it runs Debian's /usr/bin/python3.11, which Debian 13 (trixie) no longer has: apt keeps "
         "it installed, without updates, until it is removed (apt autoremove), and then the venv "
         "has no interpreter", "six 1.17.0", unrecorded(fake_root, tmp_path), repair=())]
+
+
+def test_a_venv_of_poetrys_is_left_to_poetry_after_the_upgrade(fake_root, doctor):
+    """poetry names its venvs after their Python: it makes shop-Xy9_-py3.13 itself."""
+    fake_root.passwd([("alice", 1000, "/home/alice")])
+    venv = "/home/alice/.cache/pypoetry/virtualenvs/shop-Xy9_-py3.11"
+    make_venv(fake_root, venv, packages=SIX)
+    trixie_lists(fake_root)
+    assert doctor(fake_root) == [breaks(
+        venv, "at the upgrade to Debian 13 (trixie)",
+        f"{venv}/bin/python3 leads to /usr/bin/python3, which will run Python 3.13; that does not "
+        f"look in {venv}/lib/python3.11/site-packages", "six 1.17.0", "", repair=(),
+        after="After the upgrade, `pyguard fix` (rule venv-broken) moves it aside, and poetry "
+              "makes /home/alice/.cache/pypoetry/virtualenvs/shop-Xy9_-py3.13 itself at the "
+              "next `poetry install` in the project.")]
 
 
 def test_venvs_of_other_interpreters_and_broken_venvs_are_not_predictions(fake_root, doctor):
