@@ -35,8 +35,8 @@ class VenvRow:
     system_site_packages: bool
     projects: Tuple[VenvProject, ...]
     managed_by: str = ""
-    """"pipx" for pipx's apps and its shared venv (pipx remakes them itself), "uv" for uv's
-    tools (uv installs them again itself); '' otherwise."""
+    """"pipx" for pipx's apps (pipx remakes them itself), "uv" for uv's tools (uv installs them
+    again itself); '' otherwise."""
 
     @property
     def healthy(self) -> bool:

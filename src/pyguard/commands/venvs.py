@@ -84,7 +84,9 @@ def run_venvs(args: argparse.Namespace) -> int:
 
 
 def venv_rows(venvs: Iterable[Venv]) -> Tuple[VenvRow, ...]:
-    """The listing's rows (pyguard.venv_rows) of the venvs pyguard.facts.venvs found."""
+    """The listing's rows (pyguard.venv_rows) of the venvs pyguard.facts.venvs found, but pipx's
+    own shared venv: pipx's business, which it remakes itself (the search reaches it in one of
+    pipx's homes and not in the other)."""
     from ..venv_rows import VenvProject, VenvRow
 
     return tuple(VenvRow(path=v.path, python=v.made_with, interpreter=v.interpreter_target,
@@ -93,4 +95,4 @@ def venv_rows(venvs: Iterable[Venv]) -> Tuple[VenvRow, ...]:
                          projects=tuple(VenvProject(p.name, p.version, p.installer)
                                         for p in v.packages),
                          managed_by="pipx" if v.pipx_home else "uv" if v.uv_tools else "")
-                 for v in venvs)
+                 for v in venvs if v.pipx_app or not v.pipx_home)
