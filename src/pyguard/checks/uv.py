@@ -49,8 +49,11 @@ def _uv_for(facts: Facts, venv: Venv) -> Tuple[str, str]:
     candidates = uv_programs(venv.uv_tools, mine == ROOT)
     program = next((p for p in candidates if facts.fs.is_file(p)), "")
     if not program:
-        return "", (f"no uv in {', '.join(candidates)}; as {mine}, `uv tool upgrade --reinstall "
-                    f"--python /usr/bin/python3 {venv.path.rsplit('/', 1)[1]}` installs it again")
+        first = (f"`ln -sfn /usr/bin/python3 {venv.path}/bin/python`, then "
+                 if venv.interpreter_kind == "missing" else "")
+        return "", (f"no uv in {', '.join(candidates)}; as {mine}, {first}`uv tool upgrade "
+                    f"--reinstall --python /usr/bin/python3 {venv.path.rsplit('/', 1)[1]}` "
+                    "installs it again")
     owner = facts.fs.control(venv.path)
     who = (outsiders(writers(facts.fs, venv.path), owner)
            | outsiders(writers(facts.fs, venv.uv_tools, below=False), owner)

@@ -110,6 +110,13 @@ def test_a_tool_whose_interpreter_is_gone_gets_its_link_pointed_at_python3_first
     expected["repair"][1] = (f"runuser -u alice -- ln -sfn /usr/bin/python3 {ruff}/bin/python && "
                              + command, note)
     assert doctor(root) == [expected]
+    root.remove("/home/alice/.local/bin/uv")  # with no uv to run, the advice says the same
+    expected["detail"] += (" pyguard offers no repair: no uv in /home/alice/.local/bin/uv, "
+                           "/home/alice/.cargo/bin/uv, /usr/local/bin/uv, /usr/bin/uv; as alice, "
+                           f"`ln -sfn /usr/bin/python3 {ruff}/bin/python`, then `uv tool upgrade "
+                           "--reinstall --python /usr/bin/python3 ruff` installs it again")
+    expected["repair"] = []
+    assert doctor(root) == [expected]
 
 
 def test_no_repair_without_a_uv_or_with_anothers_uv(tmp_path, doctor):
