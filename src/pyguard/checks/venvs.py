@@ -32,6 +32,8 @@ def venv_broken(facts: Facts) -> Iterator[Hit]:
         successor = poetry_successor(venv.path, default)
         if successor:
             found.update(rebuild="", venv_package="", remade=(
+                " poetry makes it anew at the next `poetry install` in the project, so it is "
+                "only moved aside." if successor == venv.path else
                 f" poetry never uses it again: at the next `poetry install` in the project it "
                 f"makes {successor} for Python {default}, so this one is only moved aside."))
         if facts.owner_of(venv.path) is not None and facts.owners.tree(venv.path) is None:

@@ -302,3 +302,23 @@ def test_pipenvs_and_poetrys_venvs_in_a_home_are_found(tmp_path, doctor):
         moved_only,
         broken(pipenv, state.format(venv=pipenv), "attrs 24.2.0, six 1.17.0",
                "attrs==24.2.0 six==1.17.0", user="alice")]
+
+
+def test_poetrys_venv_of_todays_python_broken_otherwise_is_moved_aside_for_poetry_to_remake(
+        tmp_path, doctor):
+    """A venv of today's Python, broken otherwise (its standard library gone): poetry makes the
+    venv of the same name anew itself."""
+    from fakeroot_venvs import chown_tree
+
+    root = FakeRoot.trixie(tmp_path / "root")
+    root.passwd([("alice", 1000, "/home/alice")])
+    venv = "/home/alice/.cache/pypoetry/virtualenvs/shop-Xy9_-py3.13"
+    make_venv(root, venv, version="3.13.5", caller="/usr/bin/python3.13", packages=SIX_ATTRS)
+    root.remove("/usr/lib/python3.13/os.py")
+    chown_tree(root, "/home/alice", 1000)
+    expected = broken(venv, "the standard library of Python 3.13, /usr/lib/python3.13, is gone",
+                      "attrs 24.2.0, six 1.17.0", "", made="Python 3.13.5", user="alice")
+    expected["detail"] += (" poetry makes it anew at the next `poetry install` in the project, "
+                           "so it is only moved aside.")
+    del expected["repair"][1:]
+    assert doctor(root, only=["venv-broken"]) == [expected]
