@@ -59,7 +59,7 @@ _pyguard()
     local opts
     case $command in
         "")
-            COMPREPLY=($(compgen -W "doctor explain rules report venvs upgrade-check fix undo guard hooks pip --help --version" -- "$cur"))
+            COMPREPLY=($(compgen -W "doctor explain rules report venvs upgrade-check fix undo guard hooks pip --root --help --version" -- "$cur"))
             return ;;
         doctor) opts="--root --format --only --help" ;;
         explain)
@@ -67,8 +67,8 @@ _pyguard()
                 COMPREPLY=($(compgen -W "$(_pyguard_rules)" -- "$cur"))
                 return
             fi
-            opts="--help" ;;
-        rules) opts="--help" ;;
+            opts="--root --help" ;;
+        rules) opts="--root --help" ;;
         report) opts="--root --format --output --config --state-dir --help" ;;
         venvs) opts="--root --venv-root --format --help" ;;
         upgrade-check) opts="--root --to --format --no-record --state-dir --help" ;;

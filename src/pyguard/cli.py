@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     # same young objects again and again (about a tenth of doctor's time). Cycles die with us.
     gc.disable()
     try:
+        argv = _root_after_command(argv)
         if argv[:1] == ["hooks"] and argv[1:2] in (["pre-invoke"], ["post-invoke"],
                                                    ["post-update"]):
             from .apthooks.run import fast  # apt waits for it: no parser of every command
@@ -119,6 +120,25 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(argv, "internal-error",
                      f"pyguard: internal error: {type(exc).__name__}: {exc} "
                      "(PYGUARD_DEBUG=1 shows the traceback)")
+
+
+def _root_after_command(argv: list[str]) -> list[str]:
+    """`pyguard --root DIR COMMAND ...` as dpkg takes it (`dpkg --root DIR -l`): the option
+    moves to the end of the command's words, where its parser (or its action's) reads it."""
+    if argv[:1] == ["--root"]:
+        if len(argv) < 3:
+            raise UsageError("pyguard: --root DIR comes with a command: pyguard --root DIR doctor")
+        option, rest = argv[:2], argv[2:]
+    elif argv[:1] and argv[0].startswith("--root="):
+        option, rest = argv[:1], argv[1:]
+    else:
+        return argv
+    if rest[0] == "pip":
+        raise UsageError("pyguard: pyguard pip guards this system's pip and takes no --root "
+                         "(pip's own --root goes after `pip`)")
+    if any(a == "--root" or a.startswith("--root=") for a in rest):
+        raise UsageError("pyguard: --root is given twice")
+    return rest + option
 
 
 def _record_for_hook(root: str) -> str:

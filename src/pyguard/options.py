@@ -14,10 +14,14 @@ def path_value(text: str) -> str:
     return text
 
 
-def root_option(parser: argparse.ArgumentParser) -> None:
-    """--root DIR, like dpkg --root: the rescue case and how tests point at fake and real roots."""
+def root_option(parser: argparse.ArgumentParser, reads: bool = True) -> None:
+    """--root DIR, like dpkg --root: the rescue case and how tests point at fake and real roots.
+    `reads=False`: a command that reads nothing of the system takes it all the same, as every
+    dpkg action does, so that one --root serves a whole script."""
     parser.add_argument("--root", default="/", metavar="DIR", type=path_value,
-                        help="examine the system mounted at DIR, like dpkg --root (default: /)")
+                        help="examine the system mounted at DIR, like dpkg --root (default: /)"
+                        if reads else "accepted as by every command (default: /); the rules are "
+                                      "pyguard's own, nothing of DIR is read")
 
 
 def root_problem(root: str) -> Optional[str]:

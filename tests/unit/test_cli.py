@@ -251,6 +251,47 @@ def test_rules_lists_every_rule_in_doctor_order():
         ["python3-pip-missing", "info"]]
 
 
+@pytest.mark.parametrize("command", [
+    ("doctor", "--format", "json"), ("venvs", "--format", "json"), ("undo", "--list"),
+    ("upgrade-check", "--no-record", "--format", "json"), ("hooks", "status"),
+    ("guard", "status"), ("rules",), ("explain", "pep668-marker")])
+def test_root_before_the_command_as_dpkg_takes_it(broken_root, command):
+    """`pyguard --root DIR COMMAND`, as `dpkg --root DIR -l`: the same run as with --root after
+    it, for every command but the pip guard."""
+    root = str(broken_root)
+    before = pyguard("--root", root, *command)
+    after = pyguard(*command, "--root", root)
+    assert (before.returncode, before.stdout, before.stderr) == (
+        after.returncode, after.stdout, after.stderr)
+    assert pyguard(f"--root={root}", *command).stdout == after.stdout
+
+
+@pytest.mark.parametrize("argv, message", [
+    (("--root",), "pyguard: --root DIR comes with a command: pyguard --root DIR doctor"),
+    (("--root", "/"), "pyguard: --root DIR comes with a command: pyguard --root DIR doctor"),
+    (("--root", "/", "doctor", "--root", "/"), "pyguard: --root is given twice"),
+    (("--root=/", "venvs", "--root=/"), "pyguard: --root is given twice"),
+    (("--root", "/", "pip", "install", "six"),
+     "pyguard: pyguard pip guards this system's pip and takes no --root (pip's own --root goes "
+     "after `pip`)")])
+def test_root_before_the_command_misused_is_bad_usage(argv, message):
+    result = pyguard(*argv)
+    assert (result.returncode, result.stdout, result.stderr) == (3, "", message + "\n")
+
+
+@pytest.mark.parametrize("command", [("rules",), ("explain", "pep668-marker")])
+def test_the_catalogue_takes_root_too_and_reads_nothing_of_it(broken_root, tmp_path, command):
+    """One --root serves a whole script; the rules are pyguard's own, so the output is the
+    same, and a root that is not there is said as every command says it."""
+    plain = pyguard(*command)
+    rooted = pyguard(*command, "--root", str(broken_root))
+    missing = str(tmp_path / "nowhere")
+    bad = pyguard(*command, "--root", missing)
+    assert (rooted.returncode, rooted.stdout, rooted.stderr) == (0, plain.stdout, "")
+    assert (bad.returncode, bad.stdout, bad.stderr) == (
+        3, "", f"pyguard {command[0]}: --root {missing}: no such directory\n")
+
+
 def test_explain_unknown_rule_exits_3():
     result = pyguard("explain", "nosuch")
     assert (result.returncode, result.stdout, result.stderr) == (
