@@ -340,6 +340,8 @@ def test_paths_apt_conf_cannot_hold_are_refused():
 INSTALL = ["--interpreter", "/usr/bin/python3.11", "--pythonpath", "/opt/pyguard/lib"]
 RUNS = ("  apt runs: /usr/bin/python3.11 -I -S -B (pyguard from /opt/pyguard/lib) "
         "hooks pre-invoke|post-invoke|post-update\n")
+MISSING_CLI = ("  MISSING: /opt/pyguard/lib/pyguard/cli.py: the hooks do nothing until it is there "
+               "(--interpreter and --pythonpath name what apt should run)\n")
 
 
 def hooks(capsys, *args: str):
@@ -352,7 +354,7 @@ def test_install_places_and_records_the_file_uninstall_removes_exactly_it(capsys
     root = str(fake_root)
     fake_root.mkdir("/etc/apt/apt.conf.d")
     assert hooks(capsys, "install", "--root", root, *INSTALL) == (
-        0, "placed   /etc/apt/apt.conf.d/80pyguard\n" + RUNS
+        1, "placed   /etc/apt/apt.conf.d/80pyguard\n" + RUNS + MISSING_CLI
         + "recorded in /var/lib/pyguard/hooks.json\n", "")
     placed = fake_root.host(conf.FILE)
     text = placed.read_text()
@@ -368,9 +370,11 @@ def test_install_places_and_records_the_file_uninstall_removes_exactly_it(capsys
     assert state == {"format": 1, "file": conf.FILE, "sha256": hashlib.sha256(text.encode()).hexdigest(),
                      "launch": conf.python_launch("/usr/bin/python3.11", ["/opt/pyguard/lib"]),
                      "created_dirs": ["/var/lib/pyguard"]}
+    fake_root.write("/opt/pyguard/lib/pyguard/cli.py", "")
     assert hooks(capsys, "install", "--root", root, *INSTALL) == (
         0, "kept     /etc/apt/apt.conf.d/80pyguard (already in place)\n" + RUNS
         + "recorded in /var/lib/pyguard/hooks.json\n", "")
+    fake_root.remove("/opt/pyguard/lib/pyguard/cli.py")
     assert hooks(capsys, "status", "--root", root) == (
         1, "/etc/apt/apt.conf.d/80pyguard: placed by `pyguard hooks install`, unchanged\n"
         "  needs:  /usr/bin/python3.11\n"
@@ -382,6 +386,26 @@ def test_install_places_and_records_the_file_uninstall_removes_exactly_it(capsys
     assert not fake_root.host("/var/lib/pyguard").exists()
     assert hooks(capsys, "uninstall", "--root", root) == (
         0, "pyguard's apt hooks are not installed; nothing to remove\n", "")
+
+
+def test_what_the_hooks_need_is_looked_for_inside_the_root_only(capsys, fake_root, tmp_path):
+    """An absolute link in the root is followed there, never to the host's file of that name:
+    inside the root it leads nowhere."""
+    host_python = str(tmp_path / "python3")
+    Path(host_python).write_text("")
+    fake_root.mkdir("/etc/apt/apt.conf.d")
+    fake_root.symlink("/opt/py/bin/python3", host_python)
+    fake_root.write("/opt/pyguard/lib/pyguard/cli.py", "")
+    assert not fake_root.host(host_python).exists() and os.path.exists(host_python)
+    code, out, err = hooks(capsys, "install", "--root", str(fake_root), "--interpreter",
+                           "/opt/py/bin/python3", "--pythonpath", "/opt/pyguard/lib")
+    assert (code, out.splitlines()[2:], err) == (1, [
+        "  MISSING: /opt/py/bin/python3: the hooks do nothing until it is there (--interpreter "
+        "and --pythonpath name what apt should run)", "recorded in /var/lib/pyguard/hooks.json"], "")
+    code, out, err = hooks(capsys, "status", "--root", str(fake_root))
+    assert (code, out.splitlines()[1:3]) == (1, [
+        "  needs:  /opt/py/bin/python3 (MISSING: the hooks do nothing)",
+        "  needs:  /opt/pyguard/lib/pyguard/cli.py"])
 
 
 def test_install_updates_its_own_file_for_another_pyguard(capsys, fake_root):
@@ -452,9 +476,19 @@ def test_without_apt_or_a_root_there_is_nothing_to_act_on(capsys, tmp_path):
 
 
 def test_by_default_install_runs_this_pyguard_with_the_real_interpreter_file(capsys, fake_root):
+    """Into a root that holds neither this interpreter nor this pyguard (a rescue root, from a
+    checkout): placed, and said to do nothing there, exit 1 as `hooks status` would."""
     fake_root.mkdir("/etc/apt/apt.conf.d")
-    assert hooks(capsys, "install", "--root", str(fake_root))[0] == 0
+    code, out, err = hooks(capsys, "install", "--root", str(fake_root))
     state = json.loads(fake_root.read("/var/lib/pyguard/hooks.json"))
+    interpreter, cli = state["launch"][0], state["launch"][6].split(":")[0] + "/pyguard/cli.py"
+    assert (code, err) == (1, "")
+    assert out.splitlines()[2:] == [
+        f"  MISSING: {path}: the hooks do nothing until it is there (--interpreter and "
+        "--pythonpath name what apt should run)" for path in (interpreter, cli)
+        if not fake_root.host(path).exists()  # the fake root has Debian's /usr/bin/python3.11
+    ] + ["recorded in /var/lib/pyguard/hooks.json"]
+    assert not fake_root.host(cli).exists()
     assert state["launch"][:6] == [os.path.realpath(sys.executable), "-I", "-S", "-B", "-c", conf.BOOT]
     import pyguard
     assert state["launch"][6].split(":")[0] == os.path.dirname(os.path.dirname(pyguard.__file__))

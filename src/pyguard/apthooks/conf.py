@@ -23,7 +23,7 @@ import shlex
 import sys
 from typing import Dict, List, Sequence, Tuple
 
-from ..placing import (forget, host_path, lstat, make_dirs, place, read_state, remove_placed,
+from ..placing import (forget, lstat, make_dirs, place, read_state, remove_placed,
                        sha256_in, write_state)
 
 FILE = "/etc/apt/apt.conf.d/80pyguard"
@@ -129,16 +129,22 @@ def _save_state(root: str, state: Dict) -> None:
 
 def shipped_by_package(root: str) -> bool:
     """Whether dpkg lists the file as a conffile of the pyguard package."""
-    try:
-        with open(host_path(root, "/var/lib/dpkg/info/pyguard.conffiles"), encoding="utf-8") as f:
-            return FILE in f.read().split()
-    except OSError:
-        return False
+    from ..rootfs import RootFS
+
+    with RootFS(root) as fs:
+        return FILE in (fs.read_text("/var/lib/dpkg/info/pyguard.conffiles") or "").split()
+
+
+def _has_apt(root: str) -> bool:
+    from ..rootfs import RootFS
+
+    with RootFS(root) as fs:
+        return fs.is_dir("/etc/apt")
 
 
 def install(root: str, launch: Sequence[str]) -> Tuple[int, List[str]]:
     """Place the hooks file; returns (exit code, lines). 1 when a file not pyguard's is there."""
-    if not os.path.isdir(host_path(root, "/etc/apt")):
+    if not _has_apt(root):
         return 3, [f"no /etc/apt in {root}: the hooks are for apt, which is not installed there"]
     text = conf_text(launch, "`pyguard hooks install`; `pyguard hooks uninstall` removes it")
     digest = hashlib.sha256(text.encode()).hexdigest()
@@ -172,8 +178,20 @@ def install(root: str, launch: Sequence[str]) -> Tuple[int, List[str]]:
     _save_state(root, {"format": FORMAT, "file": FILE, "sha256": digest, "launch": list(launch),
                        "created_dirs": created})
     lines.append(f"  apt runs: {describe(launch)}")
+    absent = missing(root, text)
+    lines += [f"  MISSING: {path}: the hooks do nothing until it is there (--interpreter and "
+              "--pythonpath name what apt should run)" for path in absent]
     lines.append(f"recorded in {STATE}")
-    return 0, lines
+    return (1 if absent else 0), lines
+
+
+def missing(root: str, text: str) -> List[str]:
+    """What the hooks file tests for before it runs (runner) that is not in the root: links
+    followed inside the root only, as apt's shell in a chroot would."""
+    from ..rootfs import RootFS
+
+    with RootFS(root) as fs:
+        return [path for path in runner(text) if fs.stat(path) is None]
 
 
 def describe(launch: Sequence[str]) -> str:
@@ -232,9 +250,10 @@ def status(root: str, config_note: str) -> Tuple[int, List[str]]:
         problem = True
     if text and MARKER not in text:
         problem = True
+    absent = missing(root, text)
     for needed in runner(text):
-        there = os.path.exists(host_path(root, needed))
-        lines.append(f"  needs:  {needed}" + ("" if there else " (MISSING: the hooks do nothing)"))
-        problem = problem or not there
+        lines.append(f"  needs:  {needed}" + (" (MISSING: the hooks do nothing)"
+                                               if needed in absent else ""))
+        problem = problem or needed in absent
     lines.append(f"  config: {config_note}")
     return (1 if problem else 0), lines
