@@ -119,6 +119,37 @@ def test_status(root, capsys):
         "  sudo secure_path: /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin (ok)\n")
 
 
+def test_install_and_status_read_nothing_outside_the_root(root, tmp_path, capsys):
+    """Absolute links in a rescued root lead to the host's files of those names when followed
+    on the host: an interpreter, a pip and a sudoers the root does not have. Followed inside
+    the root, they lead nowhere; sudoers is read as sudo reads it (#includedir, no dotted
+    names)."""
+    host = tmp_path / "host"
+    host.mkdir()
+    (host / "python3.12").write_bytes(b"\x7fELF")
+    (host / "pip3.13").write_text("#!/usr/bin/python3.13\n")
+    (host / "pip3.13").chmod(0o755)
+    (host / "sudoers").write_text('Defaults secure_path="/opt/host/bin"\n')
+    (root / "usr/bin/python3.12").symlink_to(host / "python3.12")
+    (root / "usr/bin/pip3.13").symlink_to(host / "pip3.13")
+    (root / "etc/sudoers.d").mkdir(parents=True)
+    (root / "etc/sudoers").write_text("@includedir /etc/sudoers.d\n")
+    (root / "etc/sudoers.d/host").symlink_to(host / "sudoers")
+    (root / "etc/sudoers.d/old.dpkg-old").write_text('Defaults secure_path="/opt/old/bin"\n')
+    (root / "etc/sudoers.d/local").write_text('Defaults secure_path="/usr/local/sbin:/usr/bin"\n')
+    assert shims.shim_names(str(root)) == ["pip", "pip3", "pip3.11", "pip3.13"]
+    main(["guard", "install", "--root", str(root), "--interpreter", "/usr/bin/python3"])
+    capsys.readouterr()
+    assert main(["guard", "status", "--root", str(root)]) == 0
+    assert capsys.readouterr().out == (
+        "pyguard's guard: 4 shims, run by /usr/bin/python3\n"
+        "  ok      /usr/local/sbin/pip -> real pip: none on PATH\n"
+        "  ok      /usr/local/sbin/pip3 -> real pip: none on PATH\n"
+        "  ok      /usr/local/sbin/pip3.11 -> real pip: none on PATH\n"
+        "  ok      /usr/local/sbin/pip3.13 -> real pip: none on PATH\n"
+        "  sudo secure_path: /usr/local/sbin:/usr/bin (ok)\n")
+
+
 def test_shim_runs_the_guard_and_execs_the_real_pip(tmp_path):
     """A real shim, run as a program: --version reaches the real pip (a stand-in script)."""
     root = tmp_path / "r"

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
+from ..sudoers import secure_path
 from . import Facts
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -32,8 +33,6 @@ SUDO_LOGIN = "sudo -i"
 SUDO = "sudo"
 ROOT_CRONTAB = "/var/spool/cron/crontabs/root"
 ENV_SUPATH = re.compile(r"^[ \t]*ENV_SUPATH[ \t]+(?:PATH=)?(\S+)")
-SECURE_PATH = re.compile(r"^[ \t]*Defaults\b[^#]*?\bsecure_path[ \t]*=[ \t]*(\"[^\"]*\"|[^\s,]+)")
-SUDOERS_INCLUDE = re.compile(r"^[ \t]*[@#](include|includedir)[ \t]+(\S+)")
 CRON_JOB = re.compile(r"^[ \t]*[0-9*@]")
 CRON_ENV = re.compile(r"^[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*(.*?)[ \t]*$")
 CRON_D_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -132,7 +131,7 @@ def read_root_shell(fs) -> RootShell:
         ShellPath(INTERACTIVE, shell_path(fs, home, kind, False, start, conda)),
     ]
     if fs.is_file("/etc/sudoers"):
-        secure = _secure_path(fs)
+        secure = sudo_secure_path(fs)
         contexts.append(ShellPath(SUDO_LOGIN, shell_path(fs, home, kind, True, secure or supath,
                                                           conda)))
         if secure:
@@ -182,42 +181,14 @@ def _pam_environment(fs) -> Optional[Start]:
     return found
 
 
-def _secure_path(fs) -> Optional[Start]:
-    """sudo's secure_path: the last one set in /etc/sudoers and what it includes."""
-    found: List[Start] = []
-
-    def read(path: str, depth: int) -> None:
-        text = fs.read_text(path, limit=READ_LIMIT)
-        if text is None or depth > 8:
-            return
-        lines = text.split("\n")
-        number = 0
-        while number < len(lines):
-            first = number + 1
-            raw = lines[number]
-            while raw.endswith("\\") and number + 1 < len(lines):
-                number += 1
-                raw = raw[:-1] + " " + lines[number]
-            number += 1
-            include = SUDOERS_INCLUDE.match(raw)
-            if include:
-                target = include.group(2)
-                if not target.startswith("/"):
-                    target = f"{os.path.dirname(path)}/{target}"
-                if include.group(1) == "include":
-                    read(target, depth + 1)
-                else:
-                    for name in sorted(fs.listdir(target)):
-                        if "." not in name and not name.endswith("~"):
-                            read(f"{target}/{name}", depth + 1)
-                continue
-            m = SECURE_PATH.match(raw)
-            if m:
-                line = ShellLine(path, first, raw.strip(), "sudoers", (first, number))
-                found.append([(d, line) for d in _split_path(m.group(1).strip('"'))])
-
-    read("/etc/sudoers", 0)
-    return found[-1] if found else None
+def sudo_secure_path(fs) -> Optional[Start]:
+    """sudo's secure_path, each directory with the sudoers line that set it."""
+    setting = secure_path(fs)
+    if setting is None:
+        return None
+    line = ShellLine(setting.file, setting.first, setting.text, "sudoers",
+                     (setting.first, setting.last))
+    return [(d, line) for d in _split_path(setting.value)]
 
 
 def _crontabs(fs) -> List[Tuple[str, str]]:

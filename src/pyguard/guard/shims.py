@@ -13,12 +13,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 import sys
 from typing import Dict, List, Sequence, Tuple
 
-from ..placing import (forget, host_path, lstat, make_dirs, place, read_state, remove_placed,
+from ..placing import (forget, lstat, make_dirs, place, read_state, remove_placed,
                        sha256_in, write_state)
-from .target import SHIM_MARKER, find_real
+from .target import SHIM_MARKER
 
 SHIM_DIR = "/usr/local/sbin"
 STATE = "/var/lib/pyguard/guard.json"
@@ -28,15 +29,14 @@ SECURE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 def shim_names(root: str = "/") -> List[str]:
     """pip, pip3 and pip3.X for each Debian interpreter /usr/bin/python3.X in the root."""
+    from ..rootfs import RootFS
+
     versions = []
-    try:
-        entries = os.listdir(host_path(root, "/usr/bin"))
-    except OSError:
-        entries = []
-    for entry in entries:
-        match = re.fullmatch(r"python3\.(\d+)", entry)
-        if match and os.path.isfile(host_path(root, "/usr/bin/" + entry)):
-            versions.append(int(match.group(1)))
+    with RootFS(root) as fs:
+        for entry in fs.listdir("/usr/bin"):
+            match = re.fullmatch(r"python3\.(\d+)", entry)
+            if match and fs.is_file("/usr/bin/" + entry):  # links followed inside the root
+                versions.append(int(match.group(1)))
     return ["pip", "pip3", *(f"pip3.{v}" for v in sorted(set(versions)))]
 
 
@@ -176,25 +176,26 @@ def uninstall(root: str = "/") -> Tuple[int, List[str]]:
     return 0, lines + forget(root, STATE, state.get("created_dirs", []))
 
 
-def _secure_path(root: str) -> str:
-    """sudo's secure_path in the root's sudoers (and sudoers.d), or ""."""
-    files = [host_path(root, "/etc/sudoers")]
-    try:
-        files += sorted(os.path.join(host_path(root, "/etc/sudoers.d"), f)
-                        for f in os.listdir(host_path(root, "/etc/sudoers.d")))
-    except OSError:
-        pass
-    found = ""
-    for path in files:
-        try:
-            with open(path, encoding="utf-8", errors="replace") as f:
-                for line in f:
-                    match = re.match(r'\s*Defaults\s+secure_path\s*=\s*"?([^"\s]+)"?', line)
-                    if match:
-                        found = match.group(1)
-        except OSError:
+def _secure_path(fs) -> str:
+    """sudo's secure_path in the root's sudoers (and what it includes), or ""."""
+    from ..sudoers import secure_path
+
+    setting = secure_path(fs)
+    return setting.value if setting else ""
+
+
+def _real_pip(fs, name: str) -> str:
+    """The first executable `name` on sudo's default PATH in the root, outside the shims'
+    directory and not a shim (find_real, with links followed inside the root only); ""."""
+    for directory in SECURE_PATH.split(":"):
+        path = f"{directory}/{name}"
+        st = fs.stat(path)
+        if directory == SHIM_DIR or st is None or not stat.S_ISREG(st.st_mode) \
+                or not st.st_mode & 0o111:
             continue
-    return found
+        if SHIM_MARKER not in (fs.read_bytes(path, limit=1 << 20) or b"")[:512]:
+            return path
+    return ""
 
 
 def status(root: str = "/") -> Tuple[int, List[str]]:
@@ -203,7 +204,9 @@ def status(root: str = "/") -> Tuple[int, List[str]]:
         return 1, ["pyguard's guard is not installed (`pyguard guard install` places it)"]
     lines = [f"pyguard's guard: {len(state['shims'])} shims, run by {state.get('interpreter', '?')}"]
     problems = 0
-    search = ":".join(host_path(root, d) for d in SECURE_PATH.split(":"))
+    from ..rootfs import RootFS
+
+    fs = RootFS(root)
     for inside, info in sorted(state["shims"].items()):
         if lstat(root, inside) is None:
             word, problems = "MISSING", problems + 1
@@ -211,10 +214,10 @@ def status(root: str = "/") -> Tuple[int, List[str]]:
             word, problems = "CHANGED", problems + 1
         else:
             word = "ok"
-        real = find_real(info.get("name", os.path.basename(inside)), search, [host_path(root, SHIM_DIR)])
-        real_inside = "/" + os.path.relpath(real, root) if real else "none on PATH"
-        lines.append(f"  {word:<8}{inside} -> real pip: {real_inside}")
-    secure = _secure_path(root)
+        real = _real_pip(fs, info.get("name", os.path.basename(inside)))
+        lines.append(f"  {word:<8}{inside} -> real pip: {real or 'none on PATH'}")
+    secure = _secure_path(fs)
+    fs.close()
     if secure:
         first = secure.split(":")[0]
         note = "ok" if first == SHIM_DIR else f"NOTE: it starts with {first}, so `sudo pip` skips the guard"
