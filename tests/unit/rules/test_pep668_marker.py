@@ -7,16 +7,20 @@ REINSTALL = ("apt-get install --reinstall -y libpython3.11-stdlib", "restore the
 UNDIVERT = (f"dpkg-divert --rename --remove {MARKER}", "undo the local diversion of the marker")
 WITHOUT = ("Without it pip installs into the system interpreter without a word, over the packages "
            "Debian manages.")
+ALTERED = ("pip still refuses to install into the system interpreter (the file being there is "
+           "enough), but what it then says is no longer Debian's advice (apt install python3-NAME, "
+           "a virtual environment, or pipx).")
 
 
 def marker_finding(state: str, repair, version: str = "3.11", package: str = "libpython3.11-stdlib",
-                   more_paths=()):
+                   more_paths=(), gone: bool = True):
     marker = f"/usr/lib/python{version}/EXTERNALLY-MANAGED"
     return {
         "rule": "pep668-marker",
         "severity": "warning",
-        "title": f"PEP 668 marker of Python {version} is gone: {state}",
-        "detail": f"{package} ships {marker}, but {state}. {WITHOUT}",
+        "title": f"PEP 668 marker of Python {version} is {'gone' if gone else 'not as shipped'}: "
+                 f"{state}",
+        "detail": f"{package} ships {marker}, but {state}. {WITHOUT if gone else ALTERED}",
         "subject": marker,
         "paths": [marker, *more_paths],
         "repair": repair,
@@ -41,13 +45,13 @@ def test_marker_renamed_to_bak(fake_root, doctor):
 
 def test_marker_emptied(fake_root, doctor):
     fake_root.write(MARKER, "")
-    assert doctor(fake_root) == [marker_finding("it is empty", [REINSTALL])]
+    assert doctor(fake_root) == [marker_finding("it is empty", [REINSTALL], gone=False)]
 
 
 def test_marker_text_changed(fake_root, doctor):
     fake_root.write(MARKER, "[externally-managed]\nError=go ahead\n")
     assert doctor(fake_root) == [
-        marker_finding("its text differs from what Debian shipped", [REINSTALL]),
+        marker_finding("its text differs from what Debian shipped", [REINSTALL], gone=False),
     ]
 
 
@@ -67,6 +71,20 @@ def test_marker_replaced_by_a_directory(fake_root, doctor):
 def test_marker_replaced_by_link_to_dev_null(fake_root, doctor):
     fake_root.symlink(MARKER, "/dev/null")
     assert doctor(fake_root) == [marker_finding("it is no longer a regular file", [REINSTALL])]
+
+
+def test_marker_as_a_link_to_the_text_as_shipped_is_no_finding(fake_root, doctor):
+    """pip follows the link (os.path.isfile) and refuses with Debian's text: nothing lost."""
+    fake_root.rename(MARKER, "/usr/lib/python3.11/marker.orig")
+    fake_root.symlink(MARKER, "marker.orig")
+    assert doctor(fake_root) == []
+
+
+def test_marker_as_a_link_to_an_emptied_copy_is_not_as_shipped(fake_root, doctor):
+    fake_root.write("/usr/lib/python3.11/marker.empty", "")
+    fake_root.remove(MARKER)
+    fake_root.symlink(MARKER, "marker.empty")
+    assert doctor(fake_root) == [marker_finding("it is empty", [REINSTALL], gone=False)]
 
 
 def test_trixie_marker_deleted(tmp_path, doctor):
