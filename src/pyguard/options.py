@@ -14,6 +14,16 @@ def path_value(text: str) -> str:
     return text
 
 
+def inside_path(text: str) -> str:
+    """A path inside the examined root: absolute, as dpkg names its files (and as [venvs] roots
+    in pyguard.conf must be); a relative one would name nothing there."""
+    path_value(text)
+    if not text.startswith("/"):
+        raise argparse.ArgumentTypeError(f"{text!r} is relative: a path inside the examined root "
+                                         "starts with /")
+    return text
+
+
 def root_option(parser: argparse.ArgumentParser, reads: bool = True) -> None:
     """--root DIR, like dpkg --root: the rescue case and how tests point at fake and real roots.
     `reads=False`: a command that reads nothing of the system takes it all the same, as every

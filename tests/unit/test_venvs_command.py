@@ -79,6 +79,14 @@ def test_venv_root_options_replace_the_default_roots(upgraded):
         0, ["/var/lib", "/opt"], ["/opt/tool", "/var/lib/x/env"])
 
 
+def test_a_relative_venv_root_is_bad_usage(upgraded):
+    """It would name nothing in the root (and `[venvs] roots` refuses the same)."""
+    result = pyguard("venvs", "--root", str(upgraded), "--venv-root", "opt")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        3, "", "pyguard venvs: argument --venv-root: 'opt' is relative: a path inside the "
+               "examined root starts with /\n")
+
+
 def test_roots_from_the_environment(upgraded):
     result = pyguard("venvs", "--root", str(upgraded), env={"PYGUARD_VENV_ROOTS": "/opt:/nowhere"})
     assert result.stdout.split("\n")[-2] == "pyguard venvs: 1 found under /opt, /nowhere, all ok."

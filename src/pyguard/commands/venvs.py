@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Iterable, Tuple
 
-from ..options import path_value, root_option, root_problem
+from ..options import inside_path, root_option, root_problem
 
 if TYPE_CHECKING:
     from ..facts.venvs import Venv
@@ -21,7 +21,7 @@ def add_venvs(commands) -> None:
                     "else $PYGUARD_VENV_ROOTS (colon-separated), else [venvs] roots in "
                     "/etc/pyguard/pyguard.conf, else /srv /opt /home /root /var/www.")
     root_option(parser)
-    parser.add_argument("--venv-root", type=path_value, action="append", default=[],
+    parser.add_argument("--venv-root", type=inside_path, action="append", default=[],
                         metavar="DIR",
                         help="look for venvs below DIR, a path inside the examined root "
                              "(may be repeated; replaces the default roots)")
