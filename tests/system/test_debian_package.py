@@ -10,6 +10,8 @@ then runs pyguard's own repair commands there and checks the root is healthy aga
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 from pathlib import Path
 from typing import List, Tuple
@@ -125,6 +127,63 @@ def test_installs_from_debian_only_and_doctor_is_clean(installed, release: str) 
     # the autopkgtests of debian/tests, run in this root as autopkgtest would
     names = [name for name, _ in debpkg.run_autopkgtests(root)]
     assert names == ["commands", "doctor", "rescue", "isolation"]
+
+
+@pytest.mark.parametrize("release", ["bookworm", "trixie"])
+def test_installed_the_day_apt_dies_it_runs_unconfigured_and_finishes_its_own_install(
+        real_root, deb: Path, release: str) -> None:
+    """The day apt dies is the day pyguard gets installed. With /usr/bin/python3 broken, dpkg
+    unpacks pyguard and the dependencies it pulls in but configures none of them (each postinst
+    runs py3compile), and apt fails. The installed pyguard runs all the same (its launcher needs
+    no package configured), names its own unfinished install among the rest, and its own `fix`
+    finishes them all."""
+    root = real_root(release)
+    v = version_of(root)
+    root.run("apt-get purge -y --autoremove python3-rich python3-distro")
+    root.run("ln -sf /usr/bin/python3.missing /usr/bin/python3")
+    inside = f"/tmp/{deb.name}"
+    shutil.copy2(deb, root.host(inside))
+    ran = root.run(f"apt-get install -y --no-install-recommends {inside}", check=False)
+    assert (ran.returncode, "py3compile: not found" in ran.stdout) == (100, True)
+    code, envelope, result = debpkg.doctor_inside(root)
+    states = {"pyguard": "unpacked but not configured", "python3-distro": "half-configured",
+              "python3-markdown-it": "unpacked but not configured",
+              "python3-mdurl": "half-configured", "python3-pygments": "half-configured",
+              "python3-rich": "unpacked but not configured"}
+    if release == "trixie":  # its markdown-it depends on linkify-it too
+        states.update({"python3-linkify-it": "unpacked but not configured",
+                       "python3-uc-micro": "half-configured"})
+    half = ", ".join(f"{name} ({state})" for name, state in sorted(states.items()))
+    assert (code, result.stderr) == (2, "")
+    assert envelope["findings"] == [{
+        "rule": "python-dpkg-interrupted",
+        "severity": "error",
+        "title": "dpkg did not finish installing Python packages",
+        "detail": f"dpkg left these packages half done: {half}. Until they are finished, every "
+                  "apt-get install or upgrade stops with \"Sub-process /usr/bin/dpkg returned an "
+                  "error code (1)\", and the modules they ship may be missing or not "
+                  "byte-compiled.",
+        "subject": ", ".join(sorted(states)),
+        "paths": ["/var/lib/dpkg/status"],
+        "repair": [
+            {"command": f"ln -sfn python{v} /usr/bin/python3",
+             "note": "the maintainer scripts need a working python3 (the link python3-minimal "
+                     "ships)"},
+            {"command": "dpkg --configure -a",
+             "note": "finish configuring every package left half done"},
+        ],
+    }, link_finding(v, "it points to /usr/bin/python3.missing, which does not exist",
+                    "/usr/bin/python3.missing")]
+    fixed = debpkg.run_inside(root, "pyguard fix --yes --format json")
+    steps = [(s["command"], s["exit_code"]) for s in json.loads(fixed.stdout)["fix"]["steps"]]
+    assert (fixed.returncode, steps) == (0, [
+        (f"ln -sfn python{v} /usr/bin/python3", 0), ("dpkg --configure -a", 0),
+        (f"apt-get install --reinstall -y python3-minimal python{v}-minimal", 0)])
+    code, after, result = debpkg.doctor_inside(root)
+    assert (code, after["findings"], after["errors"], result.stderr) == (0, [], [], "")
+    audit = root.run("dpkg --audit && dpkg-query -W -f '${db:Status-Abbrev}\\n' pyguard python3-rich")
+    assert audit.stdout == "ii \nii \n"
+    root.run("python3 -c 'import rich, distro' && apt-get install -y --reinstall python3-six")
 
 
 def test_the_daily_report_is_scheduled_and_its_cron_command_runs_quietly(installed) -> None:
