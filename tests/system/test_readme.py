@@ -1,7 +1,7 @@
 """The README's output sample is what pyguard really prints, under Debian's own Python.
 
 pyguard runs inside a real bookworm root here, with the root's python3 and Debian's packaged
-python3-debian, python3-rich, python3-distro and python3-psutil, as an installed pyguard would.
+python3-debian, python3-rich and python3-psutil, as an installed pyguard would.
 """
 
 from __future__ import annotations

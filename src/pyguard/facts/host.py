@@ -16,48 +16,50 @@ class HostInfo:
 
 
 def read_host(fs: RootFS) -> HostInfo:
-    """The root's os-release, kept between runs while it stays as it is (pyguard.memo): a run
-    that finds it unchanged imports no `distro`, nor the logging and subprocess it imports."""
+    """The root's os-release, kept between runs while it stays as it is (pyguard.memo)."""
     from ..memo import kept_reading
 
     return kept_reading("host", fs, 1, parse_os_release, (HostInfo,))
 
 
 OS_RELEASE_LIMIT = 1 << 16
-"""os-release files are a few hundred bytes; distro's parser is quadratic in a line's length."""
+"""os-release files are a few hundred bytes; shlex is quadratic in a line's length."""
 
 
 def parse_os_release(fs: RootFS) -> HostInfo:
-    """Parse the root's os-release with `distro`, handed our own copy of its bytes.
+    """The root's os-release, parsed as the shell assignments it is (quotes, escapes, comments),
+    as `distro` parses it: ID lower-cased, VERSION_ID, VERSION_CODENAME (else UBUNTU_CODENAME,
+    else the name in VERSION's parentheses).
 
-    `distro` opens files itself: it gets a memory file holding what pyguard read through RootFS
-    (no symlink of the examined system can point it at the rescue system's own files), with
-    bytes that are not UTF-8 replaced (a Latin-1 PRETTY_NAME failed the whole run).
+    pyguard reads it itself, through RootFS: `distro` opens files by path, and where VERSION_ID
+    is missing (Debian testing and unstable) it reads /etc/debian_version of the host it runs
+    on, not of the examined root (a rescue system's 12.x for a sid disk). Here that fallback is
+    the root's own /etc/debian_version. Needing no module outside the standard library, it also
+    works where pyguard's dependencies could not be installed (apt refusing on a broken host).
     """
-    import distro
-    import os
+    import re
+    import shlex
 
-    data = None
+    path, data = "", None
     for path in ("/etc/os-release", "/usr/lib/os-release"):
         data = fs.read_bytes(path, limit=OS_RELEASE_LIMIT)
         if data is not None:
             break
     if data is None:
         return HostInfo("", "", "")
-    fd = os.memfd_create("os-release", os.MFD_CLOEXEC)
+    lexer = shlex.shlex(data.decode("utf-8", errors="replace"), posix=True)
+    lexer.whitespace_split = True
     try:
-        left = memoryview(data.decode("utf-8", errors="replace").encode("utf-8"))
-        while left:
-            left = left[os.write(fd, left):]
-        info = distro.LinuxDistribution(
-            include_lsb=False,
-            include_uname=False,
-            os_release_file=f"/proc/self/fd/{fd}",
-            distro_release_file=os.devnull,
-        )
-        return HostInfo(info.id(), info.version(best=False), info.codename())
-    except ValueError as exc:  # shlex: an unclosed quotation
+        fields = dict(token.split("=", 1) for token in lexer if "=" in token)
+    except ValueError as exc:  # an unclosed quotation
         fs.note("corrupt", path, f"not read: {exc}")
         return HostInfo("", "", "")
-    finally:
-        os.close(fd)
+    distro_id = fields.get("ID", "").lower().replace(" ", "_")
+    version = fields.get("VERSION_ID", "")
+    if not version and "debian" in (distro_id, *fields.get("ID_LIKE", "").split()):
+        version = (fs.read_text("/etc/debian_version", limit=OS_RELEASE_LIMIT) or "\n")
+        version = version.split("\n", 1)[0].strip()
+    named = re.search(r"\((\D+)\)|,\s*(\D+)", fields.get("VERSION", ""))
+    codename = fields.get("VERSION_CODENAME", fields.get("UBUNTU_CODENAME", (
+        (named.group(1) or named.group(2)) if named else "")))
+    return HostInfo(distro_id, version, codename)
