@@ -18,12 +18,14 @@ SRC = Path(pyguard.__file__).parent
 LAYERS: Dict[str, Tuple[str, ...]] = {
     # Leaves every layer may use: the root's file system, caches, small helpers, escaping,
     # dpkg's journal, which the guard reads beside the status file as doctor does, and the
-    # streaming of compressed apt lists both read; sudo's secure_path, which both need; the
-    # names of apt's cached .debs, which a check names, an action unpacks and fix reads.
+    # streaming of compressed apt lists both read; sudo's secure_path, which both need; Debian's
+    # version order; the names of apt's cached .debs, which a check names, an action unpacks and
+    # fix reads.
     "base": ("pyguard.__init__", "pyguard.rootfs", "pyguard.journal", "pyguard.cache", "pyguard.aside",
              "pyguard.options", "pyguard.config", "pyguard.statedir", "pyguard.placing",
              "pyguard.memo", "pyguard.plain", "pyguard.render.escape", "pyguard.dpkg_journal",
-             "pyguard.streaming", "pyguard.apt_cache", "pyguard.sudoers"),
+             "pyguard.streaming", "pyguard.apt_cache", "pyguard.sudoers",
+             "pyguard.debversion"),
     "actions": ("pyguard.actions",),
     "model": ("pyguard.findings", "pyguard.venv_rows", "pyguard.rules", "pyguard.catalogue"),
     "facts": ("pyguard.facts",),

@@ -63,19 +63,12 @@ class AptLists:
             return self.candidates[0] if self.candidates else None
         from functools import cmp_to_key
 
-        from debian.debian_support import Version, version_compare
+        from ..debversion import compare, valid
 
-        def valid(candidate: Candidate) -> bool:  # a list's garbage Version offers nothing
-            try:
-                Version(candidate.version)
-            except ValueError:
-                return False
-            return True
-
-        offered = [c for c in self.candidates if valid(c)]
+        offered = [c for c in self.candidates if valid(c.version)]  # garbage offers nothing
         if not offered:
             return None
-        return max(offered, key=cmp_to_key(lambda a, b: version_compare(a.version, b.version)))
+        return max(offered, key=cmp_to_key(lambda a, b: compare(a.version, b.version)))
 
 
 def list_files(fs: RootFS) -> List[str]:

@@ -352,10 +352,10 @@ def _change(unpack: "Unpack", found: Mapping[str, Policy], sources: Mapping[str,
 
 
 def _newer(a: str, b: str) -> bool:
-    """Whether Debian version `a` sorts after `b` (python-debian's dpkg comparison)."""
-    from debian.debian_support import Version
+    """Whether Debian version `a` sorts after `b`, as dpkg sorts them."""
+    from ..debversion import compare
 
-    return Version(a) > Version(b)
+    return compare(a, b) > 0
 
 
 # -- the simulation ----------------------------------------------------------------------------

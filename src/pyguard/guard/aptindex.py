@@ -122,16 +122,12 @@ def _stanzas(text: bytes, needles: Sequence[bytes] = PYTHON3,
 
 def _newer(version: str, than: str) -> bool:
     """Debian's order; a version that is not one (a list's garbage) is older than any."""
-    from debian.debian_support import Version, version_compare
+    from ..debversion import compare, valid
 
     try:
-        return version_compare(version, than) > 0
+        return compare(version, than) > 0
     except ValueError:
-        try:
-            Version(version)
-        except ValueError:
-            return False
-        return True  # `than` is the invalid one
+        return valid(version)  # then `than` is the invalid one
 
 
 def offers(chunks: Iterator[bytes], arch: str,
