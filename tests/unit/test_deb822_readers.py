@@ -188,6 +188,17 @@ def test_states_info_names_and_conffiles_equal_the_full_parse(root):
         name: conffiles for name, conffiles in live.items() if conffiles}
 
 
+def test_each_package_is_read_as_python_debians_deb822_reads_it(root):
+    """pyguard reads the status paragraphs itself (it must run where dpkg unpacked it without
+    python3-debian): each Package it makes equals the one made of Deb822's reading."""
+    from pyguard.facts.dpkg import STATUS_FIELDS, _package, status_fields
+
+    text = (root / "var/lib/dpkg/status").read_text()
+    blocks = [b for b in text.split("\n\n") if b.strip()]
+    assert [_package(status_fields(b)) for b in blocks] == [
+        _package(Deb822(b.split("\n"), fields=STATUS_FIELDS)) for b in blocks]
+
+
 def test_what_dpkg_left_half_done_is_found_as_the_full_parse_finds_it(root):
     facts = Facts(RootFS(str(root)))
     unfinished = {p["Package"] for p in paragraphs(root)

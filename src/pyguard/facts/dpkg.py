@@ -499,18 +499,35 @@ def _list_status(st: os.stat_result) -> Tuple[int, ...]:
 
 
 def _parse(block: str, fs: RootFS, where: str) -> Optional[Package]:
-    """One status paragraph, parsed with python-debian; a corrupt one is noted, not raised."""
-    from debian.deb822 import Deb822
-
-    try:
-        paragraph = Deb822(block.split("\n"), fields=STATUS_FIELDS)
-    except Exception as exc:  # python-debian raises various errors on garbage
-        fs.note("corrupt", where, f"unparsable paragraph skipped: {exc}")
-        return None
-    package = _package(paragraph)
+    """One status paragraph; one without a valid Status is noted, not raised."""
+    package = _package(status_fields(block))
     if package is None:
-        fs.note("corrupt", where, f"paragraph of {paragraph.get('Package')} has no valid Status")
+        fs.note("corrupt", where, f"paragraph of {status_fields(block).get('Package')} has no "
+                                  "valid Status")
     return package
+
+
+FIELD_LINE = re.compile(r"([^:\s]+)\s*:\s*(.*?)\s*")
+CANONICAL = {name.lower(): name for name in STATUS_FIELDS}
+
+
+def status_fields(block: str) -> Dict[str, str]:
+    """The STATUS_FIELDS of one paragraph, as python-debian's Deb822 reads them (field names
+    in any case, a continuation line added after a newline, the last of a repeated field);
+    test_deb822_readers holds the two equal. pyguard's own, so that it reads dpkg's database
+    where dpkg unpacked it without python3-debian (apt refusing, the day it dies)."""
+    fields: Dict[str, str] = {}
+    current: Optional[str] = None
+    for line in block.split("\n"):
+        if line[:1] in (" ", "\t"):
+            if current is not None and line.strip():
+                fields[current] += "\n" + line.rstrip()
+            continue
+        m = FIELD_LINE.fullmatch(line)
+        current = CANONICAL.get(m.group(1).lower()) if m else None
+        if current is not None:
+            fields[current] = m.group(2)
+    return fields
 
 
 def _package(paragraph: Mapping[str, str]) -> Optional[Package]:

@@ -13,7 +13,6 @@ from typing import Dict, List, Optional, Tuple
 
 from . import Facts
 
-STATUS = "/var/lib/dpkg/status"
 PACKAGE_LINE = re.compile(r"^Package:[ \t]*(\S+)", re.M)
 PEP440_PRE = re.compile(r"(?<=\d)[.-]?(a|b|rc|c|alpha|beta|pre|preview|dev)[.-]?(?=\d|$)", re.I)
 
@@ -55,8 +54,6 @@ def gather_relations(facts: Facts) -> Relations:
     Only paragraphs that mention "python3-" in a Depends line are parsed: pyguard asks about
     Python modules only, and a desktop has thousands of paragraphs that never name one.
     """
-    from debian.deb822 import PkgRelation
-
     text = facts.dpkg.status_text  # dpkg's journal applied
     users: Dict[str, List[str]] = {}
     needs: Dict[str, List[Need]] = {}
@@ -69,27 +66,42 @@ def gather_relations(facts: Facts) -> Relations:
         package = facts.dpkg.package(m.group(1))
         if package is None or not package.installed or "python3-" not in package.depends:
             continue
-        try:
-            groups = PkgRelation.parse_relations(package.depends)
-        except Exception:  # python-debian is lenient; a garbled field must not stop the run
-            facts.fs.note("corrupt", STATUS, f"unparsable Depends of {package.name}")
-            continue
-        for group in groups:
+        for group in parse_relations(package.depends):
             # In "a | b (>= 2)" the package is content with either: only a single choice is
             # a hard requirement on one package's version.
-            for alternative in group:
-                name = alternative.get("name") or ""
+            for name, version in group:
                 if not name or name == package.name:
                     continue
                 if package.name not in users.setdefault(name, []):
                     users[name].append(package.name)
-                version = alternative.get("version")
                 if version and len(group) == 1:
                     op, ver = version
                     needs.setdefault(name, []).append(
                         Need(package.name, name, f"{name} ({op} {ver})", op, ver))
     return Relations({k: tuple(sorted(v)) for k, v in users.items()},
                      {k: tuple(v) for k, v in needs.items()})
+
+
+RELATION = re.compile(r"\s*(?P<name>[a-zA-Z0-9][a-zA-Z0-9.+\-]*)(?::[a-zA-Z0-9][a-zA-Z0-9-]*)?"
+                      r"(?:\s*\(\s*(?P<op>[>=<]+)\s*(?P<version>[0-9a-zA-Z:\-+~.]+)\s*\))?"
+                      r"(?:\s*\[[\s!\w\-]+\])?\s*(?:<.+>)?\s*")
+
+
+def parse_relations(text: str) -> List[List[Tuple[str, Optional[Tuple[str, str]]]]]:
+    """A Depends field as groups of alternatives, each (name, (operator, version) or None),
+    read as python-debian's PkgRelation.parse_relations reads it (an alternative it cannot
+    parse is its raw text with no version); test_relations holds the two equal."""
+    groups = []
+    for group in re.split(r"\s*,\s*", text.strip()):
+        alternatives = []
+        for alternative in re.split(r"\s*\|\s*", group):
+            m = RELATION.fullmatch(alternative)
+            if m is None:
+                alternatives.append((alternative, None))
+            else:
+                alternatives.append((m["name"], (m["op"], m["version"]) if m["op"] else None))
+        groups.append(alternatives)
+    return groups
 
 
 def debian_version_of(upstream: str, like: str = "") -> str:
