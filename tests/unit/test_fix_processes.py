@@ -72,6 +72,16 @@ def test_the_process_holding_dpkgs_frontend_lock_is_named(tmp_path, child):
         f"{FRONTEND}. Let it finish (or stop it), then run pyguard fix again; nothing changed")
 
 
+def test_without_psutil_the_holder_is_named_from_proc(tmp_path, child, monkeypatch):
+    """dpkg may have unpacked pyguard without python3-psutil (apt refusing, the day it dies):
+    /proc/locks names the process, /proc/PID/comm its name."""
+    root = root_with_locks(tmp_path / "root")
+    holder = child(HOLD, root / FRONTEND.lstrip("/"))
+    name = psutil.Process(holder.pid).name()
+    monkeypatch.setitem(sys.modules, "psutil", None)  # import psutil raises ImportError
+    assert lock_holders(str(root)) == (LockHolder(holder.pid, name, (FRONTEND,)),)
+
+
 def test_a_lock_is_known_by_its_file_not_by_its_path(tmp_path, child):
     """The same path in another root (the host's own /var/lib/dpkg/lock-frontend, as a chrooted
     apt names it) is another file: its holder does not hold this root's lock."""

@@ -74,11 +74,13 @@ def lock_holders(root: str, proc_locks: str = PROC_LOCKS) -> Tuple[LockHolder, .
         return ()
     if not held:
         return ()
-    import psutil
-
+    try:
+        import psutil
+    except ImportError:  # unpacked without python3-psutil: what /proc/locks and comm tell
+        psutil = None
     by_pid: Dict[int, List[str]] = {}
     for file_id, pids in held.items():
-        if any(pid <= 0 for pid in pids):  # an open file description lock names no process
+        if any(pid <= 0 for pid in pids) and psutil is not None:  # an OFD lock names no process
             pids = pids | set(_opening(psutil, file_id))
         for pid in pids:
             if pid > 0:
@@ -132,6 +134,14 @@ def _opening(psutil, file_id: FileId) -> List[int]:
 
 
 def _name(psutil, pid: int) -> Optional[str]:
+    if psutil is None:
+        try:
+            with open(f"/proc/{pid}/comm", encoding="utf-8", errors="replace") as comm:
+                return comm.read().strip() or "?"
+        except FileNotFoundError:
+            return None
+        except OSError:
+            return "?"
     try:
         return psutil.Process(pid).name()
     except psutil.NoSuchProcess:

@@ -17,8 +17,12 @@ AFTER = 1.0
 
 
 def on_terminal(*streams: TextIO) -> bool:
+    """Whether a spinner may be drawn: every stream a terminal, not a dumb one, and rich there."""
+    from .terminal import have_rich
+
     try:
-        return all(s.isatty() for s in streams) and os.environ.get("TERM") != "dumb"
+        return all(s.isatty() for s in streams) and os.environ.get("TERM") != "dumb" and \
+            have_rich()
     except (AttributeError, ValueError):
         return False
 

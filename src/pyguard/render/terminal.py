@@ -1,5 +1,5 @@
 """Colour on a terminal: rich only when stdout is a TTY, NO_COLOR is unset or empty (as
-no-color.org asks) and TERM is not dumb; and the width prose is wrapped to.
+no-color.org asks), TERM is not dumb and rich is installed; and the width prose is wrapped to.
 
 Renderers mark spans with `marked`; `write` turns the marks into rich styles, or strips them, so
 the same renderer serves a terminal, a pipe and cron. The marks are control characters, so
@@ -34,7 +34,15 @@ def use_color(stream: TextIO) -> bool:
         tty = stream.isatty()
     except (AttributeError, ValueError):
         return False
-    return tty and not no_color() and os.environ.get("TERM") != "dumb"
+    return tty and not no_color() and os.environ.get("TERM") != "dumb" and have_rich()
+
+
+def have_rich() -> bool:
+    """Whether rich is there to draw with: dpkg may have unpacked pyguard without python3-rich
+    (`dpkg -i` while apt refuses, the day it dies); the terminal then gets plain text."""
+    from importlib.util import find_spec
+
+    return find_spec("rich") is not None
 
 
 def prose_width(stream: TextIO) -> int:
