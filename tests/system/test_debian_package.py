@@ -183,7 +183,64 @@ def test_installed_the_day_apt_dies_it_runs_unconfigured_and_finishes_its_own_in
     assert (code, after["findings"], after["errors"], result.stderr) == (0, [], [], "")
     audit = root.run("dpkg --audit && dpkg-query -W -f '${db:Status-Abbrev}\\n' pyguard python3-rich")
     assert audit.stdout == "ii \nii \n"
-    root.run("python3 -c 'import rich, distro' && apt-get install -y --reinstall python3-six")
+    root.run("python3 -c 'import rich' && apt-get install -y --reinstall python3-six")
+
+
+def test_dpkg_i_while_apt_refuses_runs_without_its_dependencies_and_heals(real_root,
+                                                                          deb: Path) -> None:
+    """A killed dpkg left its journal and python3 is broken: apt refuses everything ("dpkg was
+    interrupted"), so the admin unpacks pyguard with `dpkg -i`, without python3-debian,
+    python3-psutil and python3-rich, which were never installed. pyguard runs on the standard
+    library alone, says what pyguard itself waits for, and its fix has apt install it, which
+    configures everything left half done."""
+    root = real_root("bookworm")
+    v = version_of(root)
+    root.run("apt-get purge -y --autoremove python3-rich python3-debian python3-psutil")
+    root.run("ln -sf /usr/bin/python3.missing /usr/bin/python3")
+    six = root.run("dpkg-query -W -f '${Version}' python3-six").stdout
+    root.write("/var/lib/dpkg/updates/0000", "Package: python3-six\nStatus: install ok "
+               f"half-configured\nArchitecture: all\nVersion: {six}\n\n")
+    inside = f"/tmp/{deb.name}"
+    shutil.copy2(deb, root.host(inside))
+    refused = root.run(f"apt-get install -y {inside}", check=False)
+    assert (refused.returncode, "dpkg was interrupted" in refused.stderr) == (100, True)
+    assert root.run(f"dpkg -i {inside}", check=False).returncode == 1
+    code, envelope, result = debpkg.doctor_inside(root)
+    assert (code, result.stderr) == (2, "")
+    assert envelope["findings"][0] == {
+        "rule": "python-dpkg-interrupted",
+        "severity": "error",
+        "title": "dpkg did not finish installing Python packages",
+        "detail": "dpkg left these packages half done: pyguard (unpacked but not configured), "
+                  "python3-six (half-configured). They wait for packages that are not "
+                  "installed: python3-debian, python3-psutil, python3-rich. Until they are "
+                  "finished, every apt-get install or upgrade stops with \"Sub-process "
+                  "/usr/bin/dpkg returned an error code (1)\", and the modules they ship may be "
+                  "missing or not byte-compiled.",
+        "subject": "pyguard, python3-six",
+        "paths": ["/var/lib/dpkg/status"],  # dpkg -i wrote the journal into it
+        "repair": [
+            {"command": f"ln -sfn python{v} /usr/bin/python3",
+             "note": "the maintainer scripts need a working python3 (the link python3-minimal "
+                     "ships)"},
+            {"command": "apt-get install -f -y",
+             "note": "have apt install what they wait for, and configure every package left "
+                     "half done"},
+        ],
+    }
+    assert [f["rule"] for f in envelope["findings"]] == ["python-dpkg-interrupted", "python3-link"]
+    fixed = debpkg.run_inside(root, "pyguard fix --yes --format json")
+    ran = json.loads(fixed.stdout)["fix"]
+    steps = [(s["command"], s["exit_code"]) for s in ran["steps"]]
+    assert (fixed.returncode, steps) == (0, [
+        (f"ln -sfn python{v} /usr/bin/python3", 0),
+        ("apt-get install -f -y", 0),
+        (f"apt-get install --reinstall -y python3-minimal python{v}-minimal", 0)]), \
+        json.dumps(ran, indent=1) + fixed.stderr
+    code, after, result = debpkg.doctor_inside(root)
+    assert (code, after["findings"], after["errors"], result.stderr) == (0, [], [], "")
+    audit = root.run("dpkg --audit && dpkg-query -W -f '${db:Status-Abbrev}\\n' pyguard python3-six")
+    assert audit.stdout == "ii \nii \n"
 
 
 def test_the_daily_report_is_scheduled_and_its_cron_command_runs_quietly(installed) -> None:

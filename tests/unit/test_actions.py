@@ -32,7 +32,7 @@ CATALOG = {
     'pipx-app-broken': [('install', 'safe'), ('keep-copy', 'safe'),
                         ('pipx-reinstall', 'installs from the index')],
     'python-dpkg-interrupted': [('relink', 'moves files'), ('configure-pending', 'safe'), ('unpack', 'safe'),
-                                ('reinstall', 'safe'), ('configure-pending', 'safe')],
+                                ('reinstall', 'safe'), ('fix-broken', 'safe'), ('configure-pending', 'safe')],
     'python-unversioned-link': [('remove-alternative', 'moves files'), ('move-aside', 'moves files')],
     'python3-alternatives': [('remove-alternative', 'moves files'), ('relink', 'moves files'), ('reinstall', 'safe')],
     'python3-distutils-missing': [('install', 'safe')],

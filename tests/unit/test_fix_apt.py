@@ -466,6 +466,29 @@ def test_apt_is_asked_of_every_step_at_once_and_downloads_one_step_after_another
     assert list(fetched) == [actions[0].words()]
 
 
+def test_apt_steps_after_apts_own_repair_of_a_broken_system_are_checked_in_their_turn(
+        monkeypatch, fake_root):
+    """Until apt-get install -f has run, apt refuses every other request ("Unmet
+    dependencies"): the steps after it are not asked before the fix starts."""
+    from pyguard.actions.model import FixBroken, Reinstall
+    from pyguard.findings import Finding, RepairStep
+    from pyguard.fix import execute
+    from pyguard.fix.plan import Step
+
+    asked = []
+
+    def run(root, command):
+        asked.append(command)
+        return Ran(command, 0, 0.1, "")
+
+    monkeypatch.setattr(apt, "run", run)
+    actions = (FixBroken(("python3-rich",)), Reinstall(("python3-minimal",)))
+    finding = Finding("r", "error", "t", "", "s", (), tuple(map(RepairStep, actions)), {})
+    steps = [Step(number, finding, action, "") for number, action in enumerate(actions, 1)]
+    assert execute._unavailable(str(fake_root.path), steps, {}) == []
+    assert asked == ["apt-get --print-uris -q install -f -y"]
+
+
 def test_a_step_asks_apt_again_only_where_what_apt_answers_from_has_changed(monkeypatch,
                                                                             fake_root):
     """apt was asked when fix planned and fetched: a step asks again only after an earlier

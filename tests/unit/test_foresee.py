@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from pyguard.actions.model import ConfigurePending, Install, Reinstall, Relink
+from pyguard.actions.model import ConfigurePending, FixBroken, Install, Reinstall, Relink
 from pyguard.findings import Finding
 from pyguard.fix import apt, foresee
 from pyguard.fix.plan import Plan, Step
@@ -43,6 +43,26 @@ def test_each_apt_step_is_foreseen_until_dpkgs_unfinished_work_or_a_refresh(tmp_
         (None, ""),
         (None, "asked once step 5 has finished dpkg's work"),
     ]
+
+
+def test_apts_own_repair_of_a_broken_system_is_asked_and_what_follows_it_later(tmp_path: Path,
+                                                                            monkeypatch):
+    """apt-get install -f is what makes apt answer again: it is asked (apt knows what it will
+    install), the apt steps after it once it has run."""
+    (tmp_path / "usr/bin").mkdir(parents=True)
+    (tmp_path / "usr/bin/apt-get").write_text("")
+    asked = []
+
+    def forecast(root, argv, packages, distro, codename):
+        asked.append((tuple(argv), packages))
+        return apt.Forecast(tuple(argv), ("",), ("",), (), distro, codename)
+
+    monkeypatch.setattr(apt, "forecast", forecast)
+    plan = foresee.foresee(str(tmp_path), plan_of(
+        FixBroken(("python3-rich",)), Reinstall(("python3-minimal",))))
+    assert asked == [(("apt-get", "install", "-f", "-y"), ("python3-rich",))]
+    assert [(s.forecast is not None, s.unforeseen) for s in plan.steps] == [
+        (True, ""), (False, "asked once step 1 has finished dpkg's work")]
 
 
 def test_an_unpack_is_asked_as_the_reinstall_it_stands_for_and_runs_what_apt_would_unpack(

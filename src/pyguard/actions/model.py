@@ -98,6 +98,28 @@ class Install:
 
 
 @dataclass(frozen=True)
+class FixBroken:
+    """Have apt install what packages dpkg unpacked wait for, and configure every package left
+    half done (apt-get install -f). Named on the command line, those packages are refused on a
+    system apt finds broken ("Unmet dependencies. Try 'apt --fix-broken install' with no
+    packages"): apt must be let to resolve it whole."""
+
+    packages: Tuple[str, ...]
+    """What they wait for, as apt installs it (with what those need in turn)."""
+
+    kind = "fix-broken"
+
+    def words(self) -> Tuple[str, ...]:
+        return ("apt-get", "install", "-f", "-y")
+
+    def command(self) -> str:
+        return _q(self.words())
+
+    def effects(self) -> Effects:
+        return Effects(packages=self.packages)
+
+
+@dataclass(frozen=True)
 class UnpackAlone:
     """Unpack packages with dpkg alone, from the .debs apt downloads into its cache.
 
@@ -407,16 +429,16 @@ class LinkPrograms:
         return Effects(replaces=self.programs, user=self.user)
 
 
-Action = Union[Reinstall, Install, UnpackAlone, MoveAside, KeepCopy, CommentOut, Append, Relink,
-               RemoveAlternative, RemoveDiversion, ConfigurePending, RecreateVenv, PipxReinstall,
-               UvToolUpgrade, LinkPrograms]
+Action = Union[Reinstall, Install, FixBroken, UnpackAlone, MoveAside, KeepCopy, CommentOut,
+               Append, Relink, RemoveAlternative, RemoveDiversion, ConfigurePending, RecreateVenv,
+               PipxReinstall, UvToolUpgrade, LinkPrograms]
 
 KINDS: Dict[str, type] = {cls.kind: cls for cls in (
-    Reinstall, Install, UnpackAlone, MoveAside, KeepCopy, CommentOut, Append, Relink,
+    Reinstall, Install, FixBroken, UnpackAlone, MoveAside, KeepCopy, CommentOut, Append, Relink,
     RemoveAlternative, RemoveDiversion, ConfigurePending, RecreateVenv, PipxReinstall,
     UvToolUpgrade, LinkPrograms)}
 
-APT_ACTIONS = (Reinstall, Install, UnpackAlone)
+APT_ACTIONS = (Reinstall, Install, FixBroken, UnpackAlone)
 """Actions whose packages apt is asked about and downloads before anything runs."""
 
 OWNED = (MoveAside, KeepCopy, CommentOut, Append, RecreateVenv, PipxReinstall, UvToolUpgrade,

@@ -9,7 +9,7 @@ from ..facts import Facts
 from ..facts.dpkg import DPKG_DIR
 from ..dpkg_journal import JOURNAL
 from ..facts.unfinished import (STATUS_FILE, DpkgProgress, Unfinished, gather_dpkg_progress,
-                                interpreter_debs)
+                                interpreter_debs, missing_dependencies)
 from ..findings import Hit
 from .interpreter import python3_alternatives, python3_link
 
@@ -32,12 +32,16 @@ def interrupted_python_packages(facts: Facts) -> Iterator[Hit]:
         return
     reinstall = tuple(u.apt_name for u in progress.unfinished if u.needs_reinstall)
     relink = facts.defaults.default if _python3_broken(facts) else ""
+    missing = missing_dependencies(facts, progress.unfinished)
     yield Hit(
         subject=", ".join(u.name for u in python),
         evidence={"packages": tuple(_describe(u) for u in python),
+                  "waiting": f" They wait for packages that are not installed: "
+                             f"{', '.join(missing)}." if missing else "",
                   "reinstall": reinstall, "relink": relink,
                   "interpreter": interpreter_debs(facts) if relink else (),
-                  "journal": "yes" if progress.journal else ""},
+                  "journal": "yes" if progress.journal else "",
+                  "missing": missing, "configure": "" if missing else "yes"},
         paths=(STATUS_FILE,) + ((JOURNAL_DIR,) if progress.journal else ()),
     )
 

@@ -100,6 +100,32 @@ def gather_dpkg_progress(facts: Facts) -> DpkgProgress:
                         dpkg.journal)
 
 
+def missing_dependencies(facts: Facts, packages: Tuple[Unfinished, ...]) -> Tuple[str, ...]:
+    """What the packages depend on (Depends, Pre-Depends) that no package dpkg knows as
+    installed is or provides: `dpkg -i` of a package whose dependencies were never installed
+    (apt refusing the day it dies) leaves it unpacked, and `dpkg --configure -a` cannot finish
+    it. Of alternatives, the first, as apt picks. Versions are left to apt."""
+    from .dpkg import status_fields
+    from .relations import parse_relations
+
+    dpkg = facts.dpkg
+    provided = set()
+    for block in dpkg.status_text.split("\n\n"):
+        if "\nProvides:" in block:
+            fields = status_fields(block)
+            if dpkg.is_installed(fields.get("Package", "")):
+                provided.update(name for group in parse_relations(fields["Provides"])
+                                for name, _ in group)
+    missing: List[str] = []
+    for unfinished in packages:
+        package = dpkg.package(unfinished.name)
+        for group in parse_relations(package.depends if package is not None else ""):
+            names = [name for name, _ in group if name]
+            if names and not any(dpkg.is_installed(n) or n in provided for n in names):
+                missing.append(names[0])
+    return tuple(dict.fromkeys(missing))
+
+
 def interpreter_debs(facts: Facts) -> Tuple[str, ...]:
     """The .debs of Debian's default interpreter, installed versions, when its program is gone
     (a release upgrade cut short): every maintainer script needs it back first."""

@@ -7,7 +7,7 @@ import shlex
 from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from ..actions.model import APT_ACTIONS, Action, Install
+from ..actions.model import APT_ACTIONS, Action, FixBroken, Install
 from ..facts.host import read_host
 from ..rootfs import RootFS
 from . import apt
@@ -103,11 +103,16 @@ def _unavailable(root: str, steps: Sequence[Step], fetched: Fetched) -> List[Una
     Packages are downloaded here too, so a missing network stops the fix before it changes
     anything: apt is asked of every step side by side, then downloads one step after another
     (apt's archives lock). A step that refreshes apt's lists first, or that apt cannot judge
-    until dpkg's interrupted work is finished by an earlier step, is checked when its turn
-    comes.
+    until dpkg's interrupted work is finished by an earlier step (or apt's own repair of a
+    broken system, which refuses every other request until it has run), is checked when its
+    turn comes.
     """
-    asked = [step for step in steps
-             if _is_apt(step.runs) and not getattr(step.runs, "refresh", False)]
+    asked = []
+    for step in steps:
+        if _is_apt(step.runs) and not getattr(step.runs, "refresh", False):
+            asked.append(step)
+        if isinstance(step.runs, FixBroken):
+            break
     argvs = [step.runs.words() for step in asked]
     answers = each_at_once(lambda argv: apt.downloads(root, argv), argvs)
     missing = []

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
-from ..actions.model import APT_ACTIONS, ConfigurePending, Install
+from ..actions.model import APT_ACTIONS, ConfigurePending, FixBroken, Install
 from ..facts.host import read_host
 from ..rootfs import RootFS
 from . import apt
@@ -44,6 +44,8 @@ def foresee(root: str, plan: Plan) -> Plan:
         else:
             to_ask.append(len(steps))
             steps.append(step)
+            if isinstance(action, FixBroken):  # apt's answers after it depend on what it does
+                later = f"asked once step {step.number} has finished dpkg's work"
 
     def ask(step: Step) -> Step:
         action = step.action

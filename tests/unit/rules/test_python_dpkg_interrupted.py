@@ -38,6 +38,24 @@ def test_reinstreq_package_left_by_a_failed_postinst(fake_root, doctor):
     ]
 
 
+def test_a_package_whose_dependencies_were_never_installed_has_apt_install_them(fake_root, doctor):
+    """`dpkg -i pyguard.deb` while apt refuses: unpacked, its dependencies not there, and
+    `dpkg --configure -a` cannot finish it; apt installs the first of each missing group and
+    then configures every package left half done."""
+    fake_root.install("pyguard", {"/usr/lib/python3/dist-packages/pyguard/__init__.py": ""},
+                      arch="all", status="install ok unpacked",
+                      depends="python3:any, python3-rich (>= 13), python3-six | python3-nothing, "
+                              "python3-ghost | python3-ghost2")
+    assert doctor(fake_root) == [{
+        **interrupted("pyguard (unpacked but not configured)", "pyguard",
+                      [("apt-get install -f -y",
+                        "have apt install what they wait for, and configure every package left "
+                        "half done")]),
+        "detail": "dpkg left these packages half done: pyguard (unpacked but not configured). "
+                  "They wait for packages that are not installed: python3-rich, "
+                  f"python3-ghost{TAIL}"}]
+
+
 def test_with_python3_broken_the_link_is_fixed_first(fake_root, doctor):
     fake_root.set_status("python3-six", "install reinstreq half-configured")
     fake_root.symlink("/usr/bin/python3", "/usr/bin/python3.missing")
