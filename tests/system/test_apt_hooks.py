@@ -165,9 +165,15 @@ def test_hooks_install_of_a_pip_install_is_run_by_apt_even_with_python3_broken(r
     v = version_of(root)
 
     # From the host, for a system mounted at ROOT: the file names the host's pyguard, which is
-    # not inside the root, so apt there runs as if there were no hook.
+    # not inside the root, so apt there runs as if there were no hook; install says so.
     code, out, _ = host_pyguard(root, "hooks", "install")
-    assert (code, out.splitlines()[0]) == (0, f"placed   {HOOKS_FILE}")
+    needed = (os.path.realpath(sys.executable), f"{SRC}/pyguard/cli.py")
+    assert (code, out.splitlines()[0], [line for line in out.splitlines() if "MISSING" in line]) == (
+        1, f"placed   {HOOKS_FILE}",
+        [f"  MISSING: {path}: the hooks do nothing until it is there (--interpreter and "
+         "--pythonpath name what apt should run)" for path in needed
+         if not os.path.lexists(root.host(path))])
+    assert not root.host(needed[1]).exists()
     assert_silent(apt(root))
     assert host_pyguard(root, "hooks", "uninstall")[:2] == (
         0, f"removed  {HOOKS_FILE}\nremoved  /var/lib/pyguard/ (pyguard had created it)\n")

@@ -23,12 +23,10 @@ ALONE = ("import sys; sys.path[:0] = [sys.argv.pop(1)]; from pyguard.cli import 
 def run(args, alone: bool, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYGUARD", "PYTHON"))}
     env.update(PYGUARD_CACHE_DIR=str(tmp_path / ("alone" if alone else "with")), COLUMNS="96")
-    if alone:
-        argv = [sys.executable, "-I", "-S", "-c", ALONE, SRC, *args]
-    else:
-        argv = [sys.executable, "-m", "pyguard", *args]
-        env["PYTHONPATH"] = SRC
-    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
+    isolated = ["-I", "-S"] if alone else []  # without -S: the site's dependencies
+    argv = [sys.executable, *isolated, "-c", ALONE, SRC, *args]
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120,
+                          cwd=tmp_path)  # not a build directory's own copy of pyguard
     return done.returncode, done.stdout, done.stderr
 
 
