@@ -107,16 +107,9 @@ def test_status(root, capsys):
     (root / "etc").mkdir()
     (root / "etc/sudoers").write_text(
         'Defaults\tsecure_path="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"\n')
-    main(["guard", "install", "--root", str(root), "--interpreter", "/usr/bin/python3"])
-    capsys.readouterr()
-    assert main(["guard", "status", "--root", str(root)]) == 0
-    assert capsys.readouterr().out == (
-        "pyguard's guard: 4 shims, run by /usr/bin/python3\n"
-        "  ok      /usr/local/sbin/pip -> real pip: none on PATH\n"
-        "  ok      /usr/local/sbin/pip3 -> real pip: none on PATH\n"
-        "  ok      /usr/local/sbin/pip3.11 -> real pip: /usr/bin/pip3.11\n"
-        "  ok      /usr/local/sbin/pip3.13 -> real pip: none on PATH\n"
-        "  sudo secure_path: /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin (ok)\n")
+    assert status_after_install(root, capsys) == status_lines(
+        {"pip3.11": "/usr/bin/pip3.11"},
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
 
 
 def test_install_and_status_read_nothing_outside_the_root(root, tmp_path, capsys):
@@ -138,16 +131,22 @@ def test_install_and_status_read_nothing_outside_the_root(root, tmp_path, capsys
     (root / "etc/sudoers.d/old.dpkg-old").write_text('Defaults secure_path="/opt/old/bin"\n')
     (root / "etc/sudoers.d/local").write_text('Defaults secure_path="/usr/local/sbin:/usr/bin"\n')
     assert shims.shim_names(str(root)) == ["pip", "pip3", "pip3.11", "pip3.13"]
+    assert status_after_install(root, capsys) == status_lines({}, "/usr/local/sbin:/usr/bin")
+
+
+def status_after_install(root, capsys):
+    """(exit code, output) of `guard status` after `guard install` for /usr/bin/python3."""
     main(["guard", "install", "--root", str(root), "--interpreter", "/usr/bin/python3"])
     capsys.readouterr()
-    assert main(["guard", "status", "--root", str(root)]) == 0
-    assert capsys.readouterr().out == (
-        "pyguard's guard: 4 shims, run by /usr/bin/python3\n"
-        "  ok      /usr/local/sbin/pip -> real pip: none on PATH\n"
-        "  ok      /usr/local/sbin/pip3 -> real pip: none on PATH\n"
-        "  ok      /usr/local/sbin/pip3.11 -> real pip: none on PATH\n"
-        "  ok      /usr/local/sbin/pip3.13 -> real pip: none on PATH\n"
-        "  sudo secure_path: /usr/local/sbin:/usr/bin (ok)\n")
+    return main(["guard", "status", "--root", str(root)]), capsys.readouterr().out
+
+
+def status_lines(real, secure_path):
+    """What status says of the four shims, the real pip of each as `real` names it."""
+    return 0, "pyguard's guard: 4 shims, run by /usr/bin/python3\n" + "".join(
+        f"  ok      /usr/local/sbin/{name} -> real pip: {real.get(name, 'none on PATH')}\n"
+        for name in ("pip", "pip3", "pip3.11", "pip3.13")
+    ) + f"  sudo secure_path: {secure_path} (ok)\n"
 
 
 def test_shim_runs_the_guard_and_execs_the_real_pip(tmp_path):
