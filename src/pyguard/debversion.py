@@ -15,8 +15,11 @@ VALID = re.compile(r"(?:(\d+):)?([A-Za-z0-9.+:~-]+?)(?:-([A-Za-z0-9+.~]+))?")
 
 
 def valid(version: str) -> bool:
-    m = VALID.fullmatch(version)
-    return m is not None and (m.group(1) is not None or ":" not in m.group(2))
+    try:
+        _parts(version)
+    except ValueError:
+        return False
+    return True
 
 
 def compare(a: str, b: str) -> int:
